@@ -1,0 +1,1 @@
+"""Site pages and the allauth adapters: who is signed in and how accounts are made."""

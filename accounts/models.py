@@ -1,0 +1,14 @@
+"""The site's user model (its own from the start, so it can grow without a migration fight)."""
+
+from django.contrib.auth.models import AbstractUser
+
+
+class User(AbstractUser):
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p] or [self.username or "?"]
+        return "".join(p[0] for p in parts[:2]).upper()

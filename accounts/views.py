@@ -1,0 +1,19 @@
+"""Site pages outside the sign-in flow."""
+
+from __future__ import annotations
+
+from allauth.account.internal.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .selectors import telegram_account_for_user
+
+
+@login_not_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    telegram = None
+    if request.user.is_authenticated:
+        telegram = telegram_account_for_user(user=request.user)
+    return render(request, "home.html", {"telegram": telegram})

@@ -1,0 +1,15 @@
+"""The site's URLs."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from telegram_login import views as telegram_views
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("telegram/webhook/", telegram_views.webhook, name="telegram_login_webhook"),
+    path("telegram/sandbox/", include("telegram_login.sandbox.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,139 @@
+"""The one update dispatcher: turns a Telegram update into state changes and the bot's answers.
+
+Used by the webhook view (and anything else that receives updates). It returns what to say; the
+caller decides how: `reply` fits in a webhook response body, `later` goes out through the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from allauth.core import ratelimit
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .. import services
+from ..services import ClaimOutcome, DecisionOutcome
+from . import messages
+from .client import BotCall
+from .updates import CallbackQuery, IncomingMessage, TelegramUser, Update
+
+logger = logging.getLogger(__name__)
+
+START_RE = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<payload>\S+))?\s*$")
+# A token anywhere in a text: people paste the link or the command into the chat by hand.
+TOKEN_IN_TEXT_RE = re.compile(r"(?<![A-Za-z0-9_-])(?P<token>[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+RATE_LIMIT_ACTION = "telegram_login_bot"
+
+
+@dataclass
+class Reactions:
+    reply: BotCall | None = None
+    later: list[BotCall] = field(default_factory=list)
+
+
+def bot_language(user: TelegramUser | None) -> str:
+    code = (user.language_code if user else "").lower()
+    return "ru" if code == "ru" or code.startswith("ru-") else "en"
+
+
+def dispatch_update(update: Update, *, request: HttpRequest) -> Reactions:
+    if update.callback_query is not None:
+        query = update.callback_query
+        with translation.override(bot_language(query.sender)):
+            return _on_callback(query, request=request)
+    if update.message is not None:
+        with translation.override(bot_language(update.message.sender)):
+            return _on_message(update.message, request=request)
+    logger.info("update %s of kind %r ignored", update.update_id, update.kind or "none")
+    return Reactions()
+
+
+def _within_rate(request: HttpRequest, user: TelegramUser) -> bool:
+    return ratelimit.consume(request, action=RATE_LIMIT_ACTION, key=str(user.id))
+
+
+def extract_token(text: str) -> tuple[bool, str | None]:
+    """(is a /start command, token if one is there)."""
+    start = START_RE.match(text.strip())
+    if start:
+        payload = start.group("payload")
+        return True, payload if payload else None
+    found = TOKEN_IN_TEXT_RE.search(text)
+    return False, found.group("token") if found else None
+
+
+def _on_message(message: IncomingMessage, *, request: HttpRequest) -> Reactions:
+    if message.sender is None or message.sender.is_bot:
+        return Reactions()
+    is_start, token = extract_token(message.text)
+    if not message.is_private_from_sender:
+        if is_start or token:
+            logger.info("sign-in attempt outside a private chat (chat type %s)", message.chat.type)
+            return Reactions(reply=messages.private_chat_only(chat_id=message.chat.id))
+        return Reactions()
+    chat_id = message.chat.id
+    if token is None:
+        return Reactions(reply=messages.welcome(chat_id=chat_id))
+    if not _within_rate(request, message.sender):
+        return Reactions(reply=messages.slow_down(chat_id=chat_id))
+    result = services.login_request_claim(token=token, telegram_user=message.sender)
+    logger.info("telegram user %s: claim %s", message.sender.id, result.outcome.value)
+    if result.outcome in {ClaimOutcome.CLAIMED, ClaimOutcome.ALREADY_CLAIMED_BY_YOU}:
+        assert result.login_request is not None
+        return Reactions(
+            reply=messages.confirm_prompt(chat_id=chat_id, login_request=result.login_request)
+        )
+    if result.outcome == ClaimOutcome.EXPIRED:
+        return Reactions(reply=messages.token_expired(chat_id=chat_id))
+    if result.outcome == ClaimOutcome.USED:
+        return Reactions(reply=messages.token_used(chat_id=chat_id))
+    return Reactions(reply=messages.token_unknown(chat_id=chat_id))
+
+
+def _on_callback(query: CallbackQuery, *, request: HttpRequest) -> Reactions:
+    # The answer goes in the webhook response so the user's client stops spinning whatever else
+    # happens; the message edit is sent afterwards and may fail without harm.
+    def answer(text: str, *, alert: bool = False) -> BotCall:
+        return messages.answer_callback(callback_query_id=query.id, text=text, alert=alert)
+
+    parsed = messages.parse_callback_data(query.data)
+    if parsed is None or not query.is_private_from_sender:
+        return Reactions(reply=answer(_("This button does nothing here.")))
+    if not _within_rate(request, query.sender):
+        return Reactions(reply=answer(_("Too many attempts. Please wait a minute."), alert=True))
+    request_id, code = parsed
+    result = services.login_request_decide(
+        request_id=request_id, telegram_user_id=query.sender.id, code=code
+    )
+    logger.info("telegram user %s: decision %s", query.sender.id, result.outcome.value)
+    if result.outcome == DecisionOutcome.UNKNOWN:
+        return Reactions(reply=answer(_("This sign-in request no longer exists.")))
+    if result.outcome == DecisionOutcome.NOT_YOURS:
+        return Reactions(
+            reply=answer(_("This sign-in request belongs to another Telegram account."), alert=True)
+        )
+    assert result.login_request is not None
+    texts = {
+        DecisionOutcome.APPROVED: _("Confirmed. Return to your browser."),
+        DecisionOutcome.WRONG_CODE: _("Wrong code: sign-in denied."),
+        DecisionOutcome.CANCELLED: _("Cancelled."),
+        DecisionOutcome.EXPIRED: _("This sign-in request has expired."),
+        DecisionOutcome.ALREADY_DECIDED: _("This sign-in request is no longer active."),
+    }
+    later = []
+    if query.message_id is not None and query.chat is not None:
+        later.append(
+            messages.outcome_edit(
+                chat_id=query.chat.id,
+                message_id=query.message_id,
+                login_request=result.login_request,
+            )
+        )
+    return Reactions(
+        reply=answer(texts[result.outcome], alert=result.outcome == DecisionOutcome.WRONG_CODE),
+        later=later,
+    )

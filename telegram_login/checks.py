@@ -1,0 +1,41 @@
+"""System checks for the Telegram settings that are not fatal at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+
+from .conf import get_settings
+
+
+@checks.register(checks.Tags.security, deploy=False)
+def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    conf = get_settings()
+    messages: list[checks.CheckMessage] = []
+    if conf.sandbox and not settings.DEBUG:
+        messages.append(
+            checks.Error(
+                "The Telegram sandbox is enabled with DEBUG off.",
+                hint="Set TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_USERNAME and TELEGRAM_WEBHOOK_SECRET.",
+                id="telegram_login.E001",
+            )
+        )
+    if not conf.enabled:
+        messages.append(
+            checks.Warning(
+                "No Telegram bot is configured, so signing in with Telegram is off.",
+                hint="Set TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_USERNAME and TELEGRAM_WEBHOOK_SECRET.",
+                id="telegram_login.W001",
+            )
+        )
+    elif not conf.webhook_secret:
+        messages.append(
+            checks.Warning(
+                "TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update.",
+                hint="Set it to a random string of 32+ characters from A-Z, a-z, 0-9, _ and -.",
+                id="telegram_login.W002",
+            )
+        )
+    return messages

@@ -1,0 +1,122 @@
+"""The telegram_login app's settings: read in one place, with defaults and start-up checks."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+# allauth forgets a stashed state after 10 minutes; a login request must not outlive it.
+MAX_LOGIN_TTL = 600
+SANDBOX_BOT_TOKEN = "123456:SANDBOX"  # noqa: S105
+SANDBOX_BOT_USERNAME = "sandbox_login_bot"
+SANDBOX_API_BASE_URL = "http://telegram-sandbox.invalid"
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+BOT_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+CONFIRM_MODES = ("match_code", "button")
+
+
+@dataclass(frozen=True)
+class TelegramLoginSettings:
+    bot_token: str
+    bot_username: str
+    webhook_secret: str
+    api_base_url: str
+    login_ttl: int
+    sandbox: bool
+    confirm_mode: str
+    site_name: str
+    max_update_bytes: int
+    api_timeout: float
+    polls_per_request: int
+    recent_requests_per_session: int
+    send_inline: bool
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.bot_token)
+
+
+def _read() -> TelegramLoginSettings:
+    debug = settings.DEBUG
+    token = getattr(settings, "TELEGRAM_BOT_TOKEN", "")
+    username = getattr(settings, "TELEGRAM_BOT_USERNAME", "").lstrip("@")
+    secret = getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "")
+    base_url = getattr(settings, "TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/")
+    sandbox = getattr(settings, "TELEGRAM_SANDBOX", None)
+    if sandbox is None:
+        sandbox = debug and not token
+    if sandbox:
+        token = token or SANDBOX_BOT_TOKEN
+        username = username or SANDBOX_BOT_USERNAME
+        base_url = SANDBOX_API_BASE_URL
+        # The sandbox posts to the real webhook view, so it needs a secret; derive a stable one.
+        secret = secret or hashlib.sha256(f"sandbox:{settings.SECRET_KEY}".encode()).hexdigest()
+    return TelegramLoginSettings(
+        bot_token=token,
+        bot_username=username,
+        webhook_secret=secret,
+        api_base_url=base_url,
+        login_ttl=int(getattr(settings, "TELEGRAM_LOGIN_TTL", 300)),
+        sandbox=bool(sandbox),
+        confirm_mode=getattr(settings, "TELEGRAM_LOGIN_CONFIRM_MODE", "match_code"),
+        site_name=getattr(settings, "SITE_NAME", "telegram-login"),
+        max_update_bytes=int(getattr(settings, "TELEGRAM_LOGIN_MAX_UPDATE_BYTES", 64 * 1024)),
+        api_timeout=float(getattr(settings, "TELEGRAM_API_TIMEOUT", 5.0)),
+        polls_per_request=int(getattr(settings, "TELEGRAM_LOGIN_POLLS_PER_REQUEST", 600)),
+        recent_requests_per_session=5,
+        # Tests send follow-up Bot API calls in the request thread to observe them in order.
+        send_inline=bool(getattr(settings, "TELEGRAM_LOGIN_SEND_INLINE", False)),
+    )
+
+
+@cache
+def get_settings() -> TelegramLoginSettings:
+    return _read()
+
+
+@receiver(setting_changed)
+def _forget_settings(**kwargs: object) -> None:
+    get_settings.cache_clear()
+
+
+def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
+    """Refuse to start with a combination that is unsafe or cannot work; say what to change."""
+    if not 1 <= conf.login_ttl <= MAX_LOGIN_TTL:
+        raise ImproperlyConfigured(
+            f"TELEGRAM_LOGIN_TTL is {conf.login_ttl}; set it to between 1 and {MAX_LOGIN_TTL} "
+            "seconds (allauth forgets the sign-in state after 10 minutes)."
+        )
+    if conf.confirm_mode not in CONFIRM_MODES:
+        raise ImproperlyConfigured(
+            f"TELEGRAM_LOGIN_CONFIRM_MODE must be one of {', '.join(CONFIRM_MODES)}."
+        )
+    if conf.sandbox and not debug:
+        raise ImproperlyConfigured(
+            "The Telegram sandbox cannot run with DEBUG off. Set TELEGRAM_BOT_TOKEN, "
+            "TELEGRAM_BOT_USERNAME and TELEGRAM_WEBHOOK_SECRET for a real bot."
+        )
+    if not conf.bot_token:
+        return
+    if not conf.webhook_secret:
+        if not debug:
+            raise ImproperlyConfigured(
+                "TELEGRAM_BOT_TOKEN is set but TELEGRAM_WEBHOOK_SECRET is not. Set "
+                "TELEGRAM_WEBHOOK_SECRET to a random string of 32+ characters from A-Z, a-z, 0-9, "
+                "_ and - (Telegram sends it back on every webhook call)."
+            )
+    elif not WEBHOOK_SECRET_RE.match(conf.webhook_secret):
+        raise ImproperlyConfigured(
+            "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 characters from A-Z, a-z, 0-9, _ and -."
+        )
+    if not BOT_USERNAME_RE.match(conf.bot_username):
+        raise ImproperlyConfigured(
+            "TELEGRAM_BOT_USERNAME must be set to the bot's username (without @) when "
+            "TELEGRAM_BOT_TOKEN is set; the sign-in link is https://t.me/<username>?start=<token>."
+        )

@@ -1,0 +1,1 @@
+"""The built-in Telegram sandbox: a fake Bot API and a page that plays the Telegram user."""

@@ -1,0 +1,272 @@
+"""Every change to a login request: start, claim, confirm, cancel, expire, complete.
+
+Each state change is one conditional UPDATE (`filter(pk=..., status=OLD).update(...)`) whose row
+count says whether this caller won, so two webhooks or two polls racing can never both win.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .bot.updates import TelegramUser
+from .conf import get_settings
+from .models import LoginRequest, ProcessedUpdate
+from .selectors import SESSION_KEY, session_login_requests, token_hash
+from .useragent import summarize_user_agent
+
+logger = logging.getLogger(__name__)
+
+Status = LoginRequest.Status
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+CODE_ALPHABET = "0123456789"
+CODE_LENGTH = 2
+CODE_CHOICES = 3
+
+# The only moves a login request can make; `_transition` refuses anything else.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.PENDING: {Status.CLAIMED, Status.DENIED, Status.EXPIRED},
+    Status.CLAIMED: {Status.APPROVED, Status.DENIED, Status.EXPIRED},
+    Status.APPROVED: {Status.COMPLETED},
+    Status.COMPLETED: {Status.DENIED},  # completion failed after the request was taken
+    Status.DENIED: set(),
+    Status.EXPIRED: set(),
+}
+
+
+def _transition(
+    *,
+    request_id: uuid.UUID,
+    old: set[str],
+    new: str,
+    live_only: bool = False,
+    **fields: Any,
+) -> bool:
+    """Move the request from one of `old` to `new` if it is still there; True if this call did."""
+    for status in old:
+        if new not in TRANSITIONS[status]:
+            raise ValueError(f"login request cannot go from {status} to {new}")
+    rows = LoginRequest.objects.filter(pk=request_id, status__in=old)
+    if live_only:
+        rows = rows.filter(expires_at__gt=timezone.now())
+    return rows.update(status=new, **fields) == 1
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _new_codes() -> tuple[str, list[str]]:
+    choices: list[str] = []
+    while len(choices) < CODE_CHOICES:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if code not in choices:
+            choices.append(code)
+    return choices[secrets.randbelow(CODE_CHOICES)], choices
+
+
+@transaction.atomic
+def login_request_start(
+    *,
+    session: SessionBase,
+    state_id: str,
+    process: str,
+    site_domain: str,
+    requester_ip: str | None,
+    user_agent: str,
+) -> tuple[LoginRequest, str]:
+    """Create a pending request bound to this session; return it with its one-time token."""
+    conf = get_settings()
+    token = new_token()
+    match_code, code_choices = _new_codes()
+    now = timezone.now()
+    login_request = LoginRequest.objects.create(
+        token_hash=token_hash(token),
+        process=process,
+        match_code=match_code,
+        code_choices=code_choices,
+        created_at=now,
+        expires_at=now + timedelta(seconds=conf.login_ttl),
+        site_domain=site_domain[:255],
+        requester_ip=requester_ip,
+        requester_agent=summarize_user_agent(user_agent),
+    )
+    recent = session_login_requests(session=session)
+    recent[str(login_request.id)] = state_id
+    # Keep the newest few (a person may have two tabs); dicts keep insertion order.
+    session[SESSION_KEY] = dict(list(recent.items())[-conf.recent_requests_per_session :])
+    return login_request, token
+
+
+class ClaimOutcome(enum.Enum):
+    CLAIMED = "claimed"
+    ALREADY_CLAIMED_BY_YOU = "already_claimed_by_you"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    outcome: ClaimOutcome
+    login_request: LoginRequest | None = None
+
+
+def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResult:
+    """A Telegram user sent /start <token>: the first one to do so holds the request."""
+    if not TOKEN_RE.match(token):
+        return ClaimResult(ClaimOutcome.UNKNOWN)
+    digest = token_hash(token)
+    now = timezone.now()
+    won = (
+        LoginRequest.objects.filter(
+            token_hash=digest, status=Status.PENDING, expires_at__gt=now
+        ).update(
+            status=Status.CLAIMED,
+            telegram_user_id=telegram_user.id,
+            telegram_user=telegram_user.as_dict(),
+            claimed_at=now,
+        )
+        == 1
+    )
+    login_request = LoginRequest.objects.filter(token_hash=digest).first()
+    if login_request is None:
+        return ClaimResult(ClaimOutcome.UNKNOWN)
+    if won:
+        return ClaimResult(ClaimOutcome.CLAIMED, login_request)
+    if login_request_expire_if_due(login_request=login_request):
+        return ClaimResult(ClaimOutcome.EXPIRED, login_request)
+    if login_request.status == Status.EXPIRED:
+        return ClaimResult(ClaimOutcome.EXPIRED, login_request)
+    if (
+        login_request.status == Status.CLAIMED
+        and login_request.telegram_user_id == telegram_user.id
+    ):
+        return ClaimResult(ClaimOutcome.ALREADY_CLAIMED_BY_YOU, login_request)
+    return ClaimResult(ClaimOutcome.USED, login_request)
+
+
+class DecisionOutcome(enum.Enum):
+    APPROVED = "approved"
+    WRONG_CODE = "wrong_code"
+    CANCELLED = "cancelled"
+    NOT_YOURS = "not_yours"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+    ALREADY_DECIDED = "already_decided"
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    outcome: DecisionOutcome
+    login_request: LoginRequest | None = None
+
+
+def login_request_decide(
+    *, request_id: uuid.UUID, telegram_user_id: int, code: str | None
+) -> DecisionResult:
+    """The claiming Telegram user pressed a code (`code`) or Cancel (`code=None`)."""
+    login_request = LoginRequest.objects.filter(pk=request_id).first()
+    if login_request is None:
+        return DecisionResult(DecisionOutcome.UNKNOWN)
+    if login_request.telegram_user_id != telegram_user_id:
+        return DecisionResult(DecisionOutcome.NOT_YOURS, login_request)
+    now = timezone.now()
+    if code is None:
+        outcome = DecisionOutcome.CANCELLED
+        won = _transition(
+            request_id=request_id,
+            old={Status.CLAIMED},
+            new=Status.DENIED,
+            deny_reason=LoginRequest.DenyReason.CANCELLED,
+            decided_at=now,
+        )
+    elif secrets.compare_digest(code, login_request.match_code):
+        outcome = DecisionOutcome.APPROVED
+        won = _transition(
+            request_id=request_id,
+            old={Status.CLAIMED},
+            new=Status.APPROVED,
+            live_only=True,
+            decided_at=now,
+        )
+    else:
+        outcome = DecisionOutcome.WRONG_CODE
+        won = _transition(
+            request_id=request_id,
+            old={Status.CLAIMED},
+            new=Status.DENIED,
+            deny_reason=LoginRequest.DenyReason.WRONG_CODE,
+            decided_at=now,
+        )
+    login_request.refresh_from_db()
+    if won:
+        return DecisionResult(outcome, login_request)
+    if login_request_expire_if_due(login_request=login_request):
+        login_request.refresh_from_db()
+    if login_request.status == Status.EXPIRED:
+        return DecisionResult(DecisionOutcome.EXPIRED, login_request)
+    return DecisionResult(DecisionOutcome.ALREADY_DECIDED, login_request)
+
+
+def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
+    """Mark a live request whose time is up as expired; True if this call did it."""
+    now = timezone.now()
+    if not login_request.has_timed_out(now):
+        return False
+    won = (
+        LoginRequest.objects.filter(
+            pk=login_request.pk,
+            status__in=[Status.PENDING, Status.CLAIMED],
+            expires_at__lte=now,
+        ).update(status=Status.EXPIRED, decided_at=now)
+        == 1
+    )
+    if won:
+        login_request.status = Status.EXPIRED
+    return won
+
+
+def login_request_take_for_completion(*, login_request: LoginRequest) -> bool:
+    """The browser's poll found the request approved; only one poll may go on to sign in."""
+    won = _transition(
+        request_id=login_request.pk,
+        old={Status.APPROVED},
+        new=Status.COMPLETED,
+        completed_at=timezone.now(),
+    )
+    if won:
+        login_request.status = Status.COMPLETED
+    return won
+
+
+def login_request_fail(*, login_request: LoginRequest) -> None:
+    """Completing the sign-in failed after the request was taken: record it as denied."""
+    if _transition(
+        request_id=login_request.pk,
+        old={Status.COMPLETED},
+        new=Status.DENIED,
+        deny_reason=LoginRequest.DenyReason.FAILED,
+    ):
+        login_request.status = Status.DENIED
+        login_request.deny_reason = LoginRequest.DenyReason.FAILED
+
+
+def update_mark_processed(*, update_id: int) -> bool:
+    """Record an update id; False if it was already handled (Telegram re-sent it)."""
+    try:
+        with transaction.atomic():
+            ProcessedUpdate.objects.create(update_id=update_id)
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,10 @@
+"""URLs of the sign-in flow; allauth mounts them under /accounts/ with the other providers."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("telegram/login/", views.start, name="telegram_login_start"),
+    path("telegram/login/<uuid:request_id>/", views.poll, name="telegram_login_poll"),
+]
