@@ -69,8 +69,9 @@ class FakeBotApi:
     # -- what the Telegram user does --------------------------------------------------------
 
     def next_update_id(self) -> int:
+        """Increasing ids that stay unique across restarts (the webhook remembers handled ids)."""
         with self._lock:
-            self._next_update_id += 1
+            self._next_update_id = max(self._next_update_id + 1, time.time_ns() // 1_000_000)
             return self._next_update_id
 
     def user_says(self, user: dict[str, Any], text: str) -> dict[str, Any]:

@@ -48,14 +48,14 @@ def sandbox_user(request: HttpRequest) -> dict[str, Any] | None:
     return user if isinstance(user, dict) and isinstance(user.get("id"), int) else None
 
 
-def deliver_update(update: dict[str, Any]) -> HttpResponse:
+def deliver_update(update: dict[str, Any], *, host: str) -> HttpResponse:
     """Post an update to the webhook as Telegram would, and apply its reply to the fake API."""
     conf = get_settings()
     request = RequestFactory().post(
         reverse("telegram_login_webhook"),
         data=json.dumps(update),
         content_type="application/json",
-        headers={"X-Telegram-Bot-Api-Secret-Token": conf.webhook_secret},
+        headers={"X-Telegram-Bot-Api-Secret-Token": conf.webhook_secret, "Host": host},
     )
     response = _handler().get_response(request)
     if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
@@ -97,7 +97,7 @@ def chat(request: HttpRequest) -> HttpResponse:
         "languages": LANGUAGES,
         "suggested_id": secrets.randbelow(9 * 10**9) + 10**9,
         "bot_username": get_settings().bot_username,
-        "messages": fake_bot_api().chat(user["id"]) if user else [],
+        "chat_messages": fake_bot_api().chat(user["id"]) if user else [],
     }
     template = (
         "telegram_login/sandbox.html#chat-log" if request.htmx else "telegram_login/sandbox.html"
@@ -140,7 +140,10 @@ def send(request: HttpRequest) -> HttpResponse:
     text = request.POST.get("text", "").strip()[:4096]
     if user and text:
         message = fake_bot_api().user_says(user, text)
-        deliver_update({"update_id": fake_bot_api().next_update_id(), "message": message})
+        deliver_update(
+            {"update_id": fake_bot_api().next_update_id(), "message": message},
+            host=request.get_host(),
+        )
     return redirect(_chat_url(request))
 
 
@@ -165,7 +168,8 @@ def press(request: HttpRequest) -> HttpResponse:
                     "chat_instance": str(user["id"]),
                     "data": request.POST.get("data", "")[:64],
                 },
-            }
+            },
+            host=request.get_host(),
         )
     return redirect(_chat_url(request))
 
@@ -191,6 +195,7 @@ def block(request: HttpRequest) -> HttpResponse:
                         "until_date": 0,
                     },
                 },
-            }
+            },
+            host=request.get_host(),
         )
     return redirect(_chat_url(request))
