@@ -57,6 +57,8 @@ def bot_api() -> Iterator[FakeBotApi]:
         return status, {"Content-Type": "application/json"}, json.dumps(body)
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        # Tests that talk to live_server over real HTTP go through.
+        mock.add_passthru(re.compile(r"http://(localhost|127\.0\.0\.1)[:/]"))
         mock.add_callback(
             responses.POST,
             re.compile(re.escape(f"{API_BASE_URL}/bot{BOT_TOKEN}/") + r"\w+"),

@@ -1,0 +1,121 @@
+"""The built-in Telegram sandbox: only with DEBUG, and wired through the real webhook and client."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+import pytest
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+
+from conftest import BROWSER_UA
+from telegram_login.conf import get_settings, validate
+from telegram_login.models import LoginRequest
+from telegram_login.sandbox import fake_api
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sandbox(settings):
+    settings.DEBUG = True
+    settings.TELEGRAM_SANDBOX = None
+    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_BOT_USERNAME = ""
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    fake_api._api = None
+    yield fake_api.fake_bot_api()
+    fake_api._api = None
+
+
+def test_sandbox_is_on_with_debug_and_no_bot_token(sandbox):
+    conf = get_settings()
+    assert conf.sandbox
+    assert conf.webhook_secret
+    assert conf.api_base_url.endswith(".invalid")
+
+
+def test_sandbox_pages_are_gone_without_debug(client):
+    assert client.get("/telegram/sandbox/").status_code == HTTPStatus.NOT_FOUND
+    assert (
+        client.post("/telegram/sandbox/send/", {"text": "hi"}).status_code == HTTPStatus.NOT_FOUND
+    )
+
+
+def test_sandbox_with_debug_off_is_refused_at_start_and_by_the_checks(settings):
+    settings.TELEGRAM_SANDBOX = True
+    settings.DEBUG = False
+    with pytest.raises(ImproperlyConfigured, match="sandbox cannot run with DEBUG off"):
+        validate(get_settings(), debug=False)
+    errors = [m for m in checks.run_checks() if m.id == "telegram_login.E001"]
+    assert errors
+    assert errors[0].level == checks.ERROR
+
+
+def test_sandbox_user_signs_in_through_the_real_webhook(sandbox):
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    page = browser.post(
+        "/accounts/telegram/login/", {"process": "login"}, headers={"HX-Request": "true"}
+    )
+    link = re.search(
+        r'href="(/telegram/sandbox/\?start=([A-Za-z0-9_-]{43}))"', page.content.decode()
+    )
+    assert link, page.content.decode()
+    token = link.group(2)
+
+    telegram = Client()
+    telegram.post(
+        "/telegram/sandbox/identity/",
+        {
+            "id": "5550001",
+            "first_name": "Sandy",
+            "username": "sandy",
+            "language_code": "en",
+            "start": token,
+        },
+    )
+    telegram.post("/telegram/sandbox/send/", {"text": f"/start {token}", "start": token})
+    chat = sandbox.chat(5550001)
+    assert [m.from_bot for m in chat] == [False, True]
+    prompt = chat[-1]
+    assert "Sign in to" in prompt.text
+    assert "Chrome 120 on Windows 10" in prompt.text
+    buttons = [b for row in prompt.reply_markup["inline_keyboard"] for b in row]
+    assert len(buttons) == 4
+
+    login_request = LoginRequest.objects.get()
+    right = next(b for b in buttons if b["text"] == login_request.match_code)
+    telegram.post(
+        "/telegram/sandbox/press/",
+        {"message_id": prompt.message_id, "data": right["callback_data"], "start": token},
+    )
+    login_request.refresh_from_db()
+    assert login_request.status == LoginRequest.Status.APPROVED
+    assert all(not call.problems for call in sandbox.calls)
+    assert any(call.method == "answerCallbackQuery" for call in sandbox.calls)
+
+    done = browser.get(
+        f"/accounts/telegram/login/{login_request.id}/",
+        {"shown": "claimed"},
+        headers={"HX-Request": "true"},
+    )
+    assert done["HX-Redirect"] == "/"
+    assert browser.get("/").context["user"].first_name == "Sandy"
+
+
+def test_sandbox_page_is_marked_as_sandbox(sandbox, client):
+    page = client.get("/telegram/sandbox/")
+    assert page.status_code == HTTPStatus.OK
+    assert b"Sandbox: Telegram is simulated" in page.content
+    assert b"Sandbox: Telegram is simulated" in client.get("/accounts/login/").content
+
+
+def test_blocked_bot_cannot_message_the_user(sandbox):
+    telegram = Client()
+    telegram.post("/telegram/sandbox/identity/", {"id": "5550002", "first_name": "Bea"})
+    telegram.post("/telegram/sandbox/block/")
+    status, body = sandbox.handle("sendMessage", {"chat_id": 5550002, "text": "hello"})
+    assert status == HTTPStatus.FORBIDDEN
+    assert body["description"] == "Forbidden: bot was blocked by the user"
