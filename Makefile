@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test unit e2e lint format install migrate clean
+.PHONY: run serve test unit e2e test-scale test-pg lint format install migrate clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,30 @@ migrate: install
 run: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+## The production stack: DEBUG off, gunicorn, whitenoise; needs SECRET_KEY, DATABASE_URL, ...
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/gunicorn -c site_config/gunicorn.py
+
 ## Every test: unit and integration, then the browser suite.
 test: unit e2e
 
 unit: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not scale"
 
 e2e: install
 	$(PY) -m pytest -q e2e
+
+## Two gunicorn servers on PostgreSQL + Redis; the webhook and the browser on different ones.
+test-scale: install
+	$(PY) -m pytest -q -m scale site_config/tests/test_scale_out.py
+
+## The unit and integration tests (races included) on PostgreSQL + Redis.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
+test-pg: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not scale"
 
 lint: install
 	$(VENV)/bin/ruff check .

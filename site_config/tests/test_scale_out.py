@@ -1,0 +1,287 @@
+"""Two gunicorn servers on one PostgreSQL and one Redis: the webhook lands on one server while the
+browser starts and polls on the other, and the browser is signed in (then the reverse)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from telegram_login.sandbox.fake_api import FakeBotApi
+
+pytestmark = pytest.mark.scale
+
+REPO = Path(__file__).resolve().parents[2]
+PG_ADMIN_URL = os.environ.get("SCALE_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/3")
+BOT_TOKEN = "777:SCALE-test-token"
+BOT_USERNAME = "scale_login_bot"
+WEBHOOK_SECRET = "scale-webhook-secret-" + "x" * 16
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0 Safari/537.36"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def fake_telegram() -> Iterator[tuple[str, FakeBotApi]]:
+    """The fake Bot API as a real HTTP server on loopback, for the gunicorn servers to call."""
+    api = FakeBotApi(bot_username=BOT_USERNAME)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            params = json.loads(self.rfile.read(length) or b"{}")
+            token, _, method = self.path.removeprefix("/bot").rpartition("/")
+            if token != BOT_TOKEN:
+                status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            else:
+                status, body = api.handle(method, params)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", api
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg")
+    name = f"tl_scale_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(
+            PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True
+        )
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def servers(fake_telegram, database_url, tmp_path_factory) -> Iterator[list[str]]:
+    """Two gunicorn servers, each with two workers, sharing PostgreSQL and Redis."""
+    api_url, _ = fake_telegram
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
+        "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "TELEGRAM_API_BASE_URL": api_url,
+        "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_ACCESS_LOG": "",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    processes, urls = [], []
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    for _ in range(2):
+        port = _free_port()
+        processes.append(
+            subprocess.Popen(
+                [gunicorn, "-c", "site_config/gunicorn.py", "--bind", f"127.0.0.1:{port}"],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url, process in zip(urls, processes, strict=True):
+            _wait_until_up(url, process)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn at {url} exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            requests.get(url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    pytest.fail(f"gunicorn at {url} did not start")
+
+
+class Browser:
+    """A browser behind the TLS proxy: it says https and sends its (Secure) cookies back."""
+
+    def __init__(self) -> None:
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        headers = {"X-Forwarded-Proto": "https", "User-Agent": UA, **kwargs.pop("headers", {})}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = requests.request(
+            method, url, headers=headers, allow_redirects=False, timeout=10, **kwargs
+        )
+        for cookie in response.cookies:
+            self.cookies[cookie.name] = cookie.value
+        assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, response.text[-2000:]
+        return response
+
+    def start(self, server: str, next_url: str) -> tuple[str, str]:
+        self.request("GET", server + "/accounts/login/")
+        started = self.request(
+            "POST",
+            server + "/accounts/telegram/login/",
+            data={"process": "login", "next": next_url},
+            headers={
+                "HX-Request": "true",
+                "X-CSRFToken": self.cookies["csrftoken"],
+                "Referer": server.replace("http:", "https:") + "/",
+            },
+        )
+        assert started.status_code == HTTPStatus.OK, started.text
+        token = re.search(
+            r"https://t\.me/" + BOT_USERNAME + r"\?start=([A-Za-z0-9_-]{43})", started.text
+        ).group(1)
+        poll_path = re.search(r'hx-get="([^"]+)"', started.text).group(1).replace("&amp;", "&")
+        return token, poll_path
+
+
+def _telegram_sends(server: str, api: FakeBotApi, update: dict[str, Any]) -> dict[str, Any] | None:
+    response = requests.post(
+        server + "/telegram/webhook/",
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "X-Forwarded-Proto": "https"},
+        timeout=10,
+    )
+    assert response.status_code == HTTPStatus.OK, response.text
+    if response.headers.get("Content-Type") != "application/json":
+        return None
+    reply = response.json()
+    status, body = api.handle(reply.pop("method"), reply)
+    assert status == HTTPStatus.OK, body
+    return body
+
+
+@pytest.mark.parametrize(("browser_on", "telegram_on"), [(0, 1), (1, 0)])
+def test_webhook_on_one_server_signs_in_the_browser_polling_another(
+    servers, fake_telegram, browser_on, telegram_on
+):
+    _, api = fake_telegram
+    browser_server, telegram_server = servers[browser_on], servers[telegram_on]
+    browser = Browser()
+    token, poll_path = browser.start(browser_server, "/accounts/email/")
+
+    user = {"id": 9_100_000 + browser_on, "is_bot": False, "first_name": f"Scale{browser_on}"}
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    api.users[user["id"]] = user
+    base_update = 10_000 * (browser_on + 1)
+    sent = _telegram_sends(
+        telegram_server,
+        api,
+        {
+            "update_id": base_update,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": chat,
+                "from": user,
+                "text": f"/start {token}",
+            },
+        },
+    )
+    prompt = sent["result"]
+    claimed = browser.request("GET", browser_server + poll_path, headers={"HX-Request": "true"})
+    assert 'data-state="claimed"' in claimed.text
+    code = re.search(r'data-testid="match-code">(\d+)<', claimed.text).group(1)
+    button = next(b for b in prompt["reply_markup"]["inline_keyboard"][0] if b["text"] == code)
+
+    _telegram_sends(
+        telegram_server,
+        api,
+        {
+            "update_id": base_update + 1,
+            "callback_query": {
+                "id": f"cq-{browser_on}",
+                "from": user,
+                "chat_instance": "1",
+                "data": button["callback_data"],
+                "message": {
+                    "message_id": prompt["message_id"],
+                    "date": 0,
+                    "chat": chat,
+                    "text": prompt["text"],
+                },
+            },
+        },
+    )
+    done = browser.request(
+        "GET",
+        browser_server + poll_path.replace("shown=pending", "shown=claimed"),
+        headers={"HX-Request": "true"},
+    )
+    assert done.headers.get("HX-Redirect") == "/accounts/email/", done.text
+    # Signed in, and the session (Redis + PostgreSQL) is good on either server.
+    for server in servers:
+        page = browser.request("GET", server + "/accounts/email/")
+        assert page.status_code == HTTPStatus.OK
+        assert user["first_name"] in page.text
+    assert all(not call.problems for call in api.calls)
