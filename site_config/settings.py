@@ -1,6 +1,7 @@
 """Django settings, read from environment variables with defaults that run a newcomer's copy."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -103,6 +104,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
+    # Tests get a file, not Django's shared in-memory database, so that live-server threads race
+    # on real separate connections, as on PostgreSQL; one file per test process.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"telegram-login-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
