@@ -155,6 +155,10 @@ ACCOUNT_RATE_LIMITS = {
     # "/start <token>" and button presses, per Telegram user id.
     "telegram_login_bot": os.environ.get("TELEGRAM_LOGIN_BOT_RATE", "20/m/key"),
 }
+# The client IP (rate limits, the bot's "IP address" line) behind a load balancer: how many
+# proxies append to X-Forwarded-For, or one header the proxy sets (see docs/deploy.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LANGUAGE_CODE = "en"
