@@ -1,0 +1,31 @@
+"""A waiting poll is the hot path: every waiting browser sends one every 2 seconds."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+
+from conftest import poll, start_sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_waiting_poll_costs_at_most_two_queries(
+    browser_client, bot_api, django_assert_max_num_queries
+):
+    login_request, _, _ = start_sign_in(browser_client)
+    with django_assert_max_num_queries(2 if settings.SESSION_ENGINE.endswith(".db") else 1):
+        response = poll(browser_client, login_request)
+    assert response.status_code == HTTPStatus.NO_CONTENT
+
+
+def test_a_waiting_poll_with_cached_sessions_costs_one_query(
+    browser_client, bot_api, settings, django_assert_num_queries
+):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    login_request, _, _ = start_sign_in(browser_client)
+    with django_assert_num_queries(1):
+        response = poll(browser_client, login_request)
+    assert response.status_code == HTTPStatus.NO_CONTENT
