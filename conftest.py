@@ -39,6 +39,7 @@ def _bot_settings(settings: Any) -> None:
     settings.TELEGRAM_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.TELEGRAM_API_BASE_URL = API_BASE_URL
     settings.TELEGRAM_LOGIN_SEND_INLINE = True
+    settings.TELEGRAM_API_RETRY_BACKOFF = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

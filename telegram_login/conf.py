@@ -34,6 +34,7 @@ class TelegramLoginSettings:
     site_name: str
     max_update_bytes: int
     api_timeout: float
+    api_retry_backoff: float
     polls_per_request: int
     recent_requests_per_session: int
     send_inline: bool
@@ -69,6 +70,7 @@ def _read() -> TelegramLoginSettings:
         site_name=getattr(settings, "SITE_NAME", "telegram-login"),
         max_update_bytes=int(getattr(settings, "TELEGRAM_LOGIN_MAX_UPDATE_BYTES", 64 * 1024)),
         api_timeout=float(getattr(settings, "TELEGRAM_API_TIMEOUT", 5.0)),
+        api_retry_backoff=float(getattr(settings, "TELEGRAM_API_RETRY_BACKOFF", 0.5)),
         polls_per_request=int(getattr(settings, "TELEGRAM_LOGIN_POLLS_PER_REQUEST", 600)),
         recent_requests_per_session=5,
         # Tests send follow-up Bot API calls in the request thread to observe them in order.

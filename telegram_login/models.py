@@ -31,6 +31,7 @@ class LoginRequest(models.Model):
         CANCELLED = "cancelled", _("Cancelled in Telegram")
         WRONG_CODE = "wrong_code", _("Wrong code chosen")
         FAILED = "failed", _("Could not be completed")
+        BOT_BLOCKED = "bot_blocked", _("The Telegram user has blocked the bot")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # SHA-256 of the deep-link token; the token itself is never stored.

@@ -262,6 +262,20 @@ def login_request_fail(*, login_request: LoginRequest) -> None:
         login_request.deny_reason = LoginRequest.DenyReason.FAILED
 
 
+def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:
+    """The user blocked the bot, so it cannot ask them anything: end their waiting requests.
+
+    Returns how many requests ended; their browsers then say how to unblock the bot.
+    """
+    return LoginRequest.objects.filter(
+        telegram_user_id=telegram_user_id, status=Status.CLAIMED
+    ).update(
+        status=Status.DENIED,
+        deny_reason=LoginRequest.DenyReason.BOT_BLOCKED,
+        decided_at=timezone.now(),
+    )
+
+
 def update_mark_processed(*, update_id: int) -> bool:
     """Record an update id; False if it was already handled (Telegram re-sent it)."""
     try:

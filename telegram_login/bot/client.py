@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from ..conf import TelegramLoginSettings, get_settings
 
 logger = logging.getLogger(__name__)
+
+# Methods that do the same thing when sent twice, so a 5xx or a timeout may be retried.
+IDEMPOTENT_METHODS = frozenset(
+    {
+        "getMe",
+        "getWebhookInfo",
+        "setWebhook",
+        "deleteWebhook",
+        "editMessageText",
+        "answerCallbackQuery",
+        "getUpdates",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +51,12 @@ class TelegramError(Exception):
         method: str,
         error_code: int | None = None,
         retry_after: int | None = None,
+        reached: bool = True,
     ) -> None:
         super().__init__(f"{method}: {error_code or 'no answer'} {description}")
         self.method = method
+        # False when the request never got to Telegram (so repeating it cannot do anything twice).
+        self.reached = reached
         self.error_code = error_code
         self.description = description
         self.retry_after = retry_after
@@ -50,6 +69,11 @@ class TelegramError(Exception):
     def rate_limited(self) -> bool:
         return self.error_code == 429
 
+    @property
+    def chat_unreachable(self) -> bool:
+        """Telegram refuses to deliver to this chat (blocked bot, deleted account)."""
+        return self.error_code == 403
+
 
 class BotClient:
     def __init__(
@@ -59,20 +83,67 @@ class BotClient:
         base_url: str,
         timeout: float = 5.0,
         session: requests.Session | None = None,
+        max_retries: int = 2,
+        max_retry_after: float = 5.0,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._url = f"{base_url.rstrip('/')}/bot{token}/"
         self._timeout = timeout
         self.session = session or requests.Session()
+        self.max_retries = max_retries
+        self.max_retry_after = max_retry_after
+        self.backoff = backoff
+        self._sleep = sleep
 
-    def call(self, method: str, **params: Any) -> Any:
-        """Call `method`; return its `result` or raise TelegramError. Never logs the token."""
+    def call(self, method: str, *, request_timeout: float | None = None, **params: Any) -> Any:
+        """Call `method`; return its `result` or raise TelegramError. Never logs the token.
+
+        Retries, a bounded number of times: a 429 after its `retry_after` (if short), a request
+        that never reached Telegram, and a 5xx or timeout of a method that is safe to repeat.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._call_once(method, params, request_timeout)
+            except TelegramError as exc:
+                attempt += 1
+                delay = self._retry_delay(exc, method, attempt)
+                if delay is None:
+                    raise
+                logger.info(
+                    "%s: retrying in %.1fs after %s",
+                    method,
+                    delay,
+                    exc.error_code or exc.description,
+                )
+                self._sleep(delay)
+
+    def _retry_delay(self, exc: TelegramError, method: str, attempt: int) -> float | None:
+        if attempt > self.max_retries:
+            return None
+        if exc.error_code == 429:
+            wait = exc.retry_after if exc.retry_after is not None else 1
+            return float(wait) if wait <= self.max_retry_after else None
+        backoff = self.backoff * 2 ** (attempt - 1)
+        if exc.error_code is None and not exc.reached:
+            return backoff
+        server_side = exc.error_code is None or exc.error_code >= 500
+        if server_side and method in IDEMPOTENT_METHODS:
+            return backoff
+        return None
+
+    def _call_once(self, method: str, params: dict[str, Any], request_timeout: float | None) -> Any:
+        timeout = request_timeout or self._timeout
         try:
             response = self.session.post(
-                self._url + method, json=params, timeout=(min(self._timeout, 3.05), self._timeout)
+                self._url + method, json=params, timeout=(min(timeout, 3.05), timeout)
             )
         except requests.RequestException as exc:
-            # The exception text holds the URL, and the URL holds the bot token.
-            raise TelegramError(type(exc).__name__, method=method) from None
+            # The exception text holds the URL, and the URL holds the bot token: drop it.
+            raise TelegramError(
+                type(exc).__name__, method=method, reached=not _never_sent(exc)
+            ) from None
         try:
             body = response.json()
         except ValueError:
@@ -87,10 +158,11 @@ class BotClient:
             return body.get("result")
         parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
         retry_after = parameters.get("retry_after")
+        error_code = body.get("error_code")
         raise TelegramError(
             str(body.get("description") or "unknown error"),
             method=method,
-            error_code=body.get("error_code") if isinstance(body.get("error_code"), int) else None,
+            error_code=error_code if isinstance(error_code, int) else response.status_code,
             retry_after=retry_after if isinstance(retry_after, int) else None,
         )
 
@@ -110,6 +182,14 @@ class BotClient:
 
     def answer_callback_query(self, *, callback_query_id: str, **params: Any) -> bool:
         return self.call("answerCallbackQuery", callback_query_id=callback_query_id, **params)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True if the request cannot have reached Telegram (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 _local = threading.local()

@@ -48,6 +48,17 @@ def dispatch_update(update: Update, *, request: HttpRequest) -> Reactions:
     if update.message is not None:
         with translation.override(bot_language(update.message.sender)):
             return _on_message(update.message, request=request)
+    if update.member_update is not None:
+        if update.member_update.blocked_by_user:
+            ended = services.telegram_user_blocked_bot(
+                telegram_user_id=update.member_update.sender.id
+            )
+            logger.info(
+                "telegram user %s blocked the bot; %s request(s) ended",
+                update.member_update.sender.id,
+                ended,
+            )
+        return Reactions()
     logger.info("update %s of kind %r ignored", update.update_id, update.kind or "none")
     return Reactions()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from .. import services
 from ..conf import get_settings
 from .client import BotCall, TelegramError, get_bot
 
@@ -31,5 +32,8 @@ def _send(calls: list[BotCall]) -> None:
             logger.warning(
                 "%s failed: %s %s", call.method, exc.error_code or "unreachable", exc.description
             )
+            chat_id = call.params.get("chat_id")
+            if exc.chat_unreachable and isinstance(chat_id, int) and chat_id > 0:
+                services.telegram_user_blocked_bot(telegram_user_id=chat_id)
         except Exception:
             logger.exception("%s failed", call.method)

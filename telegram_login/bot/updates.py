@@ -152,11 +152,39 @@ class CallbackQuery:
 
 
 @dataclass(frozen=True)
+class ChatMemberUpdate:
+    """The bot's own membership in a chat changed; in a private chat, "kicked" means blocked."""
+
+    chat: Chat
+    sender: TelegramUser
+    new_status: str
+
+    @classmethod
+    def from_api(cls, data: Any) -> ChatMemberUpdate:
+        data = _dict(data, "my_chat_member")
+        member = _dict(data.get("new_chat_member"), "my_chat_member.new_chat_member")
+        return cls(
+            chat=Chat.from_api(data.get("chat")),
+            sender=TelegramUser.from_api(data.get("from")),
+            new_status=_str(member.get("status"), "new_chat_member.status", limit=32),
+        )
+
+    @property
+    def blocked_by_user(self) -> bool:
+        return (
+            self.chat.type == "private"
+            and self.chat.id == self.sender.id
+            and self.new_status == "kicked"
+        )
+
+
+@dataclass(frozen=True)
 class Update:
     update_id: int
     kind: str
     message: IncomingMessage | None = None
     callback_query: CallbackQuery | None = None
+    member_update: ChatMemberUpdate | None = None
 
 
 def parse_update(data: Any) -> Update:
@@ -172,6 +200,10 @@ def parse_update(data: Any) -> Update:
     if kind == "callback_query":
         return Update(
             update_id, kind, callback_query=CallbackQuery.from_api(data["callback_query"])
+        )
+    if kind == "my_chat_member":
+        return Update(
+            update_id, kind, member_update=ChatMemberUpdate.from_api(data["my_chat_member"])
         )
     return Update(update_id, kind)
 
