@@ -150,8 +150,8 @@ SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 ACCOUNT_RATE_LIMITS = {
-    # Starting a Telegram sign-in, per client IP.
-    "telegram_login_start": os.environ.get("TELEGRAM_LOGIN_START_RATE", "20/m/ip"),
+    # Starting a Telegram sign-in, per client IP and per browser session.
+    "telegram_login_start": os.environ.get("TELEGRAM_LOGIN_START_RATE", "20/m/ip,10/m/key"),
     # "/start <token>" and button presses, per Telegram user id.
     "telegram_login_bot": os.environ.get("TELEGRAM_LOGIN_BOT_RATE", "20/m/key"),
 }

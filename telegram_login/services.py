@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -274,6 +275,16 @@ def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:
         deny_reason=LoginRequest.DenyReason.BOT_BLOCKED,
         decided_at=timezone.now(),
     )
+
+
+def login_request_count_poll(*, request_id: uuid.UUID) -> int:
+    """Count a browser poll of this request (in the cache: one round trip); return the count."""
+    key = f"telegram_login:polls:{request_id}"
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=get_settings().login_ttl + 60)
+        return 1
 
 
 def update_mark_processed(*, update_id: int) -> bool:

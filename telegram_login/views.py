@@ -108,7 +108,9 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
     if not get_settings().enabled:
         return _render_widget(request, None, state="unavailable")
-    if not ratelimit.consume(request, action=START_RATE_LIMIT_ACTION):
+    # Counted per IP and per browser session (a fresh browser counts by its IP twice).
+    session_key = request.session.session_key or get_account_adapter().get_client_ip(request)
+    if not ratelimit.consume(request, action=START_RATE_LIMIT_ACTION, key=session_key):
         return _render_widget(
             request,
             None,
@@ -136,6 +138,8 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     if found is None:
         return _stop(request, None, state="unknown")
     login_request, state_id = found
+    if services.login_request_count_poll(request_id=request_id) > get_settings().polls_per_request:
+        return _stop(request, login_request, state="poll_limit")
     if login_request.has_timed_out():
         services.login_request_expire_if_due(login_request=login_request)
         login_request.refresh_from_db()
