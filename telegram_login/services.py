@@ -235,6 +235,9 @@ def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
     )
     if won:
         login_request.status = Status.EXPIRED
+    else:
+        # Someone else moved it first (expired it, or decided it in time): show what they did.
+        login_request.refresh_from_db()
     return won
 
 

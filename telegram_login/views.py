@@ -28,9 +28,8 @@ from django_htmx.http import HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
 from . import selectors, services
-from .bot.dispatcher import dispatch_update
+from .bot.dispatcher import handle_update
 from .bot.outbox import send_later
-from .bot.updates import MalformedUpdate, parse_update, peek_update_id
 from .conf import get_settings
 from .models import LoginRequest
 from .provider import TelegramLoginProvider
@@ -73,6 +72,7 @@ def _render_widget(
         "process": login_request.process if login_request else request.POST.get("process", "login"),
         "next_url": next_url,
         "confirm_mode": get_settings().confirm_mode,
+        "telegram_user": login_request.telegram_user if login_request else None,
     }
     if login_request is not None:
         # The poll says which state the page shows, so an unchanged state costs a bare 204.
@@ -223,22 +223,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
     except (ValueError, UnicodeDecodeError):
         logger.warning("update is not JSON; ignored")
         return HttpResponse()
-    update_id = peek_update_id(data)
-    if update_id is None:
-        logger.warning("update without a usable update_id; ignored")
-        return HttpResponse()
-    if not services.update_mark_processed(update_id=update_id):
-        logger.info("update %s already handled; ignored", update_id)
-        return HttpResponse()
-    try:
-        update = parse_update(data)
-        reactions = dispatch_update(update, request=request)
-    except MalformedUpdate as exc:
-        logger.warning("update %s is malformed (%s); ignored", update_id, exc)
-        return HttpResponse()
-    except Exception:
-        logger.exception("update %s could not be handled", update_id)
-        return HttpResponse()
+    reactions = handle_update(data, request=request)
     send_later(reactions.later)
     if reactions.reply is None:
         return HttpResponse()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from allauth.core import ratelimit
 from django.http import HttpRequest
@@ -19,7 +20,15 @@ from .. import services
 from ..services import ClaimOutcome, DecisionOutcome
 from . import messages
 from .client import BotCall
-from .updates import CallbackQuery, IncomingMessage, TelegramUser, Update
+from .updates import (
+    CallbackQuery,
+    IncomingMessage,
+    MalformedUpdate,
+    TelegramUser,
+    Update,
+    parse_update,
+    peek_update_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +47,25 @@ class Reactions:
 def bot_language(user: TelegramUser | None) -> str:
     code = (user.language_code if user else "").lower()
     return "ru" if code == "ru" or code.startswith("ru-") else "en"
+
+
+def handle_update(data: Any, *, request: HttpRequest) -> Reactions:
+    """Everything Telegram sends, from the webhook or long polling: once per update_id, and
+    never an exception (a malformed or failing update is logged and answered with nothing)."""
+    update_id = peek_update_id(data)
+    if update_id is None:
+        logger.warning("update without a usable update_id; ignored")
+        return Reactions()
+    if not services.update_mark_processed(update_id=update_id):
+        logger.info("update %s already handled; ignored", update_id)
+        return Reactions()
+    try:
+        return dispatch_update(parse_update(data), request=request)
+    except MalformedUpdate as exc:
+        logger.warning("update %s is malformed (%s); ignored", update_id, exc)
+    except Exception:
+        logger.exception("update %s could not be handled", update_id)
+    return Reactions()
 
 
 def dispatch_update(update: Update, *, request: HttpRequest) -> Reactions:
