@@ -91,6 +91,8 @@ def login_request_start(
     token = new_token()
     match_code, code_choices = _new_codes()
     now = timezone.now()
+    if secrets.randbelow(PRUNE_EVERY) == 0:
+        prune_old_records()
     login_request = LoginRequest.objects.create(
         token_hash=token_hash(token),
         process=process,
@@ -288,6 +290,25 @@ def login_request_count_poll(*, request_id: uuid.UUID) -> int:
     except ValueError:
         cache.set(key, 1, timeout=get_settings().login_ttl + 60)
         return 1
+
+
+# Telegram gives up re-sending an update after about a day; keep ids a little longer.
+PROCESSED_UPDATE_KEEP = timedelta(days=2)
+FINISHED_REQUEST_KEEP = timedelta(days=1)
+# A start prunes old rows about once in this many calls, so tables stay bounded without cron.
+PRUNE_EVERY = 200
+
+
+def prune_old_records() -> tuple[int, int]:
+    """Delete requests that ended (or expired) a day ago and update ids past Telegram's retries."""
+    now = timezone.now()
+    requests_deleted, _ = LoginRequest.objects.filter(
+        expires_at__lt=now - FINISHED_REQUEST_KEEP
+    ).delete()
+    updates_deleted, _ = ProcessedUpdate.objects.filter(
+        received_at__lt=now - PROCESSED_UPDATE_KEEP
+    ).delete()
+    return requests_deleted, updates_deleted
 
 
 def update_mark_processed(*, update_id: int) -> bool:

@@ -65,6 +65,8 @@ class FakeBotApi:
         self._next_message_id = 1
         self._next_update_id = 1
         self.webhook: dict[str, Any] = {"url": ""}
+        # Updates waiting for getUpdates (long polling), as Telegram would hold them.
+        self.pending_updates: list[dict[str, Any]] = []
 
     # -- what the Telegram user does --------------------------------------------------------
 
@@ -170,6 +172,13 @@ class FakeBotApi:
     def _api_deleteWebhook(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.webhook = {"url": ""}
         return 200, {"ok": True, "result": True, "description": "Webhook was deleted"}
+
+    def _api_getUpdates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.webhook.get("url"):
+            return 409, _error(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = params.get("offset", 0)
+        self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
+        return 200, {"ok": True, "result": list(self.pending_updates)}
 
     def _api_getWebhookInfo(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, {

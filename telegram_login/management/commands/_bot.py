@@ -1,0 +1,24 @@
+"""What the bot's management commands share: the configured client and error reporting."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from ...bot.client import BotClient, TelegramError, get_bot
+from ...conf import get_settings
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def configured_bot() -> BotClient:
+    if not get_settings().enabled:
+        raise CommandError(
+            "No bot is configured: set TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_USERNAME and "
+            "TELEGRAM_WEBHOOK_SECRET."
+        )
+    return get_bot()
+
+
+def telegram_failed(exc: TelegramError) -> CommandError:
+    code = exc.error_code or "no answer"
+    return CommandError(f"Telegram refused {exc.method}: {code} {exc.description}")

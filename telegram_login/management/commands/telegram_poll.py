@@ -1,0 +1,90 @@
+"""Serve the bot by long polling (getUpdates): a real bot in development, no public URL needed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import HttpRequest
+
+from ...bot.client import TelegramError
+from ...bot.dispatcher import handle_update
+from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
+
+
+def _local_request() -> HttpRequest:
+    """The request the dispatcher's rate limits see: long polling has no HTTP request."""
+    request = HttpRequest()
+    request.method = "POST"
+    request.META["REMOTE_ADDR"] = "127.0.0.1"
+    return request
+
+
+class Command(BaseCommand):
+    help = "Receive updates by long polling and handle them like the webhook. Ctrl-C stops."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--timeout", type=int, default=25, help="Long-poll seconds (default 25)."
+        )
+        parser.add_argument(
+            "--delete-webhook",
+            action="store_true",
+            help="Remove a webhook that is set (Telegram allows one way of delivery at a time).",
+        )
+        parser.add_argument(
+            "--max-rounds",
+            type=int,
+            default=0,
+            help="Stop after this many getUpdates calls (0: never).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bot = configured_bot()
+        try:
+            webhook = bot.call("getWebhookInfo").get("url")
+            if webhook and not options["delete_webhook"]:
+                raise CommandError(
+                    f"A webhook is set ({webhook}); Telegram will not deliver by polling. "
+                    "Run again with --delete-webhook to remove it."
+                )
+            if webhook:
+                bot.call("deleteWebhook")
+                self.stdout.write(f"Webhook {webhook} deleted")
+        except TelegramError as exc:
+            raise telegram_failed(exc) from None
+        self.stdout.write(self.style.SUCCESS("Polling for updates; Ctrl-C stops."))
+        offset, rounds, handled = 0, 0, 0
+        try:
+            while not options["max_rounds"] or rounds < options["max_rounds"]:
+                rounds += 1
+                try:
+                    updates = bot.call(
+                        "getUpdates",
+                        offset=offset,
+                        timeout=options["timeout"],
+                        allowed_updates=ALLOWED_UPDATES,
+                        request_timeout=options["timeout"] + 10,
+                    )
+                except TelegramError as exc:
+                    self.stderr.write(
+                        f"getUpdates failed: {exc.error_code or 'no answer'} {exc.description}"
+                    )
+                    time.sleep(min(exc.retry_after or 3, 30))
+                    continue
+                for update in updates or []:
+                    if isinstance(update, dict) and isinstance(update.get("update_id"), int):
+                        offset = max(offset, update["update_id"] + 1)
+                    reactions = handle_update(update, request=_local_request())
+                    for call in [*([reactions.reply] if reactions.reply else []), *reactions.later]:
+                        try:
+                            bot.send(call)
+                        except TelegramError as exc:
+                            self.stderr.write(
+                                f"{call.method} failed: {exc.error_code} {exc.description}"
+                            )
+                    handled += 1
+        except KeyboardInterrupt:
+            self.stdout.write("")
+        self.stdout.write(f"Stopped after {handled} update(s).")

@@ -1,0 +1,62 @@
+"""Point the bot's webhook at this site, with the secret and only the updates we handle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
+
+from ...bot.client import TelegramError
+from ...conf import get_settings
+from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
+
+
+class Command(BaseCommand):
+    help = "Register https://<domain>/telegram/webhook/ as the bot's webhook (setWebhook)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--url", help="The full webhook URL (default: built from --domain).")
+        group.add_argument(
+            "--domain", help="The site's public domain (default: the first ALLOWED_HOSTS entry)."
+        )
+        parser.add_argument(
+            "--drop-pending-updates",
+            action="store_true",
+            help="Drop the updates Telegram is still holding for the bot.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bot = configured_bot()
+        url = options["url"] or self._url_for(options["domain"])
+        if not url.startswith("https://"):
+            raise CommandError(f"Telegram only calls HTTPS webhooks; {url} is not one.")
+        params: dict[str, Any] = {
+            "url": url,
+            "secret_token": get_settings().webhook_secret,
+            "allowed_updates": ALLOWED_UPDATES,
+        }
+        if options["drop_pending_updates"]:
+            params["drop_pending_updates"] = True
+        if not params["secret_token"]:
+            raise CommandError(
+                "Set TELEGRAM_WEBHOOK_SECRET first: the webhook refuses calls without it."
+            )
+        try:
+            bot.call("setWebhook", **params)
+        except TelegramError as exc:
+            raise telegram_failed(exc) from None
+        self.stdout.write(self.style.SUCCESS(f"Webhook set to {url}"))
+        self.stdout.write(f"Updates: {', '.join(ALLOWED_UPDATES)}")
+
+    def _url_for(self, domain: str | None) -> str:
+        if not domain:
+            hosts = [
+                h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")
+            ]
+            if not hosts:
+                raise CommandError("Give --url or --domain: ALLOWED_HOSTS has no usable host name.")
+            domain = hosts[0]
+        return f"https://{domain}{reverse('telegram_login_webhook')}"

@@ -1,0 +1,122 @@
+"""The bot's management commands, against the fake Bot API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from conftest import BOT_USERNAME, WEBHOOK_SECRET, start_sign_in
+from telegram_login.models import LoginRequest, ProcessedUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_webhook_set_registers_the_url_secret_and_handled_updates(bot_api, settings):
+    settings.ALLOWED_HOSTS = ["login.example.com"]
+    output = _run("telegram_webhook_set", "--drop-pending-updates")
+    call = [c for c in bot_api.calls if c.method == "setWebhook"][-1]
+    assert call.problems == []
+    assert call.params["url"] == "https://login.example.com/telegram/webhook/"
+    assert call.params["secret_token"] == WEBHOOK_SECRET
+    assert call.params["allowed_updates"] == ["message", "callback_query", "my_chat_member"]
+    assert call.params["drop_pending_updates"] is True
+    assert "Webhook set to https://login.example.com/telegram/webhook/" in output
+
+
+def test_webhook_set_refuses_a_plain_http_url(bot_api):
+    with pytest.raises(CommandError, match="HTTPS"):
+        _run("telegram_webhook_set", "--url", "http://example.com/telegram/webhook/")
+    assert not [c for c in bot_api.calls if c.method == "setWebhook"]
+
+
+def test_webhook_info_shows_the_webhook_and_checks_the_bot_username(bot_api):
+    bot_api.webhook = {
+        "url": "https://login.example.com/telegram/webhook/",
+        "allowed_updates": ["message"],
+    }
+    output = _run("telegram_webhook_info")
+    assert f"Bot: @{BOT_USERNAME}" in output
+    assert "Webhook URL: https://login.example.com/telegram/webhook/" in output
+    assert "Pending updates: 0" in output
+
+
+def test_webhook_info_fails_when_the_token_belongs_to_another_bot(bot_api, settings):
+    settings.TELEGRAM_BOT_USERNAME = "some_other_bot"
+    with pytest.raises(CommandError, match="wrong bot"):
+        _run("telegram_webhook_info")
+
+
+def test_webhook_delete(bot_api):
+    bot_api.webhook = {"url": "https://x.example/telegram/webhook/"}
+    assert "Webhook deleted" in _run("telegram_webhook_delete")
+    assert bot_api.webhook == {"url": ""}
+
+
+def test_commands_fail_clearly_when_telegram_refuses(bot_api, settings):
+    settings.TELEGRAM_BOT_TOKEN = "4242:WRONG-token"
+    settings.TELEGRAM_API_BASE_URL = "https://bot-api.test"
+    with pytest.raises(CommandError, match="Telegram refused|no answer"):
+        _run("telegram_webhook_delete")
+
+
+def test_long_polling_refuses_while_a_webhook_is_set(bot_api):
+    bot_api.webhook = {"url": "https://x.example/telegram/webhook/"}
+    with pytest.raises(CommandError, match="--delete-webhook"):
+        _run("telegram_poll", "--max-rounds", "1")
+
+
+def test_long_polling_handles_updates_like_the_webhook(
+    bot_api, browser_client, telegram_user, telegram_update
+):
+    login_request, token, _ = start_sign_in(browser_client)
+    user = telegram_user()
+    bot_api.users[user["id"]] = user
+    bot_api.webhook = {"url": "https://x.example/telegram/webhook/"}
+    update = telegram_update(message=(user, f"/start {token}"))
+    bot_api.pending_updates = [update]
+    output = _run("telegram_poll", "--delete-webhook", "--max-rounds", "2", "--timeout", "0")
+    assert "Stopped after 1 update(s)." in output
+    login_request.refresh_from_db()
+    assert login_request.status == LoginRequest.Status.CLAIMED
+    sent = [c for c in bot_api.calls if c.method == "sendMessage"]
+    assert len(sent) == 1
+    assert sent[0].problems == []
+    offsets = [c.params["offset"] for c in bot_api.calls if c.method == "getUpdates"]
+    assert offsets == [0, update["update_id"] + 1]
+
+
+def test_cleanup_deletes_only_old_finished_requests_and_update_ids(browser_client, bot_api):
+    fresh, _, _ = start_sign_in(browser_client)
+    old, _, _ = start_sign_in(browser_client)
+    LoginRequest.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=2))
+    ProcessedUpdate.objects.create(update_id=1, received_at=timezone.now() - timedelta(days=3))
+    ProcessedUpdate.objects.create(update_id=2)
+    output = _run("telegram_cleanup")
+    assert "Deleted 1 old sign-in request(s) and 1 update id(s)." in output
+    assert list(LoginRequest.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert list(ProcessedUpdate.objects.values_list("update_id", flat=True)) == [2]
+
+
+def test_every_command_has_help():
+    for name in (
+        "telegram_webhook_set",
+        "telegram_webhook_info",
+        "telegram_webhook_delete",
+        "telegram_poll",
+        "telegram_cleanup",
+    ):
+        from django.core.management import load_command_class
+
+        command = load_command_class("telegram_login", name)
+        assert command.help
+        assert command.create_parser("manage.py", name).format_help()
