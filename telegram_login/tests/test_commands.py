@@ -65,7 +65,7 @@ def test_webhook_delete(bot_api):
 def test_commands_fail_clearly_when_telegram_refuses(bot_api, settings):
     settings.TELEGRAM_BOT_TOKEN = "4242:WRONG-token"
     settings.TELEGRAM_API_BASE_URL = "https://bot-api.test"
-    with pytest.raises(CommandError, match="Telegram refused|no answer"):
+    with pytest.raises(CommandError, match=r"Telegram refused|no answer"):
         _run("telegram_webhook_delete")
 
 
