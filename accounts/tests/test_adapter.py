@@ -1,0 +1,186 @@
+"""Telegram sign-up through allauth's adapters, and the home page that shows who is signed in."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import RequestFactory
+
+from accounts.adapter import telegram_username
+from conftest import poll, start_sign_in
+from telegram_login.bot.messages import ACTION_CODE, callback_data
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+
+def _sign_in_with_telegram(browser, telegram, telegram_update, post_update) -> Any:
+    """The whole flow for `telegram` in `browser`; return the user it signed in."""
+    login_request, token, _ = start_sign_in(browser)
+    post_update(telegram_update(message=(telegram, f"/start {token}")))
+    login_request.refresh_from_db()
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    post_update(telegram_update(callback=(telegram, data)))
+    done = poll(browser, login_request, shown="claimed")
+    assert done.has_header("HX-Redirect"), done.content
+    return User.objects.get(socialaccount__provider="telegram", socialaccount__uid=telegram["id"])
+
+
+def _sociallogin_for(data: dict[str, Any]) -> Any:
+    request = RequestFactory().get("/")
+    request.session = SessionStore()
+    provider = get_adapter().get_provider(request, "telegram")
+    return provider.sociallogin_from_response(request, data)
+
+
+def test_telegram_profile_fills_the_new_users_names_and_username():
+    sociallogin = _sociallogin_for(
+        {"id": 501, "first_name": "Grace", "last_name": "Hopper", "username": "grace_h"}
+    )
+    user = sociallogin.user
+    assert (user.first_name, user.last_name, user.username) == ("Grace", "Hopper", "grace_h")
+    assert user.email == ""
+    assert sociallogin.account.uid == "501"
+    assert sociallogin.account.extra_data == {
+        "id": 501,
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "username": "grace_h",
+    }
+
+
+def test_username_is_generated_from_the_name_when_telegram_has_none():
+    assert telegram_username({"first_name": "Linus", "username": ""}, uid="77") == "linus"
+
+
+def test_username_is_generated_from_the_telegram_id_when_there_is_nothing_else():
+    assert telegram_username({"first_name": "", "last_name": ""}, uid="12345") == "tg12345"
+
+
+def test_taken_username_is_not_given_to_another_telegram_user():
+    User.objects.create_user(username="Alice", password="x")
+    username = telegram_username({"first_name": "Alice", "username": "alice"}, uid="9")
+    assert username.lower() != "alice"
+    assert not User.objects.filter(username__iexact=username).exists()
+
+
+def test_new_telegram_user_without_a_username_gets_a_generated_one(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    User.objects.create_user(username="ivan", password="x")
+    telegram = telegram_user(first_name="Ivan", last_name="Petrov", username=None)
+    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    assert user.username
+    assert user.username != "ivan"
+    UnicodeUsernameValidator()(user.username)
+    assert (user.first_name, user.last_name) == ("Ivan", "Petrov")
+    assert User.objects.filter(username__iexact=user.username).count() == 1
+
+
+def test_non_latin_name_without_a_username_gets_one_from_the_telegram_id(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Иван", last_name="Петров", username=None)
+    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    assert user.username == f"tg{telegram['id']}"
+    assert user.first_name == "Иван"
+
+
+def test_telegram_username_taken_here_by_someone_else_gets_a_different_one(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    owner = User.objects.create_user(
+        username="Mallory", email="mallory@example.test", password="pw-12345-long"
+    )
+    telegram = telegram_user(first_name="Mallory", username="mallory")
+    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    # A matching username never links the Telegram account to the existing user.
+    assert user != owner
+    assert not SocialAccount.objects.filter(user=owner).exists()
+    assert user.username.lower() != "mallory"
+    assert User.objects.filter(username__iexact=user.username).count() == 1
+    owner.refresh_from_db()
+    assert owner.username == "Mallory"
+
+
+def test_two_telegram_users_with_the_same_name_get_different_usernames(
+    browser_client, client, bot_api, telegram_user, telegram_update, post_update
+):
+    first = _sign_in_with_telegram(
+        browser_client, telegram_user(first_name="Sam", username=None), telegram_update, post_update
+    )
+    client.defaults["HTTP_USER_AGENT"] = "Mozilla/5.0"
+    second = _sign_in_with_telegram(
+        client, telegram_user(first_name="Sam", username=None), telegram_update, post_update
+    )
+    assert first != second
+    assert first.username.lower() != second.username.lower()
+
+
+# -- home page ---------------------------------------------------------------------------------
+
+
+def test_home_shows_the_signed_in_telegram_user(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Ada", last_name="Lovelace", username="ada_l")
+    _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    page = browser_client.get("/")
+    assert page.status_code == HTTPStatus.OK
+    content = page.content.decode()
+    assert "Signed in as Ada Lovelace" in content
+    assert re.search(r'class="avatar"[^>]*>AL<', content)
+    assert 'data-testid="telegram-username">@ada_l<' in content
+    assert 'data-testid="telegram-name">Ada Lovelace<' in content
+    assert f"(id {telegram['id']})" in content
+    assert re.search(r'<form method="post" action="/accounts/logout/"', content)
+    assert 'href="/accounts/login/"' not in content
+
+
+def test_home_of_a_telegram_user_without_username_shows_no_at_sign(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Bo", username=None)
+    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    content = browser_client.get("/").content.decode()
+    assert 'data-testid="telegram-username"' not in content
+    assert re.search(r'class="avatar"[^>]*>B<', content)
+    assert f'data-testid="site-username">{user.username}<' in content
+
+
+def test_signing_out_from_home_signs_out(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    _sign_in_with_telegram(browser_client, telegram_user(), telegram_update, post_update)
+    response = browser_client.post("/accounts/logout/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert not browser_client.get("/").context["user"].is_authenticated
+
+
+def test_anonymous_home_links_to_sign_in(client):
+    page = client.get("/")
+    assert page.status_code == HTTPStatus.OK
+    content = page.content.decode()
+    assert 'href="/accounts/login/"' in content
+    assert 'data-testid="profile"' not in content
+    assert 'action="/accounts/logout/"' not in content
+
+
+def test_home_of_an_email_user_shows_no_telegram(client):
+    user = User.objects.create_user(
+        username="eve", email="eve@example.test", password="x", first_name="Eve"
+    )
+    client.force_login(user)
+    content = client.get("/").content.decode()
+    assert "Signed in as Eve" in content
+    assert 'data-testid="telegram-name"' not in content
+    assert "eve@example.test" in content

@@ -1,0 +1,239 @@
+"""Settings: read with defaults, and unsafe or unworkable combinations refused at start-up."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import ImproperlyConfigured
+
+from conftest import WEBHOOK_SECRET
+from telegram_login import services
+from telegram_login.bot import messages
+from telegram_login.conf import TelegramLoginSettings, get_settings, validate
+from telegram_login.models import LoginRequest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+GOOD_CHANGES: dict[str, object] = {
+    "bot_token": "4242:TOKEN",
+    "bot_username": "good_login_bot",
+    "webhook_secret": "s3cret_-" * 4,
+    "api_base_url": "https://api.telegram.org",
+    "login_ttl": 300,
+    "sandbox": False,
+    "confirm_mode": "match_code",
+}
+
+
+def _with(**changes: object) -> TelegramLoginSettings:
+    """A good configuration (the one tests run with, made explicit) with `changes` applied."""
+    return dataclasses.replace(get_settings(), **{**GOOD_CHANGES, **changes})
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_good_configuration_passes(debug):
+    validate(_with(), debug=debug)
+
+
+def test_site_without_a_bot_passes_with_debug_off():
+    validate(_with(bot_token="", bot_username="", webhook_secret=""), debug=False)
+
+
+@pytest.mark.parametrize("ttl", [1, 600])
+def test_ttl_at_the_limits_passes(ttl):
+    validate(_with(login_ttl=ttl), debug=False)
+
+
+@pytest.mark.parametrize("ttl", [0, -5, 601, 3600])
+def test_ttl_outside_one_to_600_seconds_is_refused(ttl):
+    with pytest.raises(ImproperlyConfigured, match=rf"TELEGRAM_LOGIN_TTL is {ttl}; .*1 and 600"):
+        validate(_with(login_ttl=ttl), debug=True)
+
+
+def test_token_without_webhook_secret_is_refused_with_debug_off():
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_WEBHOOK_SECRET is not") as caught:
+        validate(_with(webhook_secret=""), debug=False)
+    assert "A-Z, a-z, 0-9, _ and -" in str(caught.value)
+
+
+def test_token_without_webhook_secret_is_allowed_with_debug_on():
+    validate(_with(webhook_secret=""), debug=True)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["has space", "slash/es", "plus+", "ünïcode", "x" * 257],
+    ids=["space", "slash", "plus", "non-ascii", "257-chars"],
+)
+def test_webhook_secret_with_characters_telegram_refuses_is_refused(secret):
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_WEBHOOK_SECRET may only hold"):
+        validate(_with(webhook_secret=secret), debug=False)
+
+
+@pytest.mark.parametrize(
+    "username", ["", "bot", "1starts_with_digit", "has-dash", "@at_sign_bot", "x" * 33]
+)
+def test_token_without_a_valid_bot_username_is_refused(username):
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_BOT_USERNAME must be set") as caught:
+        validate(_with(bot_username=username), debug=True)
+    assert "https://t.me/<username>?start=<token>" in str(caught.value)
+
+
+def test_bot_username_is_read_without_its_at_sign(settings):
+    settings.TELEGRAM_BOT_USERNAME = "@good_login_bot"
+    conf = get_settings()
+    assert conf.bot_username == "good_login_bot"
+    validate(conf, debug=False)
+
+
+def test_sandbox_with_debug_off_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="sandbox cannot run with DEBUG off"):
+        validate(_with(sandbox=True), debug=False)
+
+
+def test_sandbox_with_debug_on_passes():
+    validate(_with(sandbox=True), debug=True)
+
+
+@pytest.mark.parametrize("mode", ["", "start", "Button", "none"])
+def test_unknown_confirm_mode_is_refused(mode):
+    with pytest.raises(ImproperlyConfigured, match="match_code, button"):
+        validate(_with(confirm_mode=mode), debug=True)
+
+
+def test_settings_are_read_again_when_they_change(settings):
+    assert get_settings().login_ttl == 300
+    settings.TELEGRAM_LOGIN_TTL = 120
+    assert get_settings().login_ttl == 120
+    assert get_settings().webhook_secret == WEBHOOK_SECRET
+
+
+# -- start-up with real environment variables ---------------------------------------------------
+
+
+def _django_setup(**env: str) -> subprocess.CompletedProcess[str]:
+    contract = {
+        "SECRET_KEY",
+        "DEBUG",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_BOT_USERNAME",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_API_BASE_URL",
+        "TELEGRAM_LOGIN_TTL",
+    }
+    clean = {k: v for k, v in os.environ.items() if k not in contract}
+    clean.update(DJANGO_SETTINGS_MODULE="site_config.settings", **env)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=clean,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+BOT_ENV = {
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789",
+    "TELEGRAM_BOT_TOKEN": "4242:TOKEN",
+    "TELEGRAM_BOT_USERNAME": "good_login_bot",
+}
+
+
+def test_production_start_up_with_a_full_configuration_succeeds():
+    result = _django_setup(DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s" * 32, **BOT_ENV)
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_start_up_without_secret_key_fails():
+    result = _django_setup(DEBUG="false")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_start_up_with_a_bot_but_no_webhook_secret_fails():
+    result = _django_setup(DEBUG="false", **BOT_ENV)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr
+
+
+def test_production_start_up_with_a_ttl_over_ten_minutes_fails():
+    result = _django_setup(
+        DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s" * 32, TELEGRAM_LOGIN_TTL="900", **BOT_ENV
+    )
+    assert result.returncode != 0
+    assert "TELEGRAM_LOGIN_TTL is 900" in result.stderr
+
+
+# -- confirm mode "button" --------------------------------------------------------------------
+
+
+@pytest.fixture
+def login_request(db) -> LoginRequest:
+    login_request, _ = services.login_request_start(
+        session=SessionStore(),
+        state_id="s",
+        process=LoginRequest.Process.LOGIN,
+        site_domain="example.test",
+        requester_ip="198.51.100.4",
+        user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    )
+    return login_request
+
+
+def _buttons(call: messages.BotCall) -> list[list[dict[str, str]]]:
+    return call.params["reply_markup"]["inline_keyboard"]
+
+
+def test_button_mode_shows_one_confirm_button_and_cancel(settings, login_request):
+    settings.TELEGRAM_LOGIN_CONFIRM_MODE = "button"
+    prompt = messages.confirm_prompt(chat_id=1, login_request=login_request)
+    [confirm], [cancel] = _buttons(prompt)
+    assert confirm["text"] == "✔ Confirm"
+    assert confirm["callback_data"] == messages.callback_data(
+        login_request, messages.ACTION_CODE, login_request.match_code
+    )
+    assert cancel["callback_data"] == messages.callback_data(login_request, messages.ACTION_CANCEL)
+    assert "press Confirm" in prompt.params["text"]
+
+
+def test_button_mode_still_shows_who_asked(settings, login_request):
+    settings.TELEGRAM_LOGIN_CONFIRM_MODE = "button"
+    text = messages.confirm_prompt(chat_id=1, login_request=login_request).params["text"]
+    assert "Sign in to example.test" in text
+    assert "Browser: Chrome 120 on Windows 10" in text
+    assert "IP address: 198.51.100.4" in text
+    assert "Requested: " in text
+
+
+def test_match_code_mode_shows_the_three_codes_and_cancel(login_request):
+    assert get_settings().confirm_mode == "match_code"
+    codes, [cancel] = _buttons(messages.confirm_prompt(chat_id=1, login_request=login_request))
+    assert [b["text"] for b in codes] == login_request.code_choices
+    assert cancel["text"].startswith("✖ Cancel")
+
+
+def test_confirm_in_button_mode_approves(settings, login_request):
+    settings.TELEGRAM_LOGIN_CONFIRM_MODE = "button"
+    user = services.TelegramUser(id=99, first_name="B")
+    LoginRequest.objects.filter(pk=login_request.pk).update(
+        status=LoginRequest.Status.CLAIMED, telegram_user_id=99
+    )
+    [confirm], _ = _buttons(messages.confirm_prompt(chat_id=99, login_request=login_request))
+    request_id, code = messages.parse_callback_data(confirm["callback_data"])
+    result = services.login_request_decide(
+        request_id=request_id, telegram_user_id=user.id, code=code
+    )
+    assert result.outcome == services.DecisionOutcome.APPROVED
