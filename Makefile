@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test unit e2e test-scale test-pg lint format install migrate clean
+.PHONY: run serve test unit e2e test-scale test-pg messages lint format install migrate clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 test-pg: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not scale"
+
+## Refresh and compile the Russian catalogue (needs GNU gettext: apt-get install gettext).
+messages: install
+	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=e2e --ignore=bench --ignore=staticfiles --ignore=telegram_login/templates/telegram_login/sandbox.html
+	$(PY) manage.py compilemessages -l ru --ignore=.venv
 
 lint: install
 	$(VENV)/bin/ruff check .

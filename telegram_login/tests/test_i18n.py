@@ -1,0 +1,117 @@
+"""Russian and English: site pages follow the browser, the bot follows the Telegram user."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from conftest import BROWSER_UA, START_URL
+
+pytestmark = pytest.mark.django_db
+
+LOCALE = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES"
+
+
+def _po_entries() -> list[tuple[str, str]]:
+    """(msgid, msgstr) pairs of the Russian catalogue, multi-line strings joined."""
+    text = (LOCALE / "django.po").read_text(encoding="utf-8")
+    entries = []
+    for block in text.split("\n\n")[1:]:
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        fields: dict[str, str] = {}
+        key = None
+        for line in lines:
+            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            if match:
+                key = match.group(1)
+                fields[key] = match.group(2)
+            elif key and line.startswith('"'):
+                fields[key] += line[1:-1]
+        if fields.get("msgid"):
+            msgstr = fields.get("msgstr", fields.get("msgstr[0]", ""))
+            entries.append((fields["msgid"], msgstr))
+    return entries
+
+
+def test_russian_catalogue_is_complete_and_compiled():
+    entries = _po_entries()
+    assert len(entries) > 50
+    assert [msgid for msgid, msgstr in entries if not msgstr] == []
+    with (LOCALE / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    for msgid, msgstr in entries:
+        assert compiled.gettext(msgid.replace('\\"', '"')) == msgstr.replace('\\"', '"'), msgid
+
+
+def test_login_page_and_widget_follow_the_browser_language():
+    browser = Client(HTTP_ACCEPT_LANGUAGE="ru", HTTP_USER_AGENT=BROWSER_UA)
+    page = browser.get("/accounts/login/").content.decode()
+    assert "Войти через Telegram" in page
+    widget = browser.post(
+        START_URL, {"process": "login"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Ждём Telegram…" in widget
+    assert "Выберите этот код в Telegram:" in widget
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/accounts/login/").content.decode()
+    assert "Sign in with Telegram" in english
+
+
+def test_language_switcher_keeps_the_choice():
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.post("/i18n/setlang/", {"language": "ru", "next": "/"})
+    assert "Добро пожаловать" in browser.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language_code", "expected", "unexpected"),
+    [
+        ("ru", "Войти на", "Sign in to"),
+        ("ru-RU", "Войти на", "Sign in to"),
+        ("en", "Sign in to", "Войти на"),
+        ("de", "Sign in to", "Войти на"),
+        (None, "Sign in to", "Войти на"),
+    ],
+)
+def test_the_bot_speaks_the_telegram_users_language(
+    browser_client,
+    bot_api,
+    telegram_user,
+    telegram_update,
+    post_update,
+    language_code,
+    expected,
+    unexpected,
+):
+    from conftest import start_sign_in
+
+    _, token, _ = start_sign_in(browser_client)
+    user = telegram_user(language_code=language_code)
+    reply = post_update(telegram_update(message=(user, f"/start {token}"))).json()
+    assert expected in reply["text"]
+    assert unexpected not in reply["text"]
+    buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    cancel = "✖ Отмена, это не я" if expected == "Войти на" else "✖ Cancel, this was not me"
+    assert cancel in buttons
+
+
+def test_every_bot_message_has_a_russian_text(telegram_user):
+    from django.utils import translation
+
+    from telegram_login.bot import messages
+
+    with translation.override("ru"):
+        texts = [
+            messages.welcome(chat_id=1).params["text"],
+            messages.token_unknown(chat_id=1).params["text"],
+            messages.token_used(chat_id=1).params["text"],
+            messages.token_expired(chat_id=1).params["text"],
+            messages.private_chat_only(chat_id=1).params["text"],
+            messages.slow_down(chat_id=1).params["text"],
+        ]
+    for text in texts:
+        assert re.search("[а-яА-Я]", text), text
