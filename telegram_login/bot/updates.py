@@ -27,7 +27,19 @@ def _str(value: Any, where: str, *, limit: int, default: str | None = None) -> s
         return default
     if not isinstance(value, str) or len(value) > limit:
         raise MalformedUpdate(f"{where} is not a string of at most {limit} characters")
+    # JSON can spell a lone surrogate ("\ud800") or a NUL; Telegram sends neither, and either one
+    # breaks the browser's UTF-8 page that shows the name, or storing it in PostgreSQL.
+    if "\x00" in value or not _encodes_as_utf8(value):
+        raise MalformedUpdate(f"{where} is not valid text")
     return value
+
+
+def _encodes_as_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _dict(value: Any, where: str) -> dict[str, Any]:
