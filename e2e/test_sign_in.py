@@ -1,0 +1,176 @@
+"""Signing in with Telegram end to end: the login page, the sandbox as Telegram, the landing page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from playwright.sync_api import BrowserContext, expect
+
+from .conftest import SignInPage, TelegramApp, TelegramUser, screenshot
+
+CONNECTIONS_PATH = "/accounts/3rdparty/"
+
+
+def expect_home_shows(page: Any, server_url: str, user: TelegramUser) -> str:
+    """The home page shows the signed-in Telegram user; returns the username on this site."""
+    page.goto(f"{server_url}/")
+    expect(page.get_by_test_id("profile")).to_be_visible()
+    expect(page.get_by_test_id("telegram-name")).to_have_text(
+        f"{user.first_name} {user.last_name}".strip()
+    )
+    expect(page.get_by_test_id("profile")).to_contain_text(f"id {user.id}")
+    return page.get_by_test_id("site-username").inner_text().strip()
+
+
+def test_new_telegram_user_signs_in_and_lands_on_next(
+    sign_in_page: SignInPage,
+    telegram_app: TelegramApp,
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+) -> None:
+    user = telegram_user(first_name="Alice", last_name="Liddell", username="alice_e2e")
+    page = sign_in_page.page
+
+    sign_in_page.open(CONNECTIONS_PATH)
+    expect(page.get_by_test_id("telegram-start")).to_have_text(re.compile("Sign in with Telegram"))
+    screenshot(page, "01-login-page")
+
+    sign_in_page.start()
+    code = sign_in_page.match_code
+    assert re.fullmatch(r"\d{2}", code), code
+    expect(sign_in_page.widget).to_contain_text("Waiting for Telegram")
+    screenshot(page, "02-widget-pending")
+
+    # The person follows the widget's own link: it opens beside the login page.
+    with page.context.expect_page() as opened:
+        page.get_by_test_id("deep-link").click()
+    telegram = TelegramApp(opened.value, server_url)
+    telegram.be(user).press_start()
+    assert code in telegram.codes()
+    telegram.expect_bot_says("Sign in to 127.0.0.1")
+    screenshot(telegram.page, "03-bot-asks-for-the-code")
+
+    sign_in_page.expect_state("claimed")
+    expect(page.get_by_test_id("status")).to_contain_text("Alice opened the link in Telegram")
+    expect(page.get_by_test_id("match-code")).to_have_text(code)
+    screenshot(page, "04-widget-claimed")
+
+    telegram.press_code(code)
+    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
+    expect(page.locator(".site-header")).to_contain_text("Alice Liddell")
+    expect(page.get_by_test_id("logout")).to_be_visible()
+    screenshot(page, "05-signed-in-landing")
+    telegram.expect_bot_says("Done. Return to your browser")
+
+    assert expect_home_shows(page, server_url, user) == "alice_e2e"
+    expect(page.get_by_test_id("telegram-username")).to_have_text("@alice_e2e")
+    screenshot(page, "06-home-signed-in")
+
+
+def test_returning_telegram_user_gets_the_same_account_back(
+    sign_in: Callable[..., None],
+    sign_in_page: SignInPage,
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+) -> None:
+    user = telegram_user(first_name="Bob", username="bob_e2e")
+    sign_in(user)
+    first_username = expect_home_shows(sign_in_page.page, server_url, user)
+
+    sign_in_page.page.get_by_test_id("logout").click()
+    expect(sign_in_page.page.get_by_test_id("profile")).to_have_count(0)
+
+    sign_in(user)
+    assert expect_home_shows(sign_in_page.page, server_url, user) == first_username
+    assert get_user_model().objects.count() == 1
+
+
+def test_telegram_user_without_a_username_gets_a_generated_one(
+    sign_in: Callable[..., None],
+    sign_in_page: SignInPage,
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+) -> None:
+    user = telegram_user(first_name="Greta", last_name="Lind", username="")
+    sign_in(user)
+
+    site_username = expect_home_shows(sign_in_page.page, server_url, user)
+    expect(sign_in_page.page.get_by_test_id("telegram-username")).to_have_count(0)
+    assert site_username
+    assert "@" not in site_username
+    assert re.fullmatch(r"[\w.+-]+", site_username), site_username
+
+
+def test_telegram_that_skips_start_accepts_the_command_typed_by_hand(
+    sign_in_page: SignInPage,
+    open_telegram: Callable[..., TelegramApp],
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+) -> None:
+    sign_in_page.open("/").start()
+    command = sign_in_page.start_command
+    assert command.startswith("/start ")
+    code = sign_in_page.match_code
+
+    # Telegram opened the chat without the start parameter: no START button to press.
+    telegram = open_telegram("/telegram/sandbox/").be(telegram_user(first_name="Carol"))
+    expect(telegram.page.get_by_test_id("sandbox-start")).to_have_count(0)
+    telegram.send(command).expect_codes()
+
+    sign_in_page.expect_state("claimed")
+    telegram.press_code(code)
+    expect(sign_in_page.page).to_have_url(f"{server_url}/")
+    expect(sign_in_page.page.get_by_test_id("telegram-name")).to_have_text("Carol")
+
+
+def test_sign_out_leaves_the_home_page_anonymous(
+    sign_in: Callable[..., None],
+    sign_in_page: SignInPage,
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+) -> None:
+    sign_in(telegram_user(first_name="Dora"))
+    page = sign_in_page.page
+    expect(page.get_by_test_id("profile")).to_be_visible()
+
+    page.get_by_test_id("logout").click()
+    expect(page).to_have_url(f"{server_url}/")
+    expect(page.get_by_test_id("profile")).to_have_count(0)
+    page.reload()
+    expect(page.get_by_test_id("profile")).to_have_count(0)
+    expect(page.get_by_test_id("logout")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
+
+
+def test_sign_in_works_without_javascript(
+    new_context: Callable[..., BrowserContext],
+    telegram_app: TelegramApp,
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in_page = SignInPage(page, server_url)
+    sign_in_page.open("/")
+
+    # A plain form POST: the server answers with the whole page holding the widget.
+    with page.expect_navigation():
+        page.get_by_test_id("telegram-start").click()
+    sign_in_page.expect_state("pending")
+    # (Playwright's text selectors skip <noscript>, so find the paragraph by its place.)
+    explanation = sign_in_page.widget.locator("noscript p").first
+    expect(explanation).to_be_visible()
+    expect(explanation).to_contain_text("This page cannot update by itself without JavaScript")
+    continue_link = page.get_by_role("link", name="Continue")
+    expect(continue_link).to_be_visible()
+    code = sign_in_page.match_code
+
+    telegram_app.open(sign_in_page.deep_link).be(telegram_user(first_name="Emil")).press_start()
+    telegram_app.press_code(code)
+    telegram_app.expect_bot_says("Done")
+
+    continue_link.click()
+    expect(page).to_have_url(f"{server_url}/")
+    expect(page.get_by_test_id("telegram-name")).to_have_text("Emil")
