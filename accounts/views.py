@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from allauth.account.internal.decorators import login_not_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .selectors import telegram_account_for_user
+from .selectors import profile_for_user, telegram_account_for_user
 
 
 @login_not_required
@@ -17,3 +18,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         telegram = telegram_account_for_user(user=request.user)
     return render(request, "home.html", {"telegram": telegram})
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/profile.html", profile_for_user(user=request.user))

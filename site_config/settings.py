@@ -149,6 +149,8 @@ SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
+# Connecting or removing a sign-in method asks for the password again after 5 minutes.
+SOCIALACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_RATE_LIMITS = {
     # Starting a Telegram sign-in, per client IP and per browser session.
     "telegram_login_start": os.environ.get("TELEGRAM_LOGIN_START_RATE", "20/m/ip,10/m/key"),
@@ -183,6 +185,10 @@ STORAGES = {
 }
 
 SITE_NAME = os.environ.get("SITE_NAME", "telegram-login")
+
+# `make bench` only: mounts a bare 204 view at /bench/reference/ as its yardstick
+# (docs/performance.md). Never set in production.
+BENCH_REFERENCE_VIEW = env_bool("BENCH_REFERENCE_VIEW", False)
 
 # Telegram, see telegram_login/conf.py for the defaults and the checks.
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")

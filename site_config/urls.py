@@ -1,5 +1,6 @@
 """The site's URLs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,3 +14,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_REFERENCE_VIEW:
+    # The benchmark's bare 204 (make bench); off unless BENCH_REFERENCE_VIEW=1.
+    from site_config.bench_reference import reference
+
+    urlpatterns.append(path("bench/reference/", reference, name="bench_reference"))
