@@ -98,11 +98,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several threads (runserver, the e2e live server) write the same file: wait on the lock
-    # instead of failing with "database is locked", and take the write lock up front.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Several threads and workers write the same file: wait on the lock instead of failing with
+    # "database is locked", take the write lock up front, and let readers (the polls) read while
+    # a writer writes (WAL). Connections persist like PostgreSQL's: opening one costs a poll.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
     )
     # Tests get a file, not Django's shared in-memory database, so that live-server threads race
     # on real separate connections, as on PostgreSQL; one file per test process.

@@ -13,8 +13,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
+import redis
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -282,13 +285,29 @@ def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:
     )
 
 
+@lru_cache(maxsize=1)
+def _redis() -> redis.Redis | None:
+    # Its own client: Django's cache needs two round trips for an increment (EXISTS, INCR),
+    # and this runs on every poll.
+    url = getattr(settings, "REDIS_URL", "")
+    return redis.Redis.from_url(url) if url else None
+
+
 def login_request_count_poll(*, request_id: uuid.UUID) -> int:
-    """Count a browser poll of this request (in the cache: one round trip); return the count."""
+    """Count a browser poll of this request (one cache round trip); return the count."""
     key = f"telegram_login:polls:{request_id}"
+    ttl = get_settings().login_ttl + 60
+    client = _redis()
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, ttl, nx=True)
+        count, _ = pipe.execute()
+        return int(count)
     try:
         return cache.incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=get_settings().login_ttl + 60)
+        cache.set(key, 1, timeout=ttl)
         return 1
 
 
