@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test unit e2e test-scale test-pg messages lint format install migrate clean
+.PHONY: run serve test unit e2e test-scale test-pg bench messages lint format install migrate clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test-pg: install
 messages: install
 	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=e2e --ignore=bench --ignore=staticfiles --ignore=telegram_login/templates/telegram_login/sandbox.html
 	$(PY) manage.py compilemessages -l ru --ignore=.venv
+
+## Throughput, latency and memory of the hot paths: gunicorn on SQLite, then on PostgreSQL +
+## Redis, load from loopback; prints the table of docs/performance.md (under 10 minutes).
+bench: install
+	$(PY) -m bench.run
 
 lint: install
 	$(VENV)/bin/ruff check .

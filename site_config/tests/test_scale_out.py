@@ -3,25 +3,22 @@ browser starts and polls on the other, and the browser is signed in (then the re
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from telegram_login.sandbox.fake_api import FakeBotApi
+from telegram_login.sandbox.fake_api import FakeBotApi, FakeBotApiServer
 
 pytestmark = pytest.mark.scale
 
@@ -43,32 +40,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def fake_telegram() -> Iterator[tuple[str, FakeBotApi]]:
     """The fake Bot API as a real HTTP server on loopback, for the gunicorn servers to call."""
-    api = FakeBotApi(bot_username=BOT_USERNAME)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            params = json.loads(self.rfile.read(length) or b"{}")
-            token, _, method = self.path.removeprefix("/bot").rpartition("/")
-            if token != BOT_TOKEN:
-                status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
-            else:
-                status, body = api.handle(method, params)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", api
-    server.shutdown()
+    server = FakeBotApiServer(FakeBotApi(bot_username=BOT_USERNAME), token=BOT_TOKEN)
+    yield server.url, server.api
+    server.close()
 
 
 @pytest.fixture(scope="module")

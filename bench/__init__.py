@@ -1,0 +1,1 @@
+"""`make bench`: the hot paths under load against gunicorn, each figure a ratio to a reference."""
