@@ -37,11 +37,3 @@ def login_request_for_session(
     if login_request is None:
         return None
     return login_request, state_id
-
-
-def login_request_by_token(*, token: str) -> LoginRequest | None:
-    return LoginRequest.objects.filter(token_hash=token_hash(token)).first()
-
-
-def login_request_get(*, request_id: uuid.UUID) -> LoginRequest | None:
-    return LoginRequest.objects.filter(pk=request_id).first()

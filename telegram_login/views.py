@@ -191,7 +191,7 @@ def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: s
         request,
         login_request,
         state="completed",
-        extra={"continue_url": response["Location"], "telegram_user": login_request.telegram_user},
+        extra={"continue_url": response["Location"]},
     )
     widget.status_code = HTTPStatus.OK
     widget["HX-Redirect"] = response["Location"]

@@ -63,16 +63,12 @@ class TelegramError(Exception):
 
     @property
     def bot_blocked(self) -> bool:
+        """Telegram refuses to deliver to this chat (the user blocked the bot, or is gone)."""
         return self.error_code == 403
 
     @property
     def rate_limited(self) -> bool:
         return self.error_code == 429
-
-    @property
-    def chat_unreachable(self) -> bool:
-        """Telegram refuses to deliver to this chat (blocked bot, deleted account)."""
-        return self.error_code == 403
 
 
 class BotClient:

@@ -33,7 +33,7 @@ def _send(calls: list[BotCall]) -> None:
                 "%s failed: %s %s", call.method, exc.error_code or "unreachable", exc.description
             )
             chat_id = call.params.get("chat_id")
-            if exc.chat_unreachable and isinstance(chat_id, int) and chat_id > 0:
+            if exc.bot_blocked and isinstance(chat_id, int) and chat_id > 0:
                 services.telegram_user_blocked_bot(telegram_user_id=chat_id)
         except Exception:
             logger.exception("%s failed", call.method)

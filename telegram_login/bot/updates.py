@@ -79,10 +79,6 @@ class TelegramUser:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
 
 @dataclass(frozen=True)
 class Chat:
