@@ -187,6 +187,36 @@ def start_sign_in(
     return login_request, match.group(1), response
 
 
+def bot_reply(response: Any) -> dict[str, Any]:
+    """The Bot API call in a webhook answer, checked against the spec."""
+    from telegram_login.sandbox.spec import call_problems
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    reply = dict(response.json())
+    method = reply.pop("method")
+    assert call_problems(method, reply) == []
+    return {"method": method, **reply}
+
+
+@pytest.fixture
+def login_request(db: None) -> LoginRequest:
+    """A pending request started by a Chrome on Windows browser at 198.51.100.4."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from telegram_login import services
+
+    login_request, _ = services.login_request_start(
+        session=SessionStore(),
+        state_id="s",
+        process=LoginRequest.Process.LOGIN,
+        site_domain="example.test",
+        requester_ip="198.51.100.4",
+        user_agent=BROWSER_UA,
+    )
+    return login_request
+
+
 def poll(browser: Client, login_request: LoginRequest, *, shown: str = "pending") -> Any:
     return browser.get(
         f"{START_URL}{login_request.id}/", {"shown": shown}, headers={"HX-Request": "true"}

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ImproperlyConfigured
 
 from conftest import WEBHOOK_SECRET
@@ -177,20 +176,6 @@ def test_production_start_up_with_a_ttl_over_ten_minutes_fails():
 
 
 # -- confirm mode "button" --------------------------------------------------------------------
-
-
-@pytest.fixture
-def login_request(db) -> LoginRequest:
-    login_request, _ = services.login_request_start(
-        session=SessionStore(),
-        state_id="s",
-        process=LoginRequest.Process.LOGIN,
-        site_domain="example.test",
-        requester_ip="198.51.100.4",
-        user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-        "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
-    )
-    return login_request
 
 
 def _buttons(call: messages.BotCall) -> list[list[dict[str, str]]]:

@@ -10,11 +10,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from conftest import BROWSER_UA, START_URL, start_sign_in
+from conftest import BROWSER_UA, START_URL, bot_reply, start_sign_in
 from telegram_login import services
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-from telegram_login.sandbox.spec import call_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +33,6 @@ def _browser_with_a_session() -> Client:
 
 def _press_start(browser: Client, **headers: str) -> Any:
     return browser.post(START_URL, {"process": "login"}, headers=headers)
-
-
-def _bot_reply(response: Any) -> dict[str, Any]:
-    assert response.status_code == HTTPStatus.OK
-    assert response["Content-Type"] == "application/json"
-    reply = dict(response.json())
-    method = reply.pop("method")
-    assert call_problems(method, reply) == []
-    return {"method": method, **reply}
 
 
 # -- starting a sign-in, per browser session ---------------------------------------------------
@@ -110,10 +100,10 @@ def test_telegram_user_over_the_limit_is_told_to_wait_and_claims_nothing(
     guesser, other = telegram_user(), telegram_user()
     for _ in range(2):
         guess = services.new_token()
-        reply = _bot_reply(post_update(telegram_update(message=(guesser, f"/start {guess}"))))
+        reply = bot_reply(post_update(telegram_update(message=(guesser, f"/start {guess}"))))
         assert "not valid" in reply["text"]
 
-    reply = _bot_reply(post_update(telegram_update(message=(guesser, text.format(token=token)))))
+    reply = bot_reply(post_update(telegram_update(message=(guesser, text.format(token=token)))))
     assert reply["method"] == "sendMessage"
     assert reply["text"].startswith("Too many attempts.")
     login_request.refresh_from_db()
@@ -121,7 +111,7 @@ def test_telegram_user_over_the_limit_is_told_to_wait_and_claims_nothing(
     assert login_request.telegram_user_id is None
 
     # The limit is the guesser's alone: another Telegram user claims the same token.
-    reply = _bot_reply(post_update(telegram_update(message=(other, text.format(token=token)))))
+    reply = bot_reply(post_update(telegram_update(message=(other, text.format(token=token)))))
     assert reply["text"].startswith("Sign in to")
     login_request.refresh_from_db()
     assert login_request.status == Status.CLAIMED
@@ -136,7 +126,7 @@ def test_messages_without_a_token_do_not_count_against_the_limit(
     user = telegram_user()
     for text in ["/start", "hello", "/help"]:
         post_update(telegram_update(message=(user, text)))
-    reply = _bot_reply(post_update(telegram_update(message=(user, f"/start {token}"))))
+    reply = bot_reply(post_update(telegram_update(message=(user, f"/start {token}"))))
     assert reply["text"].startswith("Sign in to")
     login_request.refresh_from_db()
     assert login_request.status == Status.CLAIMED
@@ -177,7 +167,7 @@ def test_limited_button_press_gets_an_alert_and_changes_nothing(
     post_update(telegram_update(callback=(owner, callback_data(stranger, ACTION_CANCEL))))
     calls_before = len(bot_api.calls)
 
-    reply = _bot_reply(_press(post_update, telegram_update, owner, login_request, cancel=cancel))
+    reply = bot_reply(_press(post_update, telegram_update, owner, login_request, cancel=cancel))
     assert reply["method"] == "answerCallbackQuery"
     assert reply["show_alert"] is True
     assert reply["text"].startswith("Too many attempts.")
@@ -199,10 +189,10 @@ def test_a_limited_press_can_be_made_again_once_the_minute_has_passed(
     (login_request, owner), _ = two_claimed
     settings.ACCOUNT_RATE_LIMITS = {"telegram_login_bot": "1/m/key"}
     _press(post_update, telegram_update, owner, LoginRequest(id=uuid.uuid4()), cancel=True)
-    limited = _bot_reply(_press(post_update, telegram_update, owner, login_request))
+    limited = bot_reply(_press(post_update, telegram_update, owner, login_request))
     assert limited["text"].startswith("Too many attempts.")
     cache.clear()  # the counters live in the cache and expire after the minute
-    reply = _bot_reply(_press(post_update, telegram_update, owner, login_request))
+    reply = bot_reply(_press(post_update, telegram_update, owner, login_request))
     assert reply["text"] == "Confirmed. Return to your browser."
     login_request.refresh_from_db()
     assert login_request.status == Status.APPROVED

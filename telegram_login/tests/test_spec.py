@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 
-from telegram_login import services
 from telegram_login.bot import messages
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox.spec import SPEC_PATH, bot_api_spec, call_problems, object_problems
@@ -134,20 +132,6 @@ def test_a_real_update_passes_as_an_update_object():
 
 
 # -- every call the bot builds -----------------------------------------------------------------
-
-
-@pytest.fixture
-def login_request(db) -> LoginRequest:
-    login_request, _ = services.login_request_start(
-        session=SessionStore(),
-        state_id="s",
-        process=LoginRequest.Process.LOGIN,
-        site_domain="example.test",
-        requester_ip="203.0.113.9",
-        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
-        "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
-    )
-    return login_request
 
 
 def _all_bot_calls(login_request: LoginRequest) -> list[messages.BotCall]:

@@ -11,25 +11,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import BOT_USERNAME, WEBHOOK_SECRET, WEBHOOK_URL, start_sign_in
+from conftest import BOT_USERNAME, WEBHOOK_SECRET, WEBHOOK_URL, bot_reply, start_sign_in
 from telegram_login import services
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
-from telegram_login.sandbox.spec import call_problems
 
 pytestmark = pytest.mark.django_db
 
 Status = LoginRequest.Status
-
-
-def bot_reply(response: Any) -> dict[str, Any]:
-    """The Bot API call in a webhook answer, checked against the spec."""
-    assert response.status_code == HTTPStatus.OK
-    assert response["Content-Type"] == "application/json"
-    reply = dict(response.json())
-    method = reply.pop("method")
-    assert call_problems(method, reply) == []
-    return {"method": method, **reply}
 
 
 def assert_no_reply(response: Any) -> None:
