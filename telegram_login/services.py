@@ -218,8 +218,7 @@ def login_request_decide(
     login_request.refresh_from_db()
     if won:
         return DecisionResult(outcome, login_request)
-    if login_request_expire_if_due(login_request=login_request):
-        login_request.refresh_from_db()
+    login_request_expire_if_due(login_request=login_request)
     if login_request.status == Status.EXPIRED:
         return DecisionResult(DecisionOutcome.EXPIRED, login_request)
     return DecisionResult(DecisionOutcome.ALREADY_DECIDED, login_request)
@@ -240,6 +239,7 @@ def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
     )
     if won:
         login_request.status = Status.EXPIRED
+        login_request.decided_at = now
     else:
         # Someone else moved it first (expired it, or decided it in time): show what they did.
         login_request.refresh_from_db()

@@ -140,9 +140,8 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     login_request, state_id = found
     if services.login_request_count_poll(request_id=request_id) > get_settings().polls_per_request:
         return _stop(request, login_request, state="poll_limit")
-    if login_request.has_timed_out():
-        services.login_request_expire_if_due(login_request=login_request)
-        login_request.refresh_from_db()
+    # Brings the instance up to date itself, whoever moved the request.
+    services.login_request_expire_if_due(login_request=login_request)
     if login_request.status == LoginRequest.Status.APPROVED:
         return _complete(request, login_request, state_id)
     if request.htmx and request.GET.get("shown") == login_request.status:

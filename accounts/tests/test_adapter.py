@@ -15,8 +15,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
 from accounts.adapter import telegram_username
-from conftest import poll, start_sign_in
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from accounts.tests.flows import confirm_in_telegram
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,7 @@ User = get_user_model()
 
 def _sign_in_with_telegram(browser, telegram, telegram_update, post_update) -> Any:
     """The whole flow for `telegram` in `browser`; return the user it signed in."""
-    login_request, token, _ = start_sign_in(browser)
-    post_update(telegram_update(message=(telegram, f"/start {token}")))
-    login_request.refresh_from_db()
-    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
-    post_update(telegram_update(callback=(telegram, data)))
-    done = poll(browser, login_request, shown="claimed")
-    assert done.has_header("HX-Redirect"), done.content
+    confirm_in_telegram(browser, telegram, telegram_update, post_update)
     return User.objects.get(socialaccount__provider="telegram", socialaccount__uid=telegram["id"])
 
 
