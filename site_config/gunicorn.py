@@ -19,3 +19,20 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # Only trust X-Forwarded-* from the load balancer in front (see docs/deploy.md).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server: object) -> None:
+    """Refuse to start workers that would each keep their own rate-limit counters."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
+    from django.conf import settings
+
+    from site_config.deploy_checks import per_process_cache_problem
+
+    problem = per_process_cache_problem(
+        caches=settings.CACHES,
+        workers=server.cfg.workers,  # type: ignore[attr-defined]
+        debug=settings.DEBUG,
+        allowed=os.environ.get("ALLOW_PER_PROCESS_CACHE", "").lower() in {"1", "true", "yes"},
+    )
+    if problem:
+        raise SystemExit(f"Refusing to start: {problem}")

@@ -1,5 +1,7 @@
-"""Two gunicorn servers on one PostgreSQL and one Redis: the webhook lands on one server while the
-browser starts and polls on the other, and the browser is signed in (then the reverse)."""
+"""Two gunicorn servers on one PostgreSQL and one Redis, each behind nginx with the shipped proxy
+configuration (site_config/nginx/): the webhook lands on one server while the browser starts and
+polls on the other, and the browser is signed in (then the reverse). Slow clients stall nginx's
+cheap connections, never gunicorn's threads."""
 
 from __future__ import annotations
 
@@ -7,10 +9,13 @@ import os
 import re
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -128,13 +133,105 @@ def servers(fake_telegram, database_url, tmp_path_factory) -> Iterator[list[str]
                 process.kill()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen) -> None:
+NGINX = Path("/usr/sbin/nginx")
+
+
+@dataclass(frozen=True)
+class Certificate:
+    cert: Path
+    key: Path
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> Certificate:
+    """A self-signed certificate for 127.0.0.1, which the test's clients trust."""
+    tmp = tmp_path_factory.mktemp("tls")
+    made = Certificate(cert=tmp / "cert.pem", key=tmp / "key.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(made.key), "-out", str(made.cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return made
+
+
+@contextmanager
+def nginx_in_front_of(
+    backends: list[str], certificate: Certificate, tmp: Path
+) -> Iterator[list[str]]:
+    """nginx with the shipped limits.conf and proxy.conf: one TLS server per gunicorn, as a load
+    balancer in front of each node would be. Yields their https URLs."""
+    if not NGINX.exists():
+        pytest.fail("nginx is not installed (apt-get install nginx; .ci/run installs it)")
+    nginx_dir = REPO / "site_config" / "nginx"
+    servers, urls = [], []
+    for index, backend in enumerate(backends):
+        port = _free_port()
+        urls.append(f"https://127.0.0.1:{port}")
+        servers.append(
+            f"""
+    upstream node{index} {{ server {backend.removeprefix("http://")}; keepalive 4; }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {certificate.cert};
+        ssl_certificate_key {certificate.key};
+        include {nginx_dir / "proxy.conf"};
+        location / {{ proxy_pass http://node{index}; }}
+    }}"""
+        )
+    temp_paths = "".join(
+        f"    {kind}_temp_path {tmp / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    # As root (CI), nginx's workers would otherwise run as nobody, who cannot use tmp.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (tmp / "nginx.conf").write_text(
+        f"""{user}worker_processes 1;
+pid {tmp / "nginx.pid"};
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+{temp_paths}    include {nginx_dir / "limits.conf"};
+{"".join(servers)}
+}}
+"""
+    )
+    process = subprocess.Popen(
+        [
+            *(str(NGINX), "-e", str(tmp / "error.log"), "-p", str(tmp)),
+            *("-c", str(tmp / "nginx.conf"), "-g", "daemon off;"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for url in urls:
+            _wait_until_up(url, process, verify=str(certificate.cert))
+        yield urls
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def proxies(servers, certificate, tmp_path_factory) -> Iterator[list[str]]:
+    with nginx_in_front_of(servers, certificate, tmp_path_factory.mktemp("nginx")) as urls:
+        yield urls
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, *, verify: str | bool = True) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"gunicorn at {url} exited: {process.stderr.read().decode()[-2000:]}")
+            pytest.fail(f"{url} exited: {process.stderr.read().decode()[-2000:]}")
         try:
-            requests.get(url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=1)
+            requests.get(
+                url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=1, verify=verify
+            )
             return
         except requests.ConnectionError:
             time.sleep(0.2)
@@ -144,15 +241,22 @@ def _wait_until_up(url: str, process: subprocess.Popen) -> None:
 class Browser:
     """A browser behind the TLS proxy: it says https and sends its (Secure) cookies back."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, verify: str) -> None:
         self.cookies: dict[str, str] = {}
+        self.verify = verify
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         headers = {"X-Forwarded-Proto": "https", "User-Agent": UA, **kwargs.pop("headers", {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         response = requests.request(
-            method, url, headers=headers, allow_redirects=False, timeout=10, **kwargs
+            method,
+            url,
+            headers=headers,
+            allow_redirects=False,
+            timeout=10,
+            verify=self.verify,
+            **kwargs,
         )
         for cookie in response.cookies:
             self.cookies[cookie.name] = cookie.value
@@ -179,12 +283,15 @@ class Browser:
         return token, poll_path
 
 
-def _telegram_sends(server: str, api: FakeBotApi, update: dict[str, Any]) -> dict[str, Any] | None:
+def _telegram_sends(
+    server: str, api: FakeBotApi, update: dict[str, Any], *, verify: str
+) -> dict[str, Any] | None:
     response = requests.post(
         server + "/telegram/webhook/",
         json=update,
         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "X-Forwarded-Proto": "https"},
         timeout=10,
+        verify=verify,
     )
     assert response.status_code == HTTPStatus.OK, response.text
     if response.headers.get("Content-Type") != "application/json":
@@ -197,11 +304,13 @@ def _telegram_sends(server: str, api: FakeBotApi, update: dict[str, Any]) -> dic
 
 @pytest.mark.parametrize(("browser_on", "telegram_on"), [(0, 1), (1, 0)])
 def test_webhook_on_one_server_signs_in_the_browser_polling_another(
-    servers, fake_telegram, browser_on, telegram_on
+    proxies, certificate, fake_telegram, browser_on, telegram_on
 ):
     _, api = fake_telegram
+    servers = proxies
     browser_server, telegram_server = servers[browser_on], servers[telegram_on]
-    browser = Browser()
+    verify = str(certificate.cert)
+    browser = Browser(verify=verify)
     token, poll_path = browser.start(browser_server, "/accounts/email/")
 
     user = {"id": 9_100_000 + browser_on, "is_bot": False, "first_name": f"Scale{browser_on}"}
@@ -221,6 +330,7 @@ def test_webhook_on_one_server_signs_in_the_browser_polling_another(
                 "text": f"/start {token}",
             },
         },
+        verify=verify,
     )
     prompt = sent["result"]
     claimed = browser.request("GET", browser_server + poll_path, headers={"HX-Request": "true"})
@@ -246,6 +356,7 @@ def test_webhook_on_one_server_signs_in_the_browser_polling_another(
                 },
             },
         },
+        verify=verify,
     )
     done = browser.request(
         "GET",
@@ -259,3 +370,39 @@ def test_webhook_on_one_server_signs_in_the_browser_polling_another(
         assert page.status_code == HTTPStatus.OK
         assert user["first_name"] in page.text
     assert all(not call.problems for call in api.calls)
+
+
+def test_slow_bodies_stall_nginx_not_gunicorn(servers, certificate, tmp_path):
+    """Eighty connections trickling a byte a second once stalled every gunicorn thread (2 workers
+    x 4 threads here). Behind the shipped nginx configuration a normal request still gets in.
+    The slow clients come from 127.0.0.2, as an attacker's address would differ from a user's."""
+    context = ssl.create_default_context(cafile=str(certificate.cert))
+    slow: list[socket.socket] = []
+    with nginx_in_front_of([servers[0]], certificate, tmp_path) as [url]:
+        port = int(url.rsplit(":", 1)[1])
+        try:
+            for _ in range(80):
+                raw = socket.create_connection(
+                    ("127.0.0.1", port), timeout=5, source_address=("127.0.0.2", 0)
+                )
+                sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
+                sock.sendall(
+                    b"POST /telegram/webhook/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"
+                )
+                slow.append(sock)
+            for _ in range(3):
+                time.sleep(1)
+                for sock in slow:
+                    sock.sendall(b" ")
+            page = requests.get(
+                url + "/accounts/login/",
+                headers={"User-Agent": UA},
+                timeout=10,
+                verify=str(certificate.cert),
+            )
+            assert page.status_code == HTTPStatus.OK
+            assert "Sign in with Telegram" in page.text
+        finally:
+            for sock in slow:
+                sock.close()
