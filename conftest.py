@@ -210,7 +210,6 @@ def login_request(db: None) -> LoginRequest:
         session=SessionStore(),
         state_id="s",
         process=LoginRequest.Process.LOGIN,
-        site_domain="example.test",
         requester_ip="198.51.100.4",
         user_agent=BROWSER_UA,
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from allauth.socialaccount.models import SocialAccount
+
+from telegram_login.linking import telegram_account_for_user
 
 
-def telegram_account_for_user(*, user: Any) -> dict[str, Any] | None:
+def telegram_profile_for_user(*, user: Any) -> dict[str, Any] | None:
     """The user's linked Telegram identity (id, names, username), if there is one."""
-    account = SocialAccount.objects.filter(user=user, provider="telegram").first()
+    account = telegram_account_for_user(user=user)
     if account is None:
         return None
     data = dict(account.extra_data)
@@ -23,10 +24,10 @@ def telegram_account_for_user(*, user: Any) -> dict[str, Any] | None:
 
 def profile_for_user(*, user: Any) -> dict[str, Any]:
     """What the profile page shows: names, Telegram, email addresses and the ways to sign in."""
+    addresses = list(EmailAddress.objects.filter(user=user).order_by("-primary", "email"))
     return {
-        "telegram": telegram_account_for_user(user=user),
-        "email_addresses": list(
-            EmailAddress.objects.filter(user=user).order_by("-primary", "email")
-        ),
+        "telegram": telegram_profile_for_user(user=user),
+        "email_addresses": addresses,
+        "has_verified_email": any(address.verified for address in addresses),
         "has_password": user.has_usable_password(),
     }

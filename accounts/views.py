@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from allauth.account.internal.decorators import login_not_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .selectors import profile_for_user, telegram_account_for_user
+from .selectors import profile_for_user, telegram_profile_for_user
 
 
 @login_not_required
@@ -16,7 +15,7 @@ from .selectors import profile_for_user, telegram_account_for_user
 def home(request: HttpRequest) -> HttpResponse:
     telegram = None
     if request.user.is_authenticated:
-        telegram = telegram_account_for_user(user=request.user)
+        telegram = telegram_profile_for_user(user=request.user)
     return render(request, "home.html", {"telegram": telegram})
 
 

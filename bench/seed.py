@@ -37,9 +37,9 @@ def main(total: int) -> None:
                 code_choices=[f"{n % 100:02d}", "11", "22"],
                 created_at=created,
                 expires_at=created + timedelta(minutes=5),
-                site_domain="127.0.0.1",
                 requester_ip="127.0.0.1",
-                requester_agent="Chrome 121 on Linux",
+                requester_browser="Chrome 121",
+                requester_os="Linux",
                 telegram_user_id=5_000_000 + n,
                 telegram_user={"id": 5_000_000 + n, "is_bot": False, "first_name": f"Seed{n}"},
             )

@@ -35,21 +35,39 @@ def confirm_password(page: Page) -> None:
 
 
 def connect_telegram(
-    page: Page, server_url: str, telegram_app: TelegramApp, user: TelegramUser
-) -> None:
-    """Press "Connect Telegram" in settings and confirm it in the sandbox as `user`."""
+    page: Page,
+    server_url: str,
+    telegram_app: TelegramApp,
+    user: TelegramUser,
+    *,
+    prompt_says: tuple[str, ...] = (),
+) -> TelegramApp:
+    """Press "Connect Telegram" in settings (the password first, if asked) and confirm it in the
+    sandbox as `user`."""
     page.goto(f"{server_url}{CONNECTIONS_PATH}")
     widget = SignInPage(page, server_url)
     expect(page.get_by_test_id("telegram-start")).to_contain_text("Connect Telegram")
-    widget.start()
+    page.get_by_test_id("telegram-start").click()
+    asked = page.get_by_role("heading", name="Confirm Access")
+    expect(page.locator("#telegram-login[data-state=pending]").or_(asked)).to_be_visible()
+    if asked.count():
+        # Asked before anything happens in Telegram: no widget, no link yet.
+        expect(page.locator("#telegram-login[data-state=pending]")).to_have_count(0)
+        confirm_password(page)
+        expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
+        page.get_by_test_id("telegram-start").click()
+    widget.expect_state("pending")
     expect(widget.widget).to_contain_text("Connect your Telegram account")
     code = widget.match_code
     telegram_app.open(widget.deep_link)
     if telegram_app.page.get_by_test_id("sandbox-identity").count():
         telegram_app.be(user)
     telegram_app.press_start()
+    for text in prompt_says:
+        telegram_app.expect_bot_says(text)
     widget.expect_state("claimed")
     telegram_app.press_code(code)
+    return telegram_app
 
 
 def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_alone(
@@ -66,11 +84,25 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
     expect(page.get_by_test_id("settings-nav")).to_be_visible()
     screenshot(page, "settings-01-connections-empty")
 
-    connect_telegram(page, server_url, telegram_app, tg)
-    # A password sign-in is not a recent password check: allauth asks for it before linking.
-    expect(page).to_have_url(f"{server_url}{REAUTHENTICATE_PATH}")
+    # A password sign-in is not a recent password check: the password comes first, before the
+    # widget and before anything happens in Telegram.
+    page.get_by_test_id("telegram-start").click()
+    expect(page).to_have_url(f"{server_url}{REAUTHENTICATE_PATH}?next=%2Faccounts%2F3rdparty%2F")
+    expect(page.locator("#telegram-login")).to_have_count(0)
     screenshot(page, "settings-02-reauthenticate")
     confirm_password(page)
+    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
+    # The bot names the account being linked and what confirming does, before the choice.
+    telegram = connect_telegram(
+        page,
+        server_url,
+        telegram_app,
+        tg,
+        prompt_says=(
+            "Link this Telegram account to the account irina@example.test on telegram-login?",
+            "signs in to irina@example.test from now on",
+        ),
+    )
 
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.get_by_role("status")).to_contain_text(
@@ -80,6 +112,10 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
     expect(page.get_by_test_id("connected-username")).to_have_text("@ira_tg")
     expect(page.get_by_test_id("connected-id")).to_have_text(f"id {tg.id}")
     screenshot(page, "settings-03-connected")
+    # The Telegram side is told too, with a way to undo it.
+    telegram.page.reload()
+    telegram.expect_bot_says("now linked to the account irina@example.test on telegram-login")
+    expect(telegram.buttons()).to_have_text(["Unlink"])
     assert SocialAccount.objects.get(provider="telegram", uid=str(tg.id)).user == owner
 
     page.get_by_test_id("logout").click()
@@ -121,9 +157,10 @@ def test_telegram_linked_to_someone_else_is_refused_and_stays_theirs(
     assert not SocialAccount.objects.filter(user=other).exists()
 
 
-def test_telegram_only_user_is_told_to_set_a_password_before_disconnecting(
+def test_lockout_telegram_only_user_cannot_disconnect_even_after_setting_a_password(
     page: Page,
     sign_in: Callable[..., None],
+    telegram_app: TelegramApp,
     telegram_user: Callable[..., TelegramUser],
     server_url: str,
 ) -> None:
@@ -131,14 +168,35 @@ def test_telegram_only_user_is_told_to_set_a_password_before_disconnecting(
     sign_in(tg, next_url=CONNECTIONS_PATH)
     page.set_viewport_size(PHONE)
     expect(page.get_by_test_id("connected-name")).to_have_text("Vera")
-
-    page.get_by_test_id("disconnect").click()
-
-    alert = page.get_by_test_id("disconnect-error")
-    expect(alert).to_contain_text("This is your only way to sign in here. Set a password first")
-    expect(alert.get_by_role("link", name="Set a password")).to_be_visible()
-    expect(page.get_by_test_id("connected-name")).to_have_text("Vera")
+    # Telegram is the only way in: no Disconnect, and the page says what would make one.
+    expect(page.get_by_test_id("disconnect")).to_have_count(0)
+    expect(page.get_by_test_id("disconnect-unavailable")).to_contain_text(
+        "Telegram is your only way to sign in"
+    )
+    expect(page.get_by_test_id("password-promise")).not_to_contain_text("sign in with your email")
     screenshot(page, "settings-05-disconnect-refused-phone")
+
+    # A password is a new way in: it is confirmed in the linked Telegram first.
+    page.get_by_test_id("password-state").get_by_role("link", name="Set a password").click()
+    expect(page.get_by_test_id("proof-needed")).to_be_visible()
+    page.get_by_test_id("confirm-in-telegram").click()
+    widget = SignInPage(page, server_url)
+    page.get_by_test_id("telegram-start").click()
+    widget.expect_state("pending")
+    code = widget.match_code
+    telegram_app.open(widget.deep_link).press_start()
+    telegram_app.expect_bot_says("Confirming lets that browser set a password for the account.")
+    telegram_app.press_code(code)
+    expect(page).to_have_url(f"{server_url}/accounts/password/set/")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Set Password").click()
+
+    # Still no email: the password alone is no way in, so Telegram still cannot be disconnected.
+    page.goto(f"{server_url}{CONNECTIONS_PATH}")
+    expect(page.get_by_test_id("password-state")).to_contain_text("Set")
+    expect(page.get_by_test_id("disconnect")).to_have_count(0)
+    expect(page.get_by_test_id("disconnect-unavailable")).to_be_visible()
     assert SocialAccount.objects.filter(uid=str(tg.id)).exists()
 
 
@@ -200,5 +258,5 @@ def test_russian_browser_gets_the_login_page_widget_and_settings_in_russian(
     nav = page.get_by_test_id("settings-nav")
     expect(nav).to_contain_text("Профиль")
     expect(nav).to_contain_text("Привязанные аккаунты")
-    expect(page.get_by_test_id("disconnect")).to_have_text("Отвязать")
+    expect(page.get_by_test_id("disconnect-unavailable")).to_contain_text("единственный способ")
     expect(page.get_by_test_id("password-state")).to_contain_text("Задать пароль")

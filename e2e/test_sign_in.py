@@ -50,11 +50,12 @@ def test_new_telegram_user_signs_in_and_lands_on_next(
     telegram = TelegramApp(opened.value, server_url)
     telegram.be(user).press_start()
     assert code in telegram.codes()
-    telegram.expect_bot_says("Sign in to 127.0.0.1")
+    telegram.expect_bot_says("Sign in to telegram-login with this Telegram account?")
+    telegram.expect_bot_says("If someone sent you this link or told you which button to press")
     screenshot(telegram.page, "03-bot-asks-for-the-code")
 
     sign_in_page.expect_state("claimed")
-    expect(page.get_by_test_id("status")).to_contain_text("Alice opened the link in Telegram")
+    expect(page.get_by_test_id("status")).to_contain_text("Someone opened the link in Telegram")
     expect(page.get_by_test_id("match-code")).to_have_text(code)
     screenshot(page, "04-widget-claimed")
 

@@ -147,19 +147,25 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "telegram_login.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "telegram_login.adapter.SocialAccountAdapter"
+# Links, unlinks, password and email changes are mailed to the account's verified address.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_QUERY_EMAIL = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
-# Connecting or removing a sign-in method asks for the password again after 5 minutes.
+# Connecting or removing a sign-in method, and changing email addresses, asks for a fresh proof
+# (the password, or a confirmation in the linked Telegram) after 5 minutes.
 SOCIALACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_RATE_LIMITS = {
     # Starting a Telegram sign-in, per client IP and per browser session.
     "telegram_login_start": os.environ.get("TELEGRAM_LOGIN_START_RATE", "20/m/ip,10/m/key"),
     # "/start <token>" and button presses, per Telegram user id.
     "telegram_login_bot": os.environ.get("TELEGRAM_LOGIN_BOT_RATE", "20/m/key"),
+    # Codes typed into the browser (browser_code mode), per sign-in request.
+    "telegram_login_code": "10/m/key",
 }
 # The client IP (rate limits, the bot's "IP address" line) behind a load balancer: how many
 # proxies append to X-Forwarded-For, or one header the proxy sets (see docs/deploy.md).

@@ -1,10 +1,14 @@
 """The site's URLs."""
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from telegram_login import views as telegram_views
+
+# The admin signs in through allauth's rate-limited sign-in page, not a form of its own.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("accounts.urls")),

@@ -1,5 +1,7 @@
 """App config: checks the Telegram settings when Django starts."""
 
+import logging
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,10 @@ class TelegramLoginConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  registers the system checks
+        from . import checks, reauthentication, receivers  # noqa: F401  register checks, signals
         from .conf import get_settings, validate
 
-        validate(get_settings(), debug=settings.DEBUG)
+        conf = get_settings()
+        validate(conf, debug=settings.DEBUG)
+        if conf.confirm_mode == "button" and not settings.DEBUG:
+            logging.getLogger(__name__).warning(checks.BUTTON_MODE_WARNING)

@@ -9,6 +9,11 @@ from django.core import checks
 
 from .conf import get_settings
 
+BUTTON_MODE_WARNING = (
+    'TELEGRAM_LOGIN_CONFIRM_MODE is "button": a person lured into pressing Start and Confirm '
+    "signs the sender in; the match code makes them pick what only the asking browser shows."
+)
+
 
 @checks.register(checks.Tags.security, deploy=False)
 def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
@@ -30,7 +35,15 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
                 id="telegram_login.W001",
             )
         )
-    elif not conf.webhook_secret:
+    elif conf.confirm_mode == "button" and not settings.DEBUG:
+        messages.append(
+            checks.Warning(
+                BUTTON_MODE_WARNING,
+                hint='Leave TELEGRAM_LOGIN_CONFIRM_MODE at "match_code" (docs/security.md).',
+                id="telegram_login.W003",
+            )
+        )
+    if conf.enabled and not conf.webhook_secret:
         messages.append(
             checks.Warning(
                 "TELEGRAM_WEBHOOK_SECRET is not set: the webhook refuses every update.",

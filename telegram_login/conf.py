@@ -18,8 +18,13 @@ SANDBOX_BOT_TOKEN = "123456:SANDBOX"  # noqa: S105
 SANDBOX_BOT_USERNAME = "sandbox_login_bot"
 SANDBOX_API_BASE_URL = "http://telegram-sandbox.invalid"
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram allows 1 to 256 characters; a short secret can be guessed, so production asks for 32.
+MIN_WEBHOOK_SECRET_LENGTH = 32
 BOT_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-CONFIRM_MODES = ("match_code", "button")
+# match_code: the person picks, in Telegram, the code their browser shows (the default).
+# browser_code: the bot shows a code and the person types it into the browser that asked.
+# button: one Confirm button (weaker; see docs/security.md).
+CONFIRM_MODES = ("match_code", "browser_code", "button")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class TelegramLoginSettings:
     api_retry_backoff: float
     polls_per_request: int
     recent_requests_per_session: int
+    max_pending_per_ip: int
+    max_pending: int
     send_inline: bool
 
     @property
@@ -73,6 +80,9 @@ def _read() -> TelegramLoginSettings:
         api_retry_backoff=float(getattr(settings, "TELEGRAM_API_RETRY_BACKOFF", 0.5)),
         polls_per_request=int(getattr(settings, "TELEGRAM_LOGIN_POLLS_PER_REQUEST", 600)),
         recent_requests_per_session=5,
+        # Live requests waiting for Telegram, from one client address and in all.
+        max_pending_per_ip=int(getattr(settings, "TELEGRAM_LOGIN_MAX_PENDING_PER_IP", 30)),
+        max_pending=int(getattr(settings, "TELEGRAM_LOGIN_MAX_PENDING", 10_000)),
         # Tests send follow-up Bot API calls in the request thread to observe them in order.
         send_inline=bool(getattr(settings, "TELEGRAM_LOGIN_SEND_INLINE", False)),
     )
@@ -116,6 +126,13 @@ def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
     elif not WEBHOOK_SECRET_RE.match(conf.webhook_secret):
         raise ImproperlyConfigured(
             "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 characters from A-Z, a-z, 0-9, _ and -."
+        )
+    elif not debug and len(conf.webhook_secret) < MIN_WEBHOOK_SECRET_LENGTH:
+        raise ImproperlyConfigured(
+            f"TELEGRAM_WEBHOOK_SECRET is {len(conf.webhook_secret)} characters long; with DEBUG "
+            f"off it must be at least {MIN_WEBHOOK_SECRET_LENGTH} (anyone who guesses it can play "
+            "any Telegram user). Make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
     if not BOT_USERNAME_RE.match(conf.bot_username):
         raise ImproperlyConfigured(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,8 @@ class LoginRequest(models.Model):
     class Process(models.TextChoices):
         LOGIN = "login", _("Sign in")
         CONNECT = "connect", _("Connect")
+        # A fresh proof in the linked Telegram before a sensitive change to the account.
+        REAUTHENTICATE = "reauthenticate", _("Confirm it is you")
 
     class DenyReason(models.TextChoices):
         CANCELLED = "cancelled", _("Cancelled in Telegram")
@@ -39,13 +42,23 @@ class LoginRequest(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     deny_reason = models.CharField(max_length=16, choices=DenyReason.choices, blank=True)
     process = models.CharField(max_length=16, choices=Process.choices, default=Process.LOGIN)
-    match_code = models.CharField(max_length=4)
+    # The code the browser shows (match_code mode), or the one the bot shows and the person types
+    # into the browser (browser_code mode; then `code_attempts` counts the wrong ones).
+    match_code = models.CharField(max_length=8)
     code_choices = models.JSONField(default=list)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    site_domain = models.CharField(max_length=255, blank=True)
+    # The site account being linked (connect) or proven (reauthenticate); empty for a sign-in.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # What a reauthentication is for, as the bot names it (see bot/messages.py).
+    purpose = models.CharField(max_length=32, blank=True)
     requester_ip = models.GenericIPAddressField(null=True, blank=True)
-    requester_agent = models.CharField(max_length=200, blank=True)
+    # Known browser and OS families only (useragent.py), never the raw header.
+    requester_browser = models.CharField(max_length=64, blank=True)
+    requester_os = models.CharField(max_length=64, blank=True)
     telegram_user_id = models.BigIntegerField(null=True, blank=True)
     telegram_user = models.JSONField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

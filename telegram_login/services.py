@@ -6,6 +6,7 @@ count says whether this caller won, so two webhooks or two polls racing can neve
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import re
@@ -14,28 +15,35 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
+from importlib import import_module
 from typing import Any
 
 import redis
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .bot.updates import TelegramUser
 from .conf import get_settings
 from .models import LoginRequest, ProcessedUpdate
+from .provider import TelegramLoginProvider
 from .selectors import SESSION_KEY, session_login_requests, token_hash
-from .useragent import summarize_user_agent
+from .useragent import describe_user_agent
 
 logger = logging.getLogger(__name__)
 
 Status = LoginRequest.Status
+PROVIDER_ID = TelegramLoginProvider.id
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 CODE_ALPHABET = "0123456789"
 CODE_LENGTH = 2
 CODE_CHOICES = 3
+TYPED_CODE_LENGTH = 6
+TYPED_CODE_ATTEMPTS = 3
 
 # The only moves a login request can make; `_transition` refuses anything else.
 TRANSITIONS: dict[str, set[str]] = {
@@ -71,6 +79,10 @@ def new_token() -> str:
 
 
 def _new_codes() -> tuple[str, list[str]]:
+    if get_settings().confirm_mode == "browser_code":
+        # Typed by the person into the browser: no choices, and long enough not to be guessed
+        # in the few attempts allowed.
+        return "".join(secrets.choice(CODE_ALPHABET) for _ in range(TYPED_CODE_LENGTH)), []
     choices: list[str] = []
     while len(choices) < CODE_CHOICES:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -79,33 +91,53 @@ def _new_codes() -> tuple[str, list[str]]:
     return choices[secrets.randbelow(CODE_CHOICES)], choices
 
 
+class TooManyPendingRequests(Exception):
+    """Too many sign-ins are waiting for Telegram, from this address or in all."""
+
+
 @transaction.atomic
 def login_request_start(
     *,
     session: SessionBase,
     state_id: str,
     process: str,
-    site_domain: str,
     requester_ip: str | None,
     user_agent: str,
+    user: Any = None,
+    purpose: str = "",
 ) -> tuple[LoginRequest, str]:
-    """Create a pending request bound to this session; return it with its one-time token."""
+    """Create a pending request bound to this session; return it with its one-time token.
+
+    `user` is the signed-in account that connects or confirms (None for a sign-in). Raises
+    TooManyPendingRequests past the caps on live requests per address and in total.
+    """
     conf = get_settings()
-    token = new_token()
-    match_code, code_choices = _new_codes()
     now = timezone.now()
     if secrets.randbelow(PRUNE_EVERY) == 0:
         prune_old_records()
+    live = LoginRequest.objects.filter(
+        status__in=[Status.PENDING, Status.CLAIMED], expires_at__gt=now
+    )
+    if requester_ip and live.filter(requester_ip=requester_ip).count() >= conf.max_pending_per_ip:
+        raise TooManyPendingRequests
+    if live.count() >= conf.max_pending:
+        logger.warning("%s sign-ins are waiting; new ones refused", conf.max_pending)
+        raise TooManyPendingRequests
+    token = new_token()
+    match_code, code_choices = _new_codes()
+    device = describe_user_agent(user_agent)
     login_request = LoginRequest.objects.create(
         token_hash=token_hash(token),
         process=process,
+        user=user,
+        purpose=purpose,
         match_code=match_code,
         code_choices=code_choices,
         created_at=now,
         expires_at=now + timedelta(seconds=conf.login_ttl),
-        site_domain=site_domain[:255],
         requester_ip=requester_ip,
-        requester_agent=summarize_user_agent(user_agent),
+        requester_browser=device.browser,
+        requester_os=device.os,
     )
     recent = session_login_requests(session=session)
     recent[str(login_request.id)] = state_id
@@ -120,6 +152,8 @@ class ClaimOutcome(enum.Enum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+    # A confirmation for an account whose linked Telegram is someone else.
+    NOT_YOUR_ACCOUNT = "not_your_account"
 
 
 @dataclass(frozen=True)
@@ -129,15 +163,26 @@ class ClaimResult:
 
 
 def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResult:
-    """A Telegram user sent /start <token>: the first one to do so holds the request."""
+    """A Telegram user sent /start <token>: the first one to do so holds the request.
+
+    A confirmation of an account (reauthenticate) can be claimed only by the Telegram account
+    linked to it; anyone else is told so and the request stays open for its owner.
+    """
     if not TOKEN_RE.match(token):
         return ClaimResult(ClaimOutcome.UNKNOWN)
     digest = token_hash(token)
     now = timezone.now()
+    rows = LoginRequest.objects.filter(token_hash=digest, status=Status.PENDING, expires_at__gt=now)
+    rows = rows.exclude(
+        Q(process=LoginRequest.Process.REAUTHENTICATE)
+        & ~Exists(
+            SocialAccount.objects.filter(
+                user_id=OuterRef("user_id"), provider=PROVIDER_ID, uid=str(telegram_user.id)
+            )
+        )
+    )
     won = (
-        LoginRequest.objects.filter(
-            token_hash=digest, status=Status.PENDING, expires_at__gt=now
-        ).update(
+        rows.update(
             status=Status.CLAIMED,
             telegram_user_id=telegram_user.id,
             telegram_user=telegram_user.as_dict(),
@@ -159,6 +204,11 @@ def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResu
         and login_request.telegram_user_id == telegram_user.id
     ):
         return ClaimResult(ClaimOutcome.ALREADY_CLAIMED_BY_YOU, login_request)
+    if (
+        login_request.status == Status.PENDING
+        and login_request.process == LoginRequest.Process.REAUTHENTICATE
+    ):
+        return ClaimResult(ClaimOutcome.NOT_YOUR_ACCOUNT, login_request)
     return ClaimResult(ClaimOutcome.USED, login_request)
 
 
@@ -197,6 +247,9 @@ def login_request_decide(
             deny_reason=LoginRequest.DenyReason.CANCELLED,
             decided_at=now,
         )
+    elif login_request.code_choices == []:
+        # browser_code mode: the code is typed into the browser, never pressed in Telegram.
+        return DecisionResult(DecisionOutcome.UNKNOWN, login_request)
     elif secrets.compare_digest(code, login_request.match_code):
         outcome = DecisionOutcome.APPROVED
         won = _transition(
@@ -222,6 +275,41 @@ def login_request_decide(
     if login_request.status == Status.EXPIRED:
         return DecisionResult(DecisionOutcome.EXPIRED, login_request)
     return DecisionResult(DecisionOutcome.ALREADY_DECIDED, login_request)
+
+
+def login_request_enter_code(*, login_request: LoginRequest, code: str) -> DecisionOutcome:
+    """The asking browser typed the code the bot showed (browser_code mode). A right code
+    approves; each wrong one counts, and the last allowed wrong one denies the request."""
+    now = timezone.now()
+    if login_request_expire_if_due(login_request=login_request):
+        return DecisionOutcome.EXPIRED
+    if login_request.status != Status.CLAIMED:
+        return DecisionOutcome.ALREADY_DECIDED
+    if secrets.compare_digest(code.encode(), login_request.match_code.encode()):
+        if _transition(
+            request_id=login_request.pk,
+            old={Status.CLAIMED},
+            new=Status.APPROVED,
+            live_only=True,
+            decided_at=now,
+        ):
+            login_request.status = Status.APPROVED
+            return DecisionOutcome.APPROVED
+        login_request.refresh_from_db()
+        return DecisionOutcome.ALREADY_DECIDED
+    LoginRequest.objects.filter(pk=login_request.pk, status=Status.CLAIMED).update(
+        code_attempts=F("code_attempts") + 1
+    )
+    login_request.refresh_from_db()
+    if login_request.code_attempts >= TYPED_CODE_ATTEMPTS and _transition(
+        request_id=login_request.pk,
+        old={Status.CLAIMED},
+        new=Status.DENIED,
+        deny_reason=LoginRequest.DenyReason.WRONG_CODE,
+        decided_at=now,
+    ):
+        login_request.refresh_from_db()
+    return DecisionOutcome.WRONG_CODE
 
 
 def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
@@ -318,8 +406,15 @@ FINISHED_REQUEST_KEEP = timedelta(days=1)
 PRUNE_EVERY = 200
 
 
-def prune_old_records() -> tuple[int, int]:
-    """Delete requests that ended (or expired) a day ago and update ids past Telegram's retries."""
+@dataclass(frozen=True)
+class Pruned:
+    requests: int
+    updates: int
+
+
+def prune_old_records() -> Pruned:
+    """Delete requests that ended (or expired) a day ago, update ids past Telegram's retries, and
+    expired sessions (every cookie-less start makes one; see views.start for their lifetime)."""
     now = timezone.now()
     requests_deleted, _ = LoginRequest.objects.filter(
         expires_at__lt=now - FINISHED_REQUEST_KEEP
@@ -327,7 +422,11 @@ def prune_old_records() -> tuple[int, int]:
     updates_deleted, _ = ProcessedUpdate.objects.filter(
         received_at__lt=now - PROCESSED_UPDATE_KEEP
     ).delete()
-    return requests_deleted, updates_deleted
+    session_store: Any = import_module(settings.SESSION_ENGINE).SessionStore
+    # An engine that expires its own entries (cache, signed cookies) has nothing to clear.
+    with contextlib.suppress(NotImplementedError):
+        session_store.clear_expired()
+    return Pruned(requests=requests_deleted, updates=updates_deleted)
 
 
 def update_mark_processed(*, update_id: int) -> bool:

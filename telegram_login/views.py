@@ -4,39 +4,53 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 from allauth.account.adapter import get_adapter as get_account_adapter
-from allauth.account.internal.decorators import login_not_required
 from allauth.account.utils import get_next_redirect_url
 from allauth.core import ratelimit
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from . import selectors, services
+from . import linking, selectors, services
 from .bot.dispatcher import handle_update
 from .bot.outbox import send_later
 from .conf import get_settings
 from .models import LoginRequest
 from .provider import TelegramLoginProvider
+from .reauthentication import (
+    SHORT_SESSION_GRACE,
+    SHORT_SESSION_KEY,
+    reauthentication_due,
+    record_reauthentication,
+    resume_reauthenticated_request,
+)
 
 logger = logging.getLogger(__name__)
 
 START_RATE_LIMIT_ACTION = "telegram_login_start"
+CODE_RATE_LIMIT_ACTION = "telegram_login_code"
+TYPED_CODE_RE = re.compile(r"^[0-9]{6}$")
 WIDGET_TEMPLATE = "telegram_login/login.html"
 
 
@@ -95,42 +109,93 @@ def _render_widget(
     return render(request, template, context, status=status)
 
 
+def _client_redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    """Send the browser to another page: a plain redirect, or HX-Redirect for htmx."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
 @login_not_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def start(request: HtmxHttpRequest) -> HttpResponse:
-    """GET shows the start button (no side effects: link previews GET); POST starts a sign-in."""
+    """GET shows the start button (no side effects: link previews GET); POST starts a sign-in,
+    a connect (from settings) or a confirmation in the linked Telegram (reauthenticate)."""
     if request.method == "GET":
         return _render_widget(request, None, state="start")
     process = request.POST.get("process", LoginRequest.Process.LOGIN)
     if process not in LoginRequest.Process.values:
         process = LoginRequest.Process.LOGIN
-    if process == LoginRequest.Process.CONNECT and not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+    next_url = get_next_redirect_url(request) or ""
+    if process != LoginRequest.Process.LOGIN and not request.user.is_authenticated:
+        return _client_redirect(request, _with_next(reverse("account_login"), request.path))
     if not get_settings().enabled:
         return _render_widget(request, None, state="unavailable")
+    user = None
+    purpose = ""
+    if process == LoginRequest.Process.CONNECT:
+        refusal = linking.connect_refusal(user=request.user)
+        if refusal is not None:
+            return _render_widget(request, None, state=f"refused_{refusal.value}")
+        # Ask for the password before anything happens in Telegram, not after.
+        if reauthentication_due(request):
+            back = next_url or reverse("socialaccount_connections")
+            return _client_redirect(request, _with_next(reverse("account_reauthenticate"), back))
+        user = request.user
+    elif process == LoginRequest.Process.REAUTHENTICATE:
+        if linking.telegram_account_for_user(user=request.user) is None:
+            return _render_widget(request, None, state="refused_no_telegram")
+        user = request.user
+        purpose = purpose_of(next_url)
     # Counted per IP and per browser session (a fresh browser counts by its IP twice).
-    session_key = request.session.session_key or get_account_adapter().get_client_ip(request)
+    client_ip = get_account_adapter().get_client_ip(request)
+    session_key = request.session.session_key or client_ip
     if not ratelimit.consume(request, action=START_RATE_LIMIT_ACTION, key=session_key):
-        return _render_widget(
-            request,
-            None,
-            state="rate_limited",
-            status=HTTPStatus.OK if request.htmx else HTTPStatus.TOO_MANY_REQUESTS,
-        )
+        return _rate_limited(request)
+    if request.user.is_anonymous and request.session.session_key is None:
+        # A session made only for this sign-in ends with it; signing in makes it a normal one.
+        request.session.set_expiry(get_settings().login_ttl + SHORT_SESSION_GRACE)
+        request.session[SHORT_SESSION_KEY] = True
     provider = _provider(request)
-    state_id = provider.stash_redirect_state(request, process, get_next_redirect_url(request))
-    login_request, token = services.login_request_start(
-        session=request.session,
-        state_id=state_id,
-        process=process,
-        site_domain=request.get_host(),
-        requester_ip=get_account_adapter().get_client_ip(request),
-        user_agent=request.headers.get("User-Agent", ""),
-    )
+    state_id = provider.stash_redirect_state(request, process, next_url or None)
+    try:
+        login_request, token = services.login_request_start(
+            session=request.session,
+            state_id=state_id,
+            process=process,
+            user=user,
+            purpose=purpose,
+            requester_ip=client_ip,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except services.TooManyPendingRequests:
+        return _rate_limited(request)
     return _render_widget(request, login_request, state=login_request.status, token=token)
 
 
+def _rate_limited(request: HtmxHttpRequest) -> HttpResponse:
+    return _render_widget(
+        request,
+        None,
+        state="rate_limited",
+        status=HTTPStatus.OK if request.htmx else HTTPStatus.TOO_MANY_REQUESTS,
+    )
+
+
+def purpose_of(next_url: str) -> str:
+    """The URL name of the page a confirmation unlocks (the bot names it; see bot/messages.py)."""
+    try:
+        match = resolve(urlsplit(next_url).path) if next_url else None
+    except Resolver404:
+        return ""
+    return (match.url_name or "")[:32] if match else ""
+
+
 @login_not_required
+@never_cache
 @require_GET
 def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """The waiting browser asks how its sign-in is going; it is found only through the session."""
@@ -151,6 +216,38 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     return _render_widget(request, login_request, state=login_request.status)
 
 
+@login_not_required
+@never_cache
+@require_POST
+def enter_code(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """browser_code mode: the asking browser types the code the bot showed in Telegram."""
+    found = selectors.login_request_for_session(session=request.session, request_id=request_id)
+    if found is None:
+        return _stop(request, None, state="unknown")
+    login_request, state_id = found
+    if not ratelimit.consume(request, action=CODE_RATE_LIMIT_ACTION, key=str(request_id)):
+        return _render_widget(
+            request, login_request, state=login_request.status, extra={"code_error": "slow_down"}
+        )
+    code = "".join(request.POST.get("code", "").split())
+    if not TYPED_CODE_RE.match(code):
+        return _render_widget(
+            request, login_request, state=login_request.status, extra={"code_error": "format"}
+        )
+    outcome = services.login_request_enter_code(login_request=login_request, code=code)
+    if outcome == services.DecisionOutcome.APPROVED:
+        return _complete(request, login_request, state_id)
+    if login_request.is_terminal:
+        return _stop(request, login_request, state=login_request.status)
+    tries_left = services.TYPED_CODE_ATTEMPTS - login_request.code_attempts
+    return _render_widget(
+        request,
+        login_request,
+        state=login_request.status,
+        extra={"code_error": "wrong", "tries_left": tries_left},
+    )
+
+
 def _stop(
     request: HtmxHttpRequest,
     login_request: LoginRequest | None,
@@ -166,14 +263,27 @@ def _stop(
 
 
 def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: str) -> HttpResponse:
-    """Finish the allauth social login in this browser's session; exactly one poll gets here."""
+    """Finish what the browser asked for in its own session; exactly one poll gets here."""
     if not services.login_request_take_for_completion(login_request=login_request):
         return HttpResponse(status=HTTPStatus.NO_CONTENT)
     provider = _provider(request)
+    process = login_request.process
     try:
-        sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
-        sociallogin.state = provider.unstash_redirect_state(request, state_id)
-        response = complete_social_login(request, sociallogin)
+        if process != LoginRequest.Process.LOGIN and request.user.pk != login_request.user_id:
+            # The browser signed in or out as someone else since it asked.
+            raise CompletionRefused("refused_changed_account")
+        redirect_state = provider.unstash_redirect_state(request, state_id)
+        if process == LoginRequest.Process.REAUTHENTICATE:
+            response = _confirm_reauthentication(request, login_request, redirect_state)
+        elif process == LoginRequest.Process.CONNECT:
+            response = _connect(request, login_request, provider, redirect_state)
+        else:
+            sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
+            sociallogin.state = redirect_state
+            response = complete_social_login(request, sociallogin)
+    except CompletionRefused as refused:
+        services.login_request_fail(login_request=login_request)
+        return _stop(request, login_request, state=refused.state)
     except Exception:
         logger.exception("completing sign-in %s failed", login_request.id)
         services.login_request_fail(login_request=login_request)
@@ -195,6 +305,76 @@ def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: s
     widget.status_code = HTTPStatus.OK
     widget["HX-Redirect"] = response["Location"]
     return widget
+
+
+class CompletionRefused(Exception):
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+def _connect(
+    request: HtmxHttpRequest,
+    login_request: LoginRequest,
+    provider: TelegramLoginProvider,
+    redirect_state: dict[str, Any],
+) -> HttpResponse:
+    """Link the confirmed Telegram account to the signed-in account, through allauth."""
+    with transaction.atomic():
+        # One connect at a time per account, so two tabs cannot link two Telegram accounts.
+        get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
+        refusal = linking.connect_refusal(user=request.user)
+        if refusal is not None:
+            raise CompletionRefused(f"refused_{refusal.value}")
+        sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
+        sociallogin.state = redirect_state
+        return complete_social_login(request, sociallogin)
+
+
+def _confirm_reauthentication(
+    request: HtmxHttpRequest, login_request: LoginRequest, redirect_state: dict[str, Any]
+) -> HttpResponse:
+    """The linked Telegram confirmed it is the account's owner: record a fresh proof, as allauth
+    records a password check, and resume what asked for it."""
+    account = linking.telegram_account_for_user(user=request.user)
+    if account is None or account.uid != str(login_request.telegram_user_id):
+        raise CompletionRefused("refused_no_telegram")
+    record_reauthentication(request, account)
+    resumed = resume_reauthenticated_request(request)
+    if resumed is not None:
+        return resumed
+    return redirect(
+        redirect_state.get("next") or get_account_adapter().get_login_redirect_url(request)
+    )
+
+
+@login_required
+@never_cache
+@require_GET
+def reauthenticate(request: HtmxHttpRequest) -> HttpResponse:
+    """allauth's "Confirm access" page for the linked Telegram: the widget, and the password as
+    the alternative where the account has one."""
+    if linking.telegram_account_for_user(user=request.user) is None:
+        return redirect(_with_next(reverse("account_reauthenticate"), request.GET.get("next", "")))
+    adapter = get_account_adapter()
+    alternatives = [
+        method
+        for method in adapter.get_reauthentication_methods(request.user)
+        if method["url"] != request.path
+    ]
+    next_url = get_next_redirect_url(request) or ""
+    for method in alternatives:
+        method["url"] = _with_next(method["url"], next_url)
+    return render(
+        request,
+        "telegram_login/reauthenticate.html",
+        {
+            "reauthentication_alternatives": alternatives,
+            "next_url": next_url,
+            "process": LoginRequest.Process.REAUTHENTICATE,
+            "state": "start",
+        },
+    )
 
 
 @csrf_exempt
@@ -221,6 +401,10 @@ def webhook(request: HttpRequest) -> HttpResponse:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         logger.warning("update is not JSON; ignored")
+        return HttpResponse()
+    except RecursionError:
+        # Nesting deeper than Python's parser allows still fits in a few kilobytes.
+        logger.warning("update nested too deeply to parse; ignored")
         return HttpResponse()
     reactions = handle_update(data, request=request)
     send_later(reactions.later)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
+import time
 from http import HTTPStatus
 from typing import Any
 
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -31,6 +35,31 @@ def confirm_in_telegram(
     data = callback_data(login_request, ACTION_CODE, login_request.match_code)
     post_update(telegram_update(callback=(telegram, data)))
     done = poll(browser, login_request, shown="claimed")
+    assert done.has_header("HX-Redirect"), done.content
+    return done
+
+
+def confirm_access_in_telegram(
+    browser: Client,
+    telegram: dict[str, Any],
+    telegram_update: Any,
+    post_update: Any,
+    *,
+    next_url: str,
+) -> Any:
+    """Answer "Confirm access" in the linked Telegram; return the poll that goes on to `next_url`."""
+    login_request, token, started = start_sign_in(
+        browser, process="reauthenticate", next_url=next_url
+    )
+    post_update(telegram_update(message=(telegram, f"/start {token}")))
+    login_request.refresh_from_db()
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    post_update(telegram_update(callback=(telegram, data)))
+    # The widget's own poll URL, which carries `next` as the browser's does.
+    poll_url = html.unescape(re.search(r'hx-get="([^"]+)"', started.content.decode()).group(1))
+    done = browser.get(
+        poll_url.replace("shown=pending", "shown=claimed"), headers={"HX-Request": "true"}
+    )
     assert done.has_header("HX-Redirect"), done.content
     return done
 
@@ -70,3 +99,26 @@ def messages_on(browser: Client, url: str) -> list[str]:
     response = browser.get(url)
     assert response.status_code == HTTPStatus.OK
     return [str(message) for message in response.context["messages"]]
+
+
+def grant_fresh_proof(browser: Client, user: Any) -> None:
+    """As if `user` had just confirmed access (password or Telegram) in this browser."""
+    from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY
+
+    browser.force_login(user)
+    session = browser.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+
+
+def telegram_user_of(user: Any, *, uid: int, **extra_data: Any) -> SocialAccount:
+    """Link a Telegram account (id `uid`) to `user`, as a past connect or sign-up did."""
+    return SocialAccount.objects.create(
+        user=user,
+        provider="telegram",
+        uid=str(uid),
+        extra_data={"id": uid, "first_name": "Tele", "language_code": "en", **extra_data},
+    )

@@ -14,8 +14,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
-from accounts.adapter import telegram_username
 from accounts.tests.flows import confirm_in_telegram
+from telegram_login.adapter import telegram_username
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,6 @@ def login_request() -> LoginRequest:
         token_hash="0" * 64,
         process="login",
         match_code="42",
-        site_domain="example.test",
         expires_at=timezone.now() + timedelta(minutes=5),
     )
 

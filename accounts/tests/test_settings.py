@@ -14,6 +14,7 @@ from django.test import Client
 from accounts.tests.flows import (
     PASSWORD,
     age_authentication,
+    confirm_access_in_telegram,
     confirm_in_telegram,
     email_user,
     messages_on,
@@ -61,13 +62,25 @@ def test_every_settings_page_has_the_settings_navigation_with_itself_marked(clie
     assert 'class="site-header"' in content
 
 
-def test_password_page_of_a_user_without_a_password_offers_to_set_one(client):
+def test_password_page_of_a_telegram_user_without_a_password_asks_for_telegram_then_offers_it(
+    client, bot_api, telegram_update, post_update
+):
     user, _ = _telegram_only_user()
     client.force_login(user)
     response = client.get("/accounts/password/change/", follow=True)
     assert response.redirect_chain[-1][0] == "/accounts/password/set/"
     content = response.content.decode()
     assert _current_nav_item(content) == ["Password"]
+    assert 'data-testid="proof-needed"' in content
+    assert 'href="/accounts/telegram/reauthenticate/?next=/accounts/password/set/"' in content
+    assert not re.search(r'<label for="id_password1">', content)
+
+    telegram = {"id": 424242, "is_bot": False, "first_name": "Tanya", "language_code": "en"}
+    done = confirm_access_in_telegram(
+        client, telegram, telegram_update, post_update, next_url="/accounts/password/set/"
+    )
+    assert done["HX-Redirect"] == "/accounts/password/set/"
+    content = client.get("/accounts/password/set/").content.decode()
     assert re.search(r'<label for="id_password1">', content)
 
 
@@ -136,8 +149,11 @@ def test_profile_of_a_telegram_only_user_offers_a_password_and_an_email(client):
     client.force_login(user)
     content = client.get("/accounts/profile/").content.decode()
     assert 'data-testid="telegram-username">@tanya_tg<' in content
-    assert 'href="/accounts/password/set/"' in content
-    assert "Add an email address" in content
+    methods = re.search(r'data-testid="sign-in-methods">(.*?)</ul>', content, re.S).group(1)
+    # Without an email a password is no way in, so the page does not offer one as such.
+    assert "No email and password yet" in methods
+    assert 'href="/accounts/email/"' in methods
+    assert "/accounts/password/set/" not in methods
     assert "Email and password" not in content
 
 
@@ -148,7 +164,9 @@ def test_connections_page_shows_the_telegram_account_by_name_username_and_id(cli
     assert 'data-testid="connected-name">Tanya Orlova<' in content
     assert 'data-testid="connected-username">@tanya_o<' in content
     assert 'data-testid="connected-id">id 424242<' in content
-    assert f'name="account" value="{account.pk}"' in content
+    # Its only way in: no Disconnect button, and the page says what to do first.
+    assert f'name="account" value="{account.pk}"' not in content
+    assert 'data-testid="disconnect-unavailable"' in content
     # Already linked: no second "Connect Telegram".
     assert 'data-testid="telegram-start"' not in content
 
@@ -173,7 +191,7 @@ def test_telegram_only_user_cannot_disconnect_the_only_way_to_sign_in(client):
     assert response.status_code == HTTPStatus.OK
     content = response.content.decode()
     error = re.search(r'data-testid="disconnect-error">(.*?)</div>', content, re.S).group(1)
-    assert "This is your only way to sign in here. Set a password first" in error
+    assert "Telegram is your only way to sign in here." in error
     assert 'href="/accounts/password/set/"' in error
     assert 'role="alert"' in content
     assert SocialAccount.objects.filter(pk=account.pk, user=user).exists()
@@ -229,11 +247,19 @@ def test_telegram_user_adds_an_email_and_a_password_then_signs_in_either_way(
     user = User.objects.get(socialaccount__uid=str(telegram["id"]))
     assert not user.has_usable_password()
 
+    # Adding an email is asked to be confirmed in Telegram first, then goes through as typed.
     added = browser_client.post(
         "/accounts/email/", {"action_add": "", "email": "gleb@example.test"}
     )
     assert added.status_code == HTTPStatus.FOUND
-    assert EmailAddress.objects.filter(user=user, email="gleb@example.test").exists()
+    assert added["Location"] == "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    assert not EmailAddress.objects.filter(user=user).exists()
+    confirm_access_in_telegram(
+        browser_client, telegram, telegram_update, post_update, next_url="/accounts/email/"
+    )
+    address = EmailAddress.objects.get(user=user, email="gleb@example.test")
+    address.verified = True  # the link in the confirmation mail was followed
+    address.save()
     password_set = browser_client.post(
         "/accounts/password/set/", {"password1": PASSWORD, "password2": PASSWORD}
     )

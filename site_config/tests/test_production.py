@@ -17,6 +17,7 @@ import responses
 from django.conf import settings as django_settings
 
 from conftest import API_BASE_URL, BOT_TOKEN, WEBHOOK_SECRET, poll, start_sign_in
+from site_config.deploy_checks import per_process_cache_problem
 from site_config.logging import RedactSecrets
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 
@@ -123,3 +124,66 @@ def test_logs_never_hold_the_login_token_bot_token_or_webhook_secret(
     assert "[redacted]" in output
     for secret_value in (token, BOT_TOKEN, WEBHOOK_SECRET):
         assert secret_value not in output
+
+
+# -- limits and headers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "workers", "debug", "allowed", "refused"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", 2, False, False, True),
+        ("django.core.cache.backends.locmem.LocMemCache", 1, False, False, False),
+        ("django.core.cache.backends.locmem.LocMemCache", 4, True, False, False),
+        ("django.core.cache.backends.locmem.LocMemCache", 4, False, True, False),
+        ("django.core.cache.backends.redis.RedisCache", 4, False, False, False),
+    ],
+)
+def test_per_process_cache_with_several_workers_is_refused_unless_chosen(
+    backend, workers, debug, allowed, refused
+):
+    problem = per_process_cache_problem(
+        caches={"default": {"BACKEND": backend}}, workers=workers, debug=debug, allowed=allowed
+    )
+    assert (problem is not None) is refused
+
+
+def test_gunicorn_refuses_to_start_workers_with_a_cache_each(tmp_path):
+    env = _production_env(WEB_CONCURRENCY="2", STATIC_ROOT=str(tmp_path))
+    env.pop("REDIS_URL", None)
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    result = subprocess.run(
+        [gunicorn, "-c", "site_config/gunicorn.py", "--bind", "127.0.0.1:0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Refusing to start: 2 gunicorn workers would each keep their own cache" in (
+        result.stdout + result.stderr
+    )
+
+
+@pytest.mark.django_db
+def test_admin_sign_in_goes_through_the_rate_limited_site_sign_in(client):
+    from accounts.tests.flows import PASSWORD, email_user
+
+    staff = email_user("admin@example.test", is_staff=True, is_superuser=True)
+    page = client.get("/admin/login/?next=/admin/")
+    assert page.status_code == 302
+    assert page["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    # The admin's own form takes no password any more.
+    posted = client.post("/admin/login/", {"username": staff.username, "password": PASSWORD})
+    assert posted.status_code == 302
+    assert posted["Location"].startswith("/accounts/login/")
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_permissions_policy(client):
+    policy = client.get("/accounts/login/")["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in policy

@@ -16,10 +16,14 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import services
+from .. import linking, services
+from ..conf import get_settings
+from ..linking import account_label
+from ..notices import notify_unlinked_by_telegram
 from ..services import ClaimOutcome, DecisionOutcome
 from . import messages
 from .client import BotCall
+from .language import bot_language_code
 from .updates import (
     CallbackQuery,
     IncomingMessage,
@@ -45,8 +49,7 @@ class Reactions:
 
 
 def bot_language(user: TelegramUser | None) -> str:
-    code = (user.language_code if user else "").lower()
-    return "ru" if code == "ru" or code.startswith("ru-") else "en"
+    return bot_language_code(user.language_code if user else None)
 
 
 def handle_update(data: Any, *, request: HttpRequest) -> Reactions:
@@ -65,7 +68,20 @@ def handle_update(data: Any, *, request: HttpRequest) -> Reactions:
         logger.warning("update %s is malformed (%s); ignored", update_id, exc)
     except Exception:
         logger.exception("update %s could not be handled", update_id)
-    return Reactions()
+    return _answer_press_anyway(data)
+
+
+def _answer_press_anyway(data: dict[str, Any]) -> Reactions:
+    """A button press must be answered even when handling it failed, or the client spins."""
+    query = data.get("callback_query")
+    query_id = query.get("id") if isinstance(query, dict) else None
+    if not isinstance(query_id, str) or not 0 < len(query_id) <= 256:
+        return Reactions()
+    return Reactions(
+        reply=messages.answer_callback(
+            callback_query_id=query_id, text=_("Something went wrong. Please try again.")
+        )
+    )
 
 
 def dispatch_update(update: Update, *, request: HttpRequest) -> Reactions:
@@ -123,8 +139,23 @@ def _on_message(message: IncomingMessage, *, request: HttpRequest) -> Reactions:
     logger.info("telegram user %s: claim %s", message.sender.id, result.outcome.value)
     if result.outcome in {ClaimOutcome.CLAIMED, ClaimOutcome.ALREADY_CLAIMED_BY_YOU}:
         assert result.login_request is not None
+        owner = result.login_request.user
         return Reactions(
-            reply=messages.confirm_prompt(chat_id=chat_id, login_request=result.login_request)
+            reply=messages.confirm_prompt(
+                chat_id=chat_id,
+                login_request=result.login_request,
+                account=account_label(owner) if owner is not None else "",
+            )
+        )
+    if result.outcome == ClaimOutcome.NOT_YOUR_ACCOUNT:
+        return Reactions(
+            reply=messages.text_message(
+                chat_id=chat_id,
+                text=_(
+                    "This confirmation is for the Telegram account linked to another site "
+                    "account, not for you. Nothing was changed."
+                ),
+            )
         )
     if result.outcome == ClaimOutcome.EXPIRED:
         return Reactions(reply=messages.token_expired(chat_id=chat_id))
@@ -140,10 +171,14 @@ def _on_callback(query: CallbackQuery, *, request: HttpRequest) -> Reactions:
         return messages.answer_callback(callback_query_id=query.id, text=text, alert=alert)
 
     parsed = messages.parse_callback_data(query.data)
-    if parsed is None or not query.is_private_from_sender:
+    unlink_id = messages.parse_unlink_data(query.data)
+    if (parsed is None and unlink_id is None) or not query.is_private_from_sender:
         return Reactions(reply=answer(_("This button does nothing here.")))
     if not _within_rate(request, query.sender):
         return Reactions(reply=answer(_("Too many attempts. Please wait a minute."), alert=True))
+    if unlink_id is not None:
+        return _on_unlink(query, unlink_id)
+    assert parsed is not None
     request_id, code = parsed
     result = services.login_request_decide(
         request_id=request_id, telegram_user_id=query.sender.id, code=code
@@ -174,5 +209,45 @@ def _on_callback(query: CallbackQuery, *, request: HttpRequest) -> Reactions:
         )
     return Reactions(
         reply=answer(texts[result.outcome], alert=result.outcome == DecisionOutcome.WRONG_CODE),
+        later=later,
+    )
+
+
+def _on_unlink(query: CallbackQuery, social_account_id: int) -> Reactions:
+    """The "Unlink" button under a link notice: the Telegram user takes their Telegram back."""
+    outcome, account = linking.telegram_unlink_by_telegram_user(
+        social_account_id=social_account_id, telegram_user_id=query.sender.id
+    )
+    logger.info("telegram user %s: unlink %s", query.sender.id, outcome.value)
+    answer = messages.answer_callback
+    if outcome == linking.UnlinkOutcome.GONE:
+        return Reactions(
+            reply=answer(callback_query_id=query.id, text=_("This link no longer exists."))
+        )
+    if outcome == linking.UnlinkOutcome.NOT_YOURS:
+        return Reactions(reply=answer(callback_query_id=query.id, text=_("This is not your link.")))
+    assert account is not None
+    label = account_label(account.user)
+    if outcome == linking.UnlinkOutcome.LAST_WAY_IN:
+        text = _(
+            "Telegram is the only way to sign in to %(account)s, so it stays linked. Sign in "
+            "there and set a password with a verified email first."
+        ) % {"account": label}
+        return Reactions(reply=answer(callback_query_id=query.id, text=text, alert=True))
+    notify_unlinked_by_telegram(account)
+    later = []
+    if query.message_id is not None and query.chat is not None:
+        later.append(
+            messages.text_edit(
+                chat_id=query.chat.id,
+                message_id=query.message_id,
+                text=_(
+                    "Unlinked: this Telegram account no longer signs in to %(account)s on %(site)s."
+                )
+                % {"account": label, "site": get_settings().site_name},
+            )
+        )
+    return Reactions(
+        reply=answer(callback_query_id=query.id, text=_("Unlinked.")),
         later=later,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..conf import get_settings
 from ..models import LoginRequest
@@ -16,6 +17,11 @@ from .client import BotCall
 CALLBACK_PREFIX = "tl"
 ACTION_CODE = "c"
 ACTION_CANCEL = "x"
+ACTION_UNLINK = "u"
+# Strict shapes (ASCII only): "tl:c:<request id hex>:<code>", "tl:x:<request id hex>:",
+# "tl:u:<social account id>:". str.isdigit() would accept "١٢" and crash the comparison.
+DECISION_DATA_RE = re.compile(r"^tl:(?P<action>[cx]):(?P<id>[0-9a-f]{32}):(?P<code>[0-9]{0,4})$")
+UNLINK_DATA_RE = re.compile(r"^tl:u:(?P<id>[1-9][0-9]{0,18}):$")
 
 
 def callback_data(login_request: LoginRequest, action: str, code: str = "") -> str:
@@ -23,23 +29,25 @@ def callback_data(login_request: LoginRequest, action: str, code: str = "") -> s
 
 
 def parse_callback_data(data: str) -> tuple[uuid.UUID, str | None] | None:
-    """(request id, chosen code or None for Cancel), or None if the data is not ours."""
-    parts = data.split(":")
-    if (
-        len(parts) != 4
-        or parts[0] != CALLBACK_PREFIX
-        or parts[1] not in {ACTION_CODE, ACTION_CANCEL}
-    ):
+    """(request id, chosen code or None for Cancel), or None if the data is not a decision."""
+    found = DECISION_DATA_RE.match(data)
+    if found is None:
         return None
-    try:
-        request_id = uuid.UUID(hex=parts[2])
-    except ValueError:
-        return None
-    if parts[1] == ACTION_CANCEL:
+    request_id = uuid.UUID(hex=found["id"])
+    if found["action"] == ACTION_CANCEL:
         return request_id, None
-    if not parts[3].isdigit() or len(parts[3]) > 4:
+    if not found["code"]:
         return None
-    return request_id, parts[3]
+    return request_id, found["code"]
+
+
+def unlink_callback_data(social_account_id: int) -> str:
+    return f"{CALLBACK_PREFIX}:{ACTION_UNLINK}:{social_account_id}:"
+
+
+def parse_unlink_data(data: str) -> int | None:
+    found = UNLINK_DATA_RE.match(data)
+    return int(found["id"]) if found else None
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:
@@ -54,19 +62,73 @@ def _site() -> str:
     return get_settings().site_name
 
 
-def confirm_prompt(*, chat_id: int, login_request: LoginRequest) -> BotCall:
-    """The consent step: who asked, from where, and the code choice with Cancel beside it."""
-    site = login_request.site_domain or _site()
-    if login_request.process == LoginRequest.Process.CONNECT:
-        title = _("Connect this Telegram account to your account on %(site)s?") % {"site": site}
-    else:
-        title = _("Sign in to %(site)s with this Telegram account?") % {"site": site}
+# What a reauthentication unlocks, by the URL name of the page it resumes.
+PURPOSES = {
+    "account_set_password": gettext_lazy("set a password for the account"),
+    "account_change_password": gettext_lazy("change the account's password"),
+    "account_email": gettext_lazy("change the account's email addresses"),
+    "socialaccount_connections": gettext_lazy("change how you sign in to the account"),
+}
+DEFAULT_PURPOSE = gettext_lazy("change the account's security settings")
+
+
+def device_text(login_request: LoginRequest) -> str:
+    """ "Chrome 120 on Windows 10", from the known families stored at the start (useragent.py)."""
+    browser = login_request.requester_browser
+    system = login_request.requester_os
+    if browser and system:
+        return _("%(browser)s on %(os)s") % {"browser": browser, "os": system}
+    if browser:
+        return browser
+    if system:
+        return _("an unknown browser on %(os)s") % {"os": system}
+    return _("an unknown browser")
+
+
+def _title(login_request: LoginRequest, label: str) -> list[str]:
+    site = _site()
+    process = login_request.process
+    if process == LoginRequest.Process.CONNECT:
+        return [
+            _("Link this Telegram account to the account %(account)s on %(site)s?")
+            % {"account": label, "site": site},
+            _(
+                "If you confirm, this Telegram account signs in to %(account)s from now on, "
+                "and whoever uses %(account)s sees your Telegram name."
+            )
+            % {"account": label},
+        ]
+    if process == LoginRequest.Process.REAUTHENTICATE:
+        purpose = PURPOSES.get(login_request.purpose, DEFAULT_PURPOSE)
+        return [
+            _("Confirm that it is you on %(site)s (account %(account)s)?")
+            % {"site": site, "account": label},
+            _("Confirming lets that browser %(purpose)s.") % {"purpose": purpose},
+        ]
+    return [_("Sign in to %(site)s with this Telegram account?") % {"site": site}]
+
+
+def confirm_prompt(*, chat_id: int, login_request: LoginRequest, account: str = "") -> BotCall:
+    """The consent step: what is asked and by whom, a warning against relayed instructions, then
+    the code choice with Cancel beside it (or, in browser_code mode, the code to type into the
+    browser). `account` names the site account of a connect or confirmation request, as the
+    site shows it."""
     lines = [
-        title,
+        *_title(login_request, account),
         "",
-        _("Browser: %(agent)s") % {"agent": login_request.requester_agent or _("unknown")},
+        _("Browser: %(agent)s") % {"agent": device_text(login_request)},
         _("IP address: %(ip)s") % {"ip": login_request.requester_ip or _("unknown")},
         _("Requested: %(age)s") % {"age": age_text(login_request.created_at)},
+        "",
+        _(
+            "⚠ If someone sent you this link or asks you for the code below, they are trying to "
+            "take over your account: press Cancel."
+        )
+        if get_settings().confirm_mode == "browser_code"
+        else _(
+            "⚠ If someone sent you this link or told you which button to press, they are trying "
+            "to take over your account: press Cancel."
+        ),
         "",
     ]
     cancel = [
@@ -75,8 +137,29 @@ def confirm_prompt(*, chat_id: int, login_request: LoginRequest) -> BotCall:
             "callback_data": callback_data(login_request, ACTION_CANCEL),
         }
     ]
-    if get_settings().confirm_mode == "button":
-        lines.append(_("If this was you, press Confirm. If not, press Cancel."))
+    mode = get_settings().confirm_mode
+    if mode == "browser_code":
+        code = login_request.match_code
+        lines += [
+            _("If you started this yourself just now, type this code in that browser:"),
+            f"{code[:3]} {code[3:]}",
+            "",
+            _(
+                "Never give this code to anyone and never type it anywhere else: nobody from "
+                "%(site)s will ask you for it."
+            )
+            % {"site": _site()},
+        ]
+        return BotCall(
+            "sendMessage",
+            {
+                "chat_id": chat_id,
+                "text": "\n".join(lines),
+                "reply_markup": {"inline_keyboard": [cancel]},
+            },
+        )
+    if mode == "button":
+        lines.append(_("If you started this yourself just now, press Confirm."))
         choices = [
             {
                 "text": _("✔ Confirm"),
@@ -87,10 +170,7 @@ def confirm_prompt(*, chat_id: int, login_request: LoginRequest) -> BotCall:
         ]
     else:
         lines.append(
-            _(
-                "If this was you, press the code that your browser shows. "
-                "If you did not ask for this, press Cancel."
-            )
+            _("If you started this yourself just now, press the code that your browser shows.")
         )
         choices = [
             {"text": code, "callback_data": callback_data(login_request, ACTION_CODE, code)}
@@ -103,6 +183,50 @@ def confirm_prompt(*, chat_id: int, login_request: LoginRequest) -> BotCall:
             "text": "\n".join(lines),
             "reply_markup": {"inline_keyboard": [choices, cancel]},
         },
+    )
+
+
+def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCall:
+    """Told to the Telegram user when their Telegram was linked to a site account."""
+    return BotCall(
+        "sendMessage",
+        {
+            "chat_id": chat_id,
+            "text": _(
+                "🔗 This Telegram account is now linked to the account %(account)s on %(site)s "
+                "and can sign in to it. If you did not mean to link it, press Unlink."
+            )
+            % {"account": account, "site": _site()},
+            "reply_markup": {
+                "inline_keyboard": [
+                    [
+                        {
+                            "text": _("Unlink"),
+                            "callback_data": unlink_callback_data(social_account_id),
+                        }
+                    ]
+                ]
+            },
+        },
+    )
+
+
+def unlink_notice(*, chat_id: int, account: str, reason: str = "") -> BotCall:
+    """Told to the Telegram user when their Telegram was unlinked from a site account."""
+    texts = {
+        "password_reset": _(
+            "This Telegram account was unlinked from the account %(account)s on %(site)s: the "
+            "owner of its email address reset the password. If that account is yours, sign in "
+            "there and connect Telegram again."
+        ),
+        "": _(
+            "This Telegram account was unlinked from the account %(account)s on %(site)s and no "
+            "longer signs in to it."
+        ),
+    }
+    return text_message(
+        chat_id=chat_id,
+        text=texts.get(reason, texts[""]) % {"account": account, "site": _site()},
     )
 
 
@@ -163,9 +287,15 @@ def slow_down(*, chat_id: int) -> BotCall:
 
 
 def outcome_text(login_request: LoginRequest) -> str:
-    site = login_request.site_domain or _site()
+    site = _site()
     status = login_request.status
     if status in {LoginRequest.Status.APPROVED, LoginRequest.Status.COMPLETED}:
+        if login_request.process == LoginRequest.Process.CONNECT:
+            return _(
+                "✔ Done. Return to your browser; it finishes linking Telegram on %(site)s."
+            ) % {"site": site}
+        if login_request.process == LoginRequest.Process.REAUTHENTICATE:
+            return _("✔ Confirmed. Return to your browser to go on.")
         return _("✔ Done. Return to your browser; it finishes signing you in to %(site)s.") % {
             "site": site
         }
@@ -179,6 +309,11 @@ def outcome_text(login_request: LoginRequest) -> str:
     if login_request.deny_reason == LoginRequest.DenyReason.CANCELLED:
         return _("✖ Cancelled. Nobody was signed in.")
     return _("This sign-in request is no longer active.")
+
+
+def text_edit(*, chat_id: int, message_id: int, text: str) -> BotCall:
+    """Replace a bot message's text; its buttons go with it."""
+    return BotCall("editMessageText", {"chat_id": chat_id, "message_id": message_id, "text": text})
 
 
 def outcome_edit(*, chat_id: int, message_id: int, login_request: LoginRequest) -> BotCall:

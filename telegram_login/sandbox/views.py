@@ -15,7 +15,7 @@ from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
-from allauth.account.internal.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render

@@ -102,7 +102,7 @@ def test_cleanup_deletes_only_old_finished_requests_and_update_ids(browser_clien
     ProcessedUpdate.objects.create(update_id=1, received_at=timezone.now() - timedelta(days=3))
     ProcessedUpdate.objects.create(update_id=2)
     output = _run("telegram_cleanup")
-    assert "Deleted 1 old sign-in request(s) and 1 update id(s)." in output
+    assert "Deleted 1 old sign-in request(s) and 1 update id(s), and expired sessions." in output
     assert list(LoginRequest.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert list(ProcessedUpdate.objects.values_list("update_id", flat=True)) == [2]
 

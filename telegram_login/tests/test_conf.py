@@ -102,7 +102,7 @@ def test_sandbox_with_debug_on_passes():
 
 @pytest.mark.parametrize("mode", ["", "start", "Button", "none"])
 def test_unknown_confirm_mode_is_refused(mode):
-    with pytest.raises(ImproperlyConfigured, match="match_code, button"):
+    with pytest.raises(ImproperlyConfigured, match="match_code, browser_code, button"):
         validate(_with(confirm_mode=mode), debug=True)
 
 
@@ -197,7 +197,7 @@ def test_button_mode_shows_one_confirm_button_and_cancel(settings, login_request
 def test_button_mode_still_shows_who_asked(settings, login_request):
     settings.TELEGRAM_LOGIN_CONFIRM_MODE = "button"
     text = messages.confirm_prompt(chat_id=1, login_request=login_request).params["text"]
-    assert "Sign in to example.test" in text
+    assert "Sign in to telegram-login with this Telegram account?" in text
     assert "Browser: Chrome 120 on Windows 10" in text
     assert "IP address: 198.51.100.4" in text
     assert "Requested: " in text
@@ -222,3 +222,21 @@ def test_confirm_in_button_mode_approves(settings, login_request):
         request_id=request_id, telegram_user_id=user.id, code=code
     )
     assert result.outcome == services.DecisionOutcome.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("length", "debug", "refused"), [(31, False, True), (32, False, False), (8, True, False)]
+)
+def test_short_webhook_secret_is_refused_with_debug_off(length, debug, refused):
+    conf = _with(webhook_secret="s" * length)
+    if refused:
+        with pytest.raises(ImproperlyConfigured, match="at least 32"):
+            validate(conf, debug=debug)
+    else:
+        validate(conf, debug=debug)
+
+
+def test_production_start_up_with_a_one_character_webhook_secret_fails():
+    result = _django_setup(DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s", **BOT_ENV)
+    assert result.returncode != 0
+    assert "TELEGRAM_WEBHOOK_SECRET is 1 characters long" in result.stderr

@@ -6,10 +6,12 @@ from http import HTTPStatus
 
 import pytest
 from allauth.account import app_settings as account_settings
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
 from accounts.tests.flows import (
+    PASSWORD,
     age_authentication,
     confirm_in_telegram,
     email_user,
@@ -17,8 +19,12 @@ from accounts.tests.flows import (
     reauthenticate,
     sign_in_with_password,
 )
+from conftest import START_URL, poll, start_sign_in
+from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.models import LoginRequest
 
 pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
 
 User = get_user_model()
 CONNECTIONS_URL = "/accounts/3rdparty/"
@@ -48,69 +54,74 @@ def test_email_user_who_just_confirmed_the_password_connects_telegram_straight_a
     assert User.objects.count() == 1
 
 
-def test_connecting_after_the_reauthentication_window_asks_for_the_password_first(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
+def test_connect_asks_for_the_password_before_a_request_is_made(browser_client):
+    """Reauthentication comes first: nothing happens in Telegram until the password is given."""
     user = email_user("ben@example.test")
     sign_in_with_password(browser_client, "ben@example.test")
-    reauthenticate(browser_client)
-    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
-    telegram = telegram_user(first_name="Ben")
 
-    done = confirm_in_telegram(
-        browser_client, telegram, telegram_update, post_update, process="connect"
+    response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    assert response["HX-Redirect"] == f"{REAUTHENTICATE_URL}?next=%2Faccounts%2F3rdparty%2F"
+    assert not LoginRequest.objects.exists()
+    page = browser_client.get(response["HX-Redirect"])
+    assert 'type="password"' in page.content.decode()
+    resumed = browser_client.post(response["HX-Redirect"], {"password": PASSWORD})
+    assert resumed["Location"] == CONNECTIONS_URL
+    started = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+    assert 'data-state="pending"' in started.content.decode()
+    assert LoginRequest.objects.get().user == user
+
+
+def test_a_fresh_password_sign_in_is_not_a_reauthentication(browser_client):
+    # allauth 65.x counts only an explicit password check, so even a minute-old sign-in asks.
+    email_user("cat@example.test")
+    sign_in_with_password(browser_client, "cat@example.test")
+
+    response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    assert response["HX-Redirect"].startswith(REAUTHENTICATE_URL)
+    assert not LoginRequest.objects.exists()
+
+
+def test_connect_confirmed_after_the_window_closed_asks_for_the_password_again(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    user = email_user("dan@example.test")
+    sign_in_with_password(browser_client, "dan@example.test")
+    reauthenticate(browser_client)
+    telegram = telegram_user(first_name="Dan")
+    login_request, token, _ = start_sign_in(browser_client, process="connect")
+    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
+    post_update(telegram_update(message=(telegram, f"/start {token}")))
+    login_request.refresh_from_db()
+    post_update(
+        telegram_update(
+            callback=(telegram, callback_data(login_request, ACTION_CODE, login_request.match_code))
+        )
     )
+
+    done = poll(browser_client, login_request, shown="claimed")
 
     assert done["HX-Redirect"] == REAUTHENTICATE_URL
     assert not SocialAccount.objects.filter(user=user).exists()
-    page = browser_client.get(REAUTHENTICATE_URL)
-    assert page.status_code == HTTPStatus.OK
-    assert 'type="password"' in page.content.decode()
-
     wrong = browser_client.post(REAUTHENTICATE_URL, {"password": "not-the-password"})
     assert wrong.status_code == HTTPStatus.OK
     assert not SocialAccount.objects.filter(user=user).exists()
-
-    resumed = browser_client.post(
-        REAUTHENTICATE_URL, {"password": "a-long-Passw0rd-nobody-guesses"}
-    )
-    assert resumed.status_code == HTTPStatus.FOUND
+    resumed = browser_client.post(REAUTHENTICATE_URL, {"password": PASSWORD})
     assert resumed["Location"] == CONNECTIONS_URL
-    account = SocialAccount.objects.get(provider="telegram", uid=str(telegram["id"]))
-    assert account.user == user
-    assert CONNECTED in messages_on(browser_client, CONNECTIONS_URL)
+    assert SocialAccount.objects.get(provider="telegram", uid=str(telegram["id"])).user == user
 
 
-def test_a_fresh_password_sign_in_is_not_a_reauthentication(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
-    # allauth 65.x counts only an explicit password check, so even a minute-old sign-in asks.
-    user = email_user("cat@example.test")
-    sign_in_with_password(browser_client, "cat@example.test")
-
-    done = confirm_in_telegram(
-        browser_client, telegram_user(), telegram_update, post_update, process="connect"
-    )
-
-    assert done["HX-Redirect"] == REAUTHENTICATE_URL
-    assert not SocialAccount.objects.filter(user=user).exists()
-
-
-def test_user_without_a_password_is_not_asked_to_reauthenticate(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
-    # No password sign-in recorded in this session at all: a password user would be asked.
+def test_account_without_a_password_is_asked_to_set_one_before_connecting(browser_client):
     user = User.objects.create_user(username="nopass", email="np@example.test")
-    assert not user.has_usable_password()
+    EmailAddress.objects.create(user=user, email="np@example.test", verified=True, primary=True)
     browser_client.force_login(user)
-    telegram = telegram_user(first_name="Noa")
 
-    done = confirm_in_telegram(
-        browser_client, telegram, telegram_update, post_update, process="connect"
-    )
+    response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
 
-    assert done["HX-Redirect"] == CONNECTIONS_URL
-    assert SocialAccount.objects.get(uid=str(telegram["id"])).user == user
+    assert 'data-state="refused_no_password"' in response.content.decode()
+    assert "Set a password first" in response.content.decode()
+    assert not LoginRequest.objects.exists()
 
 
 def test_telegram_account_linked_to_another_user_is_not_reassigned(
@@ -140,27 +151,19 @@ def test_telegram_account_linked_to_another_user_is_not_reassigned(
     assert browser_client.get("/").context["user"] == other
 
 
-def test_connecting_the_telegram_account_already_linked_here_keeps_one_link(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
+def test_an_account_with_telegram_cannot_connect_another(browser_client):
     user = email_user("rita@example.test")
-    telegram = telegram_user(first_name="Rita", username="rita_new")
     SocialAccount.objects.create(
-        user=user,
-        provider="telegram",
-        uid=str(telegram["id"]),
-        extra_data={"id": telegram["id"], "first_name": "Rita", "username": "rita_old"},
+        user=user, provider="telegram", uid="31337", extra_data={"id": 31337, "first_name": "R"}
     )
     sign_in_with_password(browser_client, "rita@example.test")
     reauthenticate(browser_client)
 
-    done = confirm_in_telegram(
-        browser_client, telegram, telegram_update, post_update, process="connect"
-    )
+    response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
 
-    assert done["HX-Redirect"] == CONNECTIONS_URL
-    account = SocialAccount.objects.get(user=user)
-    assert account.extra_data["username"] == "rita_new"
+    assert 'data-state="refused_has_telegram"' in response.content.decode()
+    assert not LoginRequest.objects.exists()
+    assert SocialAccount.objects.filter(user=user).count() == 1
 
 
 def test_returning_telegram_user_with_a_new_name_and_username_keeps_the_account(

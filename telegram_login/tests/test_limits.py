@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -196,3 +197,57 @@ def test_a_limited_press_can_be_made_again_once_the_minute_has_passed(
     assert reply["text"] == "Confirmed. Return to your browser."
     login_request.refresh_from_db()
     assert login_request.status == Status.APPROVED
+
+
+# -- live requests per address and in all, and the sessions they leave ---------------------------
+
+
+def test_live_requests_per_address_are_capped(settings):
+    settings.TELEGRAM_LOGIN_MAX_PENDING_PER_IP = 3
+    for _ in range(3):
+        start_sign_in(Client())
+    refused = Client().post(START_URL, {"process": "login"}, headers=HTMX)
+    assert 'data-state="rate_limited"' in refused.content.decode()
+    assert LoginRequest.objects.count() == 3
+    # Finished or expired requests do not count.
+    LoginRequest.objects.update(status=Status.EXPIRED)
+    start_sign_in(Client())
+
+
+def test_live_requests_in_all_are_capped(settings):
+    settings.TELEGRAM_LOGIN_MAX_PENDING = 2
+    start_sign_in(Client(REMOTE_ADDR="198.51.100.1"))
+    start_sign_in(Client(REMOTE_ADDR="198.51.100.2"))
+    refused = Client(REMOTE_ADDR="198.51.100.3").post(START_URL, {"process": "login"}, headers=HTMX)
+    assert 'data-state="rate_limited"' in refused.content.decode()
+    assert LoginRequest.objects.count() == 2
+
+
+def test_a_cookieless_start_leaves_a_session_that_ends_with_the_sign_in(
+    settings, bot_api, telegram_user, telegram_update, post_update
+):
+    from accounts.tests.flows import confirm_in_telegram
+
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    start_sign_in(browser)
+    lifetime = browser.session.get_expiry_age()
+    assert lifetime == settings.TELEGRAM_LOGIN_TTL + 600
+    assert browser.cookies["sessionid"]["max-age"] == lifetime
+
+    confirm_in_telegram(browser, telegram_user(), telegram_update, post_update)
+    # Signed in: an ordinary session again.
+    assert browser.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def test_expired_sessions_are_pruned_with_the_rest():
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    Session.objects.create(
+        session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    Session.objects.create(
+        session_key="y" * 32, session_data="", expire_date=timezone.now() + timedelta(days=1)
+    )
+    services.prune_old_records()
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["y" * 32]

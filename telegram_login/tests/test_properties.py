@@ -12,6 +12,7 @@ import json
 import logging
 import string
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +25,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from conftest import WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
+from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.bot.updates import MalformedUpdate, parse_update
 from telegram_login.models import LoginRequest, ProcessedUpdate
 from telegram_login.sandbox.fake_api import FakeBotApi
@@ -255,8 +257,14 @@ def callback_presses(request_ids: list[str]) -> st.SearchStrategy[dict[str, Any]
     def build(draw: st.DrawFn) -> dict[str, Any]:
         user = draw(_users())
         hex_id = draw(st.one_of(st.sampled_from(request_ids), st.uuids().map(lambda u: u.hex)))
-        action = draw(st.sampled_from(["c", "c", "x", "z", ""]))
-        code = draw(_mostly(st.text(alphabet=string.digits, min_size=1, max_size=5)))
+        action = draw(st.sampled_from(["c", "c", "x", "u", "z", ""]))
+        code = draw(
+            st.one_of(
+                _mostly(st.text(alphabet=string.digits, min_size=1, max_size=5)),
+                # Digits that are not ASCII: str.isdigit() accepts them, int() reads them.
+                st.text(alphabet="١٢٣٠۴۵߁०१²³೬", min_size=1, max_size=4),
+            )
+        )
         data = draw(
             _mostly(
                 st.sampled_from([f"tl:{action}:{hex_id}:{code}"] * 3 + [f"tl:{action}:{hex_id}"])
@@ -323,7 +331,7 @@ def webhook(bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture) -> Callable[[
         caplog.clear()
         bot_api.calls.clear()
         caplog.set_level(logging.INFO, logger="telegram_login")
-        body = json.dumps(update)
+        body = update.text if isinstance(update, RawBody) else json.dumps(update)
         response = telegram.post(
             WEBHOOK_URL,
             data=body,
@@ -350,6 +358,13 @@ def webhook(bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture) -> Callable[[
         return response
 
     return post
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A webhook body sent as it is, not as JSON made from a value."""
+
+    text: str
 
 
 @pytest.fixture
@@ -413,7 +428,12 @@ def test_any_button_press_gets_a_calm_answer_and_decides_nothing_it_should_not(
         try:
             parsed = parse_update(update)
         except MalformedUpdate:
-            assert response.content == b""
+            # Still answered when the press has an id to answer, so the client stops spinning.
+            query_id = update.get("callback_query", {}).get("id")
+            if isinstance(query_id, str) and 0 < len(query_id) <= 256:
+                assert response.json()["method"] == "answerCallbackQuery"
+            else:
+                assert response.content == b""
         else:
             # Every press the bot can read is answered, or the user's client spins.
             assert parsed.callback_query is not None
@@ -475,10 +495,47 @@ def test_any_telegram_name_either_claims_and_shows_in_the_browser_or_is_refused(
             assert login_request.status == Status.CLAIMED
             assert login_request.telegram_user["first_name"] == first_name
             assert page.status_code == HTTPStatus.OK
-            assert escape(first_name) in page.content.decode()
+            # The name shows once the request is confirmed, not before.
+            data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+            press = {
+                "update_id": 2,
+                "callback_query": {
+                    "id": "press",
+                    "from": user,
+                    "chat_instance": "1",
+                    "data": data,
+                    "message": {"message_id": 1, "date": 1, "chat": update["message"]["chat"]},
+                },
+            }
+            webhook(press)
+            done = poll(browser_client, login_request, shown="claimed")
+            assert done.status_code == HTTPStatus.OK
+            assert escape(first_name) in done.content.decode()
         else:
             # Not text Telegram could send (a lone surrogate, a NUL): ignored as malformed.
             assert login_request.status == Status.PENDING
             assert page.status_code == HTTPStatus.NO_CONTENT
+
+    check()
+
+
+def test_any_deeply_nested_body_under_the_size_cap_gets_a_calm_answer(webhook, waiting):
+    """Nesting deeper than Python's JSON parser allows once raised RecursionError: a 500 that
+    Telegram would retry for a day."""
+    login_request, _ = waiting
+
+    @hypothesis_settings(max_examples=25, **EXAMPLES)
+    @given(
+        depth=st.integers(min_value=900, max_value=30_000),
+        opener=st.sampled_from(["[", '{"a":', '{"update_id": 1, "message": {"x":']),
+    )
+    def check(depth: int, opener: str) -> None:
+        closer = {"[": "]", '{"a":': "}", '{"update_id": 1, "message": {"x":': "}"}[opener]
+        body = opener * depth + "1" + closer * depth
+        if opener.startswith('{"update_id"'):
+            body += "}"
+        response = webhook(RawBody(body))
+        assert response.status_code in {HTTPStatus.OK, HTTPStatus.REQUEST_ENTITY_TOO_LARGE}
+        _still_waiting(login_request)
 
     check()

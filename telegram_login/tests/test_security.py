@@ -13,6 +13,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from accounts.tests.flows import confirm_in_telegram
 from conftest import BROWSER_UA, START_URL, WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
@@ -150,10 +151,9 @@ def test_same_telegram_id_with_a_new_username_keeps_its_account(
 def test_telegram_name_with_html_is_shown_escaped(
     browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
-    login_request, token, _ = start_sign_in(browser_client)
     user = telegram_user(first_name='<img src=x onerror="alert(1)">')
-    post_update(telegram_update(message=(user, f"/start {token}")))
-    page = poll(browser_client, login_request).content.decode()
+    confirm_in_telegram(browser_client, user, telegram_update, post_update)
+    page = browser_client.get("/").content.decode()
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
     assert "<img src=x" not in page
 

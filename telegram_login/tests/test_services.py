@@ -33,7 +33,6 @@ def _start(
         session=session if session is not None else SessionStore(),
         state_id="state-1",
         process=process,
-        site_domain="example.test",
         requester_ip="203.0.113.5",
         user_agent="",
     )
@@ -154,15 +153,14 @@ def test_start_records_requester_details():
         session=SessionStore(),
         state_id="s",
         process=LoginRequest.Process.CONNECT,
-        site_domain="x" * 300,
         requester_ip="2001:db8::1",
         user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
     )
     login_request.refresh_from_db()
     assert login_request.process == LoginRequest.Process.CONNECT
-    assert login_request.site_domain == "x" * 255
     assert login_request.requester_ip == "2001:db8::1"
-    assert login_request.requester_agent == "Firefox 121 on Linux"
+    assert login_request.requester_browser == "Firefox 121"
+    assert login_request.requester_os == "Linux"
 
 
 # -- claim -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts.tests.flows import email_user, reauthenticate, sign_in_with_password
 from conftest import BOT_USERNAME, BROWSER_UA, START_URL, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
@@ -82,8 +83,8 @@ def test_token_is_not_stored_in_plain_text(browser_client):
 def test_start_records_the_requester_ip_and_browser(browser_client):
     login_request, _, _ = start_sign_in(browser_client)
     assert login_request.requester_ip == "127.0.0.1"
-    assert login_request.requester_agent == "Chrome 120 on Windows 10"
-    assert login_request.site_domain == "testserver"
+    assert login_request.requester_browser == "Chrome 120"
+    assert login_request.requester_os == "Windows 10"
 
 
 def test_start_takes_the_ip_from_the_connection_not_a_forged_header(browser_client):
@@ -101,21 +102,26 @@ def test_start_with_an_unknown_process_signs_in(browser_client):
     assert LoginRequest.objects.get().process == LoginRequest.Process.LOGIN
 
 
-def test_connect_while_signed_out_goes_to_the_login_page(browser_client):
-    response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
-    assert response.status_code == HTTPStatus.FOUND
-    assert (
-        response["Location"] == f"{reverse('account_login')}?next=%2Faccounts%2Ftelegram%2Flogin%2F"
-    )
+@pytest.mark.parametrize("process", ["connect", "reauthenticate"])
+def test_connect_or_confirm_while_signed_out_goes_to_the_login_page(browser_client, process):
+    login = f"{reverse('account_login')}?next=%2Faccounts%2Ftelegram%2Flogin%2F"
+    response = browser_client.post(START_URL, {"process": process}, headers=HTMX)
+    assert response["HX-Redirect"] == login
+    plain = browser_client.post(START_URL, {"process": process})
+    assert plain.status_code == HTTPStatus.FOUND
+    assert plain["Location"] == login
     assert LoginRequest.objects.count() == 0
 
 
-def test_connect_while_signed_in_starts_a_connect_request(browser_client):
-    user = User.objects.create_user(username="erin", email="erin@example.test", password="x")
-    browser_client.force_login(user)
+def test_connect_while_signed_in_starts_a_connect_request_for_that_account(browser_client):
+    user = email_user("erin@example.test")
+    sign_in_with_password(browser_client, "erin@example.test")
+    reauthenticate(browser_client)
     response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
     assert response.status_code == HTTPStatus.OK
-    assert LoginRequest.objects.get().process == LoginRequest.Process.CONNECT
+    login_request = LoginRequest.objects.get()
+    assert login_request.process == LoginRequest.Process.CONNECT
+    assert login_request.user == user
     assert "Connect your Telegram account" in response.content.decode()
 
 
@@ -255,3 +261,11 @@ def test_poll_after_completion_still_names_the_telegram_user(
     assert not later.has_header("HX-Redirect")
     assert b'data-state="completed"' in later.content
     assert b"Signed in as Pat." in later.content
+
+
+def test_start_and_every_poll_forbid_caching_the_token_or_the_state(browser_client):
+    login_request, _, response = start_sign_in(browser_client)
+    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in poll(browser_client, login_request)["Cache-Control"]
+    shown = poll(browser_client, login_request, shown="claimed")
+    assert "no-store" in shown["Cache-Control"]

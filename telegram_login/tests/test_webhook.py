@@ -215,6 +215,33 @@ def test_exception_while_dispatching_gets_200_not_500(
     assert "database went away" in caplog.text
 
 
+def test_exception_while_handling_a_press_still_answers_it(
+    monkeypatch, claimed, telegram_update, post_update, caplog
+):
+    def explode(**kwargs: Any) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "login_request_decide", explode)
+    login_request, owner = claimed
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    reply = bot_reply(post_update(telegram_update(callback=(owner, data))))
+    assert reply["method"] == "answerCallbackQuery"
+    assert reply["text"] == "Something went wrong. Please try again."
+    assert "could not be handled" in caplog.text
+
+
+@pytest.mark.parametrize("opener", ["[", '{"a":'])
+def test_webhook_crash_deeply_nested_json_under_the_cap_gets_200_and_a_log_line(
+    opener, bot_api, post_update, caplog
+):
+    depth = 10_000  # far past Python's recursion limit, within the 64 KiB cap
+    closer = "]" if opener == "[" else "}"
+    body = (opener * depth + "1" + closer * depth).encode()
+    assert len(body) < 64 * 1024
+    assert_no_reply(post_update(None, raw=body))
+    assert "nested too deeply" in caplog.text
+
+
 # -- messages ----------------------------------------------------------------------------------
 
 
@@ -250,7 +277,7 @@ def test_start_addressed_to_the_bot_by_name_claims(
     reply = bot_reply(
         post_update(telegram_update(message=(user, f"/start@{BOT_USERNAME} {token}")))
     )
-    assert "Sign in to testserver" in reply["text"]
+    assert "Sign in to telegram-login with this Telegram account?" in reply["text"]
     assert _status(login_request) == Status.CLAIMED
     assert login_request.telegram_user_id == user["id"]
 
@@ -403,7 +430,19 @@ def test_too_many_starts_from_one_telegram_user_are_slowed_down(
 
 
 @pytest.mark.parametrize(
-    "data", ["hello", "", "tl:c:nothex:12", "tl:z:" + "0" * 32 + ":12", "tl:c:" + "0" * 32 + ":ab"]
+    "data",
+    [
+        "hello",
+        "",
+        "tl:c:nothex:12",
+        "tl:z:" + "0" * 32 + ":12",
+        "tl:c:" + "0" * 32 + ":ab",
+        "tl:c:{" + "0" * 32 + "}:12",
+        "tl:c:" + "0" * 32 + ":",
+        "tl:u:0:",
+        "tl:u:-5:",
+        "tl:u:١٢:",
+    ],
 )
 def test_button_with_foreign_data_does_nothing(
     data, claimed, telegram_update, post_update, bot_api
@@ -414,6 +453,19 @@ def test_button_with_foreign_data_does_nothing(
     assert reply["text"] == "This button does nothing here."
     assert _status(login_request) == Status.CLAIMED
     assert not [c for c in bot_api.calls if c.method == "editMessageText"]
+
+
+@pytest.mark.parametrize("code", ["١٢", "۴۵", "²³", "1２"])
+def test_webhook_crash_a_code_of_non_ascii_digits_is_answered_and_decides_nothing(
+    code, claimed, telegram_update, post_update, bot_api, caplog
+):
+    login_request, owner = claimed
+    data = f"tl:c:{login_request.id.hex}:{code}"
+    reply = bot_reply(post_update(telegram_update(callback=(owner, data))))
+    assert reply["method"] == "answerCallbackQuery"
+    assert reply["text"] == "This button does nothing here."
+    assert _status(login_request) == Status.CLAIMED
+    assert "could not be handled" not in caplog.text
 
 
 def test_button_pressed_in_a_group_chat_does_nothing(claimed, telegram_update, post_update):

@@ -1,4 +1,5 @@
-"""Delete finished sign-in requests and old update ids (also done now and then automatically)."""
+"""Delete finished sign-in requests, old update ids and expired sessions (also done now and then
+automatically)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from ...services import prune_old_records
 
 
 class Command(BaseCommand):
-    help = "Delete sign-in requests that ended over a day ago and update ids over two days old."
+    help = (
+        "Delete sign-in requests that ended over a day ago, update ids over two days old and "
+        "expired sessions."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        requests_deleted, updates_deleted = prune_old_records()
+        pruned = prune_old_records()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Deleted {requests_deleted} old sign-in request(s) and {updates_deleted} update id(s)."
+                f"Deleted {pruned.requests} old sign-in request(s) and {pruned.updates} update "
+                "id(s), and expired sessions."
             )
         )

@@ -1,0 +1,136 @@
+"""allauth adapters with Telegram's account rules: sign-up without an email, a sensible
+username, the linked Telegram as a proof, and no change that removes the last way in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_username
+from allauth.core.exceptions import ImmediateHttpResponse, ReauthenticationRequired
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialAccount, SocialLogin
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from . import linking
+from .notices import verified_email_for
+from .reauthentication import needs_telegram_proof
+
+TELEGRAM_REAUTHENTICATION = "telegram_reauthenticate"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
+        methods = super().get_reauthentication_methods(user)
+        if user.is_authenticated and linking.telegram_account_for_user(user=user) is not None:
+            methods.append(
+                {
+                    "id": TELEGRAM_REAUTHENTICATION,
+                    "description": _("Confirm in Telegram"),
+                    "url": reverse("telegram_login_reauthenticate"),
+                }
+            )
+        return methods
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        # allauth counts an account without a password as always freshly proven; one with
+        # Telegram is asked to confirm there (its only reauthentication method, so allauth's
+        # middleware sends the browser to it and resumes the request afterwards).
+        if required and needs_telegram_proof(self.request):
+            raise ReauthenticationRequired()
+        return required
+
+    def set_password(self, user: Any, password: str) -> None:
+        request = self.request
+        if (
+            request is not None
+            and getattr(request, "resolver_match", None) is not None
+            and request.resolver_match.url_name == "account_set_password"
+            and request.user.pk == user.pk
+            and needs_telegram_proof(request)
+        ):
+            # A password is a new way in: confirm in Telegram first, then type it again (the
+            # password is not kept in the session while the browser is away).
+            url = reverse("telegram_login_reauthenticate")
+            raise ImmediateHttpResponse(
+                HttpResponseRedirect(f"{url}?{urlencode({'next': request.path})}")
+            )
+        super().set_password(user, password)
+
+    def can_delete_email(self, email_address: EmailAddress) -> bool:
+        return super().can_delete_email(email_address) and linking.can_remove_email(
+            email_address=email_address
+        )
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: Any,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        # Notices about the account go to an address its owner has proven, never to one that
+        # anybody could have typed in.
+        email = email or verified_email_for(user)
+        if email is None:
+            return
+        context = dict(context or {})
+        if self.request is not None:
+            context.setdefault(
+                "connections_url",
+                self.request.build_absolute_uri(reverse("socialaccount_connections")),
+            )
+        super().send_notification_mail(template_prefix, user, context, email=email)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    error_messages = {
+        **DefaultSocialAccountAdapter.error_messages,
+        # allauth's "Your account has no password set up." does not say what to do about it.
+        "no_password": _(
+            "Telegram is your only way to sign in here. Add an email address, verify it and set "
+            "a password first; then you can disconnect Telegram."
+        ),
+        "last_way_in": _(
+            "Telegram is your only way to sign in here. Add an email address, verify it and set "
+            "a password first; then you can disconnect Telegram."
+        ),
+    }
+
+    def validate_disconnect(self, account: SocialAccount, accounts: Any) -> None:
+        if account.provider == linking.PROVIDER_ID and not linking.can_disconnect_telegram(
+            user=account.user
+        ):
+            raise self.validation_error("last_way_in")
+        super().validate_disconnect(account, accounts)
+
+    def is_auto_signup_allowed(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        if sociallogin.account.provider == linking.PROVIDER_ID:
+            return True
+        return super().is_auto_signup_allowed(request, sociallogin)
+
+    def populate_user(
+        self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]
+    ) -> Any:
+        user = super().populate_user(request, sociallogin, data)
+        if sociallogin.account.provider == linking.PROVIDER_ID:
+            user_username(user, telegram_username(data, uid=sociallogin.account.uid))
+        return user
+
+
+def telegram_username(data: dict[str, Any], *, uid: str) -> str:
+    """The Telegram @username if no one here has it yet, else one made from the names and id."""
+    users = get_user_model().objects
+    wanted = (data.get("username") or "").strip()
+    if wanted and not users.filter(username__iexact=wanted).exists():
+        return wanted
+    adapter = DefaultAccountAdapter()
+    return adapter.generate_unique_username(
+        [wanted, data.get("first_name"), data.get("last_name"), f"tg{uid}"]
+    )

@@ -1,0 +1,130 @@
+"""Linking Telegram to site accounts: who may link or unlink, and the ways in that must remain.
+
+A way in is a linked Telegram account, or a verified email address together with a password.
+The rules (docs/security.md, "Linking and recovery"):
+
+- an account has at most one Telegram account;
+- Telegram links only to an account whose email addresses are all verified (so nobody can link
+  their Telegram to an account made with someone else's unconfirmed address and wait);
+- the last way in can never be removed;
+- a password reset by email while the account holds an unverified address ends its Telegram
+  links: the reset proves a mailbox, and the owner of an unverified address never agreed to them.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+
+from .models import LoginRequest
+from .provider import TelegramLoginProvider
+
+logger = logging.getLogger(__name__)
+
+PROVIDER_ID = TelegramLoginProvider.id
+
+
+def telegram_account_for_user(*, user: Any) -> SocialAccount | None:
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return SocialAccount.objects.filter(user_id=user.pk, provider=PROVIDER_ID).first()
+
+
+def account_label(user: Any) -> str:
+    """The account as the site shows it to its owner: the primary email, else the username."""
+    email = EmailAddress.objects.filter(user_id=user.pk, primary=True).values_list(
+        "email", flat=True
+    ).first() or getattr(user, "email", "")
+    return email or user.get_username()
+
+
+def _has_password_and_verified_email(user: Any, *, without: EmailAddress | None = None) -> bool:
+    if not user.has_usable_password():
+        return False
+    verified = EmailAddress.objects.filter(user_id=user.pk, verified=True)
+    if without is not None and without.pk:
+        verified = verified.exclude(pk=without.pk)
+    return verified.exists()
+
+
+def can_disconnect_telegram(*, user: AbstractBaseUser) -> bool:
+    """Unlinking Telegram must leave a way in: a verified email with a password."""
+    return _has_password_and_verified_email(user)
+
+
+def can_remove_email(*, email_address: EmailAddress) -> bool:
+    """Removing an address must leave a way in: Telegram, or another verified one and a password."""
+    user = email_address.user
+    if telegram_account_for_user(user=user) is not None:
+        return True
+    return _has_password_and_verified_email(user, without=email_address)
+
+
+class ConnectRefusal(enum.Enum):
+    """Why an account cannot link a Telegram account now (the browser says what to do)."""
+
+    HAS_TELEGRAM = "has_telegram"
+    UNVERIFIED_EMAIL = "unverified_email"
+    NO_PASSWORD = "no_password"  # noqa: S105  a reason, not a password
+
+
+def connect_refusal(*, user: Any) -> ConnectRefusal | None:
+    if telegram_account_for_user(user=user) is not None:
+        return ConnectRefusal.HAS_TELEGRAM
+    if EmailAddress.objects.filter(user_id=user.pk, verified=False).exists():
+        return ConnectRefusal.UNVERIFIED_EMAIL
+    if not user.has_usable_password():
+        # Linking needs a fresh proof, and an account without Telegram proves itself by password.
+        return ConnectRefusal.NO_PASSWORD
+    return None
+
+
+def has_unverified_email(*, user: Any) -> bool:
+    return EmailAddress.objects.filter(user_id=user.pk, verified=False).exists()
+
+
+@transaction.atomic
+def telegram_links_end(*, user: Any) -> list[SocialAccount]:
+    """Remove the account's Telegram links and end its live connect and confirm requests."""
+    accounts = list(SocialAccount.objects.filter(user_id=user.pk, provider=PROVIDER_ID))
+    for account in accounts:
+        account.delete()
+    LoginRequest.objects.filter(
+        user_id=user.pk, status__in=[LoginRequest.Status.PENDING, LoginRequest.Status.CLAIMED]
+    ).update(status=LoginRequest.Status.DENIED, deny_reason=LoginRequest.DenyReason.FAILED)
+    return accounts
+
+
+class UnlinkOutcome(enum.Enum):
+    UNLINKED = "unlinked"
+    GONE = "gone"
+    NOT_YOURS = "not_yours"
+    LAST_WAY_IN = "last_way_in"
+
+
+@transaction.atomic
+def telegram_unlink_by_telegram_user(
+    *, social_account_id: int, telegram_user_id: int
+) -> tuple[UnlinkOutcome, SocialAccount | None]:
+    """The Telegram user pressed "Unlink" under the bot's link notice."""
+    account = (
+        SocialAccount.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=social_account_id, provider=PROVIDER_ID)
+        .first()
+    )
+    if account is None:
+        return UnlinkOutcome.GONE, None
+    if account.uid != str(telegram_user_id):
+        return UnlinkOutcome.NOT_YOURS, None
+    if not can_disconnect_telegram(user=account.user):
+        return UnlinkOutcome.LAST_WAY_IN, account
+    account.delete()
+    logger.info("telegram user %s unlinked from user %s in the bot", account.uid, account.user_id)
+    return UnlinkOutcome.UNLINKED, account

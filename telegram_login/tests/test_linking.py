@@ -1,0 +1,392 @@
+"""Attacks on linking and recovery, each performed and shown to do no harm (docs/security.md,
+"Linking and recovery")."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.core import mail
+from django.test import Client
+
+from accounts.tests.flows import (
+    PASSWORD,
+    confirm_access_in_telegram,
+    confirm_in_telegram,
+    email_user,
+    reauthenticate,
+    sign_in_with_password,
+    telegram_user_of,
+)
+from conftest import START_URL, bot_reply, poll, start_sign_in
+from telegram_login.bot.messages import ACTION_CODE, callback_data, unlink_callback_data
+from telegram_login.models import LoginRequest
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+HTMX = {"HX-Request": "true"}
+CONNECTIONS_URL = "/accounts/3rdparty/"
+
+
+def _attacker_starts_connect(browser: Client, email: str = "mallory@example.test") -> tuple:
+    attacker = email_user(email)
+    sign_in_with_password(browser, email)
+    reauthenticate(browser)
+    login_request, token, _ = start_sign_in(browser, process="connect")
+    return attacker, login_request, token
+
+
+def _linked_by_victim(browser, victim, telegram_update, post_update, login_request, token):
+    """The victim follows the lure: Start, then the code the attacker told them."""
+    prompt = bot_reply(post_update(telegram_update(message=(victim, f"/start {token}"))))
+    login_request.refresh_from_db()
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    post_update(telegram_update(callback=(victim, data)))
+    done = poll(browser, login_request, shown="claimed")
+    assert done["HX-Redirect"] == CONNECTIONS_URL
+    return prompt
+
+
+# -- 1. Connect used against a victim ----------------------------------------------------------
+
+
+def test_connect_lure_prompt_names_the_attackers_account_and_what_confirming_does(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    _, _, token = _attacker_starts_connect(browser_client)
+    victim = telegram_user(first_name="Vera")
+
+    prompt = bot_reply(post_update(telegram_update(message=(victim, f"/start {token}"))))
+
+    text = prompt["text"]
+    assert text.startswith(
+        "Link this Telegram account to the account mallory@example.test on telegram-login?"
+    )
+    assert "signs in to mallory@example.test from now on" in text
+    assert "sees your Telegram name" in text
+
+
+def test_connect_lure_that_succeeds_is_told_to_the_victim_in_telegram_with_an_unlink_button(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    attacker, login_request, token = _attacker_starts_connect(browser_client)
+    victim = telegram_user(first_name="Vera")
+    _linked_by_victim(browser_client, victim, telegram_update, post_update, login_request, token)
+
+    account = SocialAccount.objects.get(uid=str(victim["id"]))
+    assert account.user == attacker
+    notice = bot_api.chat(victim["id"])[-1]
+    assert "now linked to the account mallory@example.test on telegram-login" in notice.text
+    [[unlink]] = notice.reply_markup["inline_keyboard"]
+    assert unlink == {"text": "Unlink", "callback_data": unlink_callback_data(account.pk)}
+
+
+def test_a_new_link_is_mailed_to_the_accounts_verified_address_with_the_way_to_undo_it(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    _, login_request, token = _attacker_starts_connect(browser_client, "owner@example.test")
+    telegram = telegram_user(first_name="Olga")
+    _linked_by_victim(browser_client, telegram, telegram_update, post_update, login_request, token)
+
+    [message] = [m for m in mail.outbox if "owner@example.test" in m.to]
+    assert f"The Telegram account Olga (id {telegram['id']}) was linked" in message.body
+    assert "http://testserver/accounts/3rdparty/" in message.body
+
+
+def test_victim_presses_unlink_and_their_telegram_leaves_the_attackers_account(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    attacker, login_request, token = _attacker_starts_connect(browser_client)
+    victim = telegram_user(first_name="Vera")
+    _linked_by_victim(browser_client, victim, telegram_update, post_update, login_request, token)
+    account = SocialAccount.objects.get(uid=str(victim["id"]))
+    mail.outbox.clear()
+
+    answer = bot_reply(
+        post_update(telegram_update(callback=(victim, unlink_callback_data(account.pk))))
+    )
+
+    assert answer == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": answer["callback_query_id"],
+        "text": "Unlinked.",
+    }
+    assert not SocialAccount.objects.filter(pk=account.pk).exists()
+    notice = bot_api.chat(victim["id"])[-1]
+    assert notice.text.startswith("Unlinked: this Telegram account no longer signs in to")
+    assert not notice.reply_markup
+    [message] = mail.outbox
+    assert message.to == ["mallory@example.test"]
+    assert 'pressed "Unlink"' in message.body
+    # The victim's next "Sign in with Telegram" is their own new account, not the attacker's.
+    victim_browser = Client()
+    confirm_in_telegram(victim_browser, victim, telegram_update, post_update)
+    assert victim_browser.get("/").context["user"] != attacker
+
+
+def test_unlink_pressed_by_another_telegram_user_changes_nothing(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    owner = email_user("ann@example.test")
+    account = telegram_user_of(owner, uid=555001)
+    stranger = telegram_user()
+
+    answer = bot_reply(
+        post_update(telegram_update(callback=(stranger, unlink_callback_data(account.pk))))
+    )
+
+    assert answer["text"] == "This is not your link."
+    assert SocialAccount.objects.filter(pk=account.pk, user=owner).exists()
+
+
+def test_unlink_that_would_leave_no_way_in_is_refused_with_an_alert(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user()
+    owner = User.objects.create_user(username="tg_only")
+    account = telegram_user_of(owner, uid=telegram["id"])
+
+    answer = bot_reply(
+        post_update(telegram_update(callback=(telegram, unlink_callback_data(account.pk))))
+    )
+
+    assert answer["show_alert"] is True
+    assert "only way to sign in" in answer["text"]
+    assert SocialAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_disconnecting_in_settings_is_told_to_the_telegram_user(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    user = email_user("ida@example.test")
+    telegram = telegram_user()
+    bot_api.users[telegram["id"]] = telegram  # they have a chat with the bot
+    account = telegram_user_of(user, uid=telegram["id"])
+    sign_in_with_password(browser_client, "ida@example.test")
+    reauthenticate(browser_client)
+
+    browser_client.post(CONNECTIONS_URL, {"account": account.pk})
+
+    assert not SocialAccount.objects.filter(pk=account.pk).exists()
+    notice = bot_api.chat(telegram["id"])[-1]
+    assert "was unlinked from the account ida@example.test on telegram-login" in notice.text
+    assert any("ida@example.test" in m.to for m in mail.outbox)
+
+
+# -- 2. Pre-account takeover ------------------------------------------------------------------
+
+
+def test_pre_account_takeover_telegram_cannot_be_linked_beside_an_unverified_email(
+    browser_client, bot_api
+):
+    # The attacker signs up with the victim's address, which they cannot confirm.
+    response = browser_client.post(
+        "/accounts/signup/",
+        {"email": "victim@example.test", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    reauthenticate(browser_client)
+
+    started = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    assert 'data-state="refused_unverified_email"' in started.content.decode()
+    assert not LoginRequest.objects.exists()
+    page = browser_client.get(CONNECTIONS_URL).content.decode()
+    assert 'data-testid="connect-refused"' in page
+    assert 'data-testid="telegram-start"' not in page
+
+
+def test_pre_account_takeover_a_password_reset_ends_telegram_linked_beside_an_unverified_email(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    # The attacker signs up with Telegram and adds the victim's address, unconfirmed.
+    attacker_tg = telegram_user(first_name="Mal")
+    attacker_browser = Client()
+    confirm_in_telegram(attacker_browser, attacker_tg, telegram_update, post_update)
+    account_user = User.objects.get(socialaccount__uid=str(attacker_tg["id"]))
+    EmailAddress.objects.create(user=account_user, email="victim@example.test", primary=True)
+
+    # The victim resets the password through their mailbox.
+    victim = Client()
+    victim.post("/accounts/password/reset/", {"email": "victim@example.test"})
+    link = next(
+        line for line in mail.outbox[-1].body.splitlines() if "/password/reset/key/" in line
+    )
+    form = victim.get(link.strip(), follow=True)
+    done = victim.post(
+        form.redirect_chain[-1][0], {"password1": PASSWORD, "password2": PASSWORD}, follow=True
+    )
+
+    assert done.status_code == HTTPStatus.OK
+    assert not SocialAccount.objects.filter(user=account_user).exists()
+    shown = [str(m) for m in done.context["messages"]]
+    assert any("Telegram was disconnected from this account" in m for m in shown), shown
+    assert "reset the password" in bot_api.chat(attacker_tg["id"])[-1].text
+    # The attacker's Telegram no longer opens the account; the attacker's session ended too.
+    assert attacker_browser.get("/").context["user"].is_anonymous
+    confirm_in_telegram(attacker_browser, attacker_tg, telegram_update, post_update)
+    assert attacker_browser.get("/").context["user"] != account_user
+
+
+def test_password_reset_of_an_account_with_only_verified_emails_keeps_its_telegram(
+    bot_api, telegram_user
+):
+    user = email_user("hana@example.test")
+    account = telegram_user_of(user, uid=telegram_user()["id"])
+    browser = Client()
+    browser.post("/accounts/password/reset/", {"email": "hana@example.test"})
+    link = next(
+        line for line in mail.outbox[-1].body.splitlines() if "/password/reset/key/" in line
+    )
+    form = browser.get(link.strip(), follow=True)
+    browser.post(form.redirect_chain[-1][0], {"password1": PASSWORD, "password2": PASSWORD})
+
+    assert SocialAccount.objects.filter(pk=account.pk, user=user).exists()
+
+
+# -- 3. A second Telegram, or a new way in, without a fresh proof ------------------------------
+
+
+def test_unlocked_telegram_only_browser_cannot_connect_a_second_telegram(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    owner = telegram_user()
+    confirm_in_telegram(browser_client, owner, telegram_update, post_update)
+
+    # The page hides the button, so the attacker posts the form by hand.
+    response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    assert 'data-state="refused_has_telegram"' in response.content.decode()
+    assert not LoginRequest.objects.filter(process="connect").exists()
+
+
+def test_unlocked_telegram_only_browser_cannot_add_an_email_without_confirming_in_telegram(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    confirm_in_telegram(browser_client, telegram_user(), telegram_update, post_update)
+
+    response = browser_client.post(
+        "/accounts/email/", {"action_add": "", "email": "attacker@example.test"}
+    )
+
+    assert response["Location"] == "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    assert not EmailAddress.objects.exists()
+
+
+def test_unlocked_telegram_only_browser_cannot_set_a_password_without_confirming_in_telegram(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    confirm_in_telegram(browser_client, telegram_user(), telegram_update, post_update)
+    user = browser_client.get("/").context["user"]
+
+    response = browser_client.post(
+        "/accounts/password/set/", {"password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert response["Location"] == (
+        "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Fpassword%2Fset%2F"
+    )
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+
+
+def test_confirmation_names_what_it_approves_and_only_the_linked_telegram_may_give_it(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    owner = telegram_user()
+    confirm_in_telegram(browser_client, owner, telegram_update, post_update)
+    login_request, token, _ = start_sign_in(
+        browser_client, process="reauthenticate", next_url="/accounts/password/set/"
+    )
+
+    intruder = bot_reply(post_update(telegram_update(message=(telegram_user(), f"/start {token}"))))
+    assert "not for you. Nothing was changed." in intruder["text"]
+    login_request.refresh_from_db()
+    assert login_request.status == LoginRequest.Status.PENDING
+
+    prompt = bot_reply(post_update(telegram_update(message=(owner, f"/start {token}"))))
+    assert "Confirming lets that browser set a password for the account." in prompt["text"]
+    login_request.refresh_from_db()
+    assert login_request.status == LoginRequest.Status.CLAIMED
+
+
+def test_a_telegram_confirmation_lets_the_owner_set_a_password(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    owner = telegram_user()
+    confirm_in_telegram(browser_client, owner, telegram_update, post_update)
+    user = browser_client.get("/").context["user"]
+
+    done = confirm_access_in_telegram(
+        browser_client, owner, telegram_update, post_update, next_url="/accounts/password/set/"
+    )
+    assert done["HX-Redirect"] == "/accounts/password/set/"
+    response = browser_client.post(
+        "/accounts/password/set/", {"password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    user.refresh_from_db()
+    assert user.has_usable_password()
+
+
+def test_password_page_offers_confirming_in_the_linked_telegram_instead(browser_client):
+    user = email_user("lev@example.test")
+    telegram_user_of(user, uid=555002)
+    sign_in_with_password(browser_client, "lev@example.test")
+
+    page = browser_client.get("/accounts/reauthenticate/?next=/accounts/email/").content.decode()
+
+    assert 'href="/accounts/telegram/reauthenticate/?next=%2Faccounts%2Femail%2F"' in page
+    assert "Confirm in Telegram" in page
+
+
+def test_two_tabs_connecting_at_once_link_only_one_telegram(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    user = email_user("tom@example.test")
+    browser = Client()
+    sign_in_with_password(browser, "tom@example.test")
+    reauthenticate(browser)
+    first, second = telegram_user(), telegram_user()
+    started = [start_sign_in(browser, process="connect") for _ in range(2)]
+    for (login_request, token, _), telegram in zip(started, [first, second], strict=True):
+        post_update(telegram_update(message=(telegram, f"/start {token}")))
+        login_request.refresh_from_db()
+        data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+        post_update(telegram_update(callback=(telegram, data)))
+
+    answers = [poll(browser, login_request, shown="claimed") for login_request, _, _ in started]
+
+    assert SocialAccount.objects.filter(user=user).count() == 1
+    assert 'data-state="refused_has_telegram"' in answers[1].content.decode()
+
+
+def test_a_connect_finished_in_a_browser_now_signed_in_as_someone_else_links_nothing(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    email_user("uma@example.test")
+    other = email_user("zed@example.test")
+    browser = Client()
+    sign_in_with_password(browser, "uma@example.test")
+    reauthenticate(browser)
+    login_request, token, _ = start_sign_in(browser, process="connect")
+    telegram = telegram_user()
+    post_update(telegram_update(message=(telegram, f"/start {token}")))
+    login_request.refresh_from_db()
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    post_update(telegram_update(callback=(telegram, data)))
+    # The session now belongs to someone else (without the flush a new sign-in would do).
+    session = browser.session
+    session[SESSION_KEY] = str(other.pk)
+    session[HASH_SESSION_KEY] = other.get_session_auth_hash()
+    session.save()
+
+    answer = poll(browser, login_request, shown="claimed")
+
+    assert 'data-state="refused_changed_account"' in answer.content.decode()
+    assert not SocialAccount.objects.exists()
