@@ -49,7 +49,7 @@ test-pg: install
 
 ## Refresh and compile the Russian catalogue (needs GNU gettext: apt-get install gettext).
 messages: install
-	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=e2e --ignore=bench --ignore=staticfiles --ignore=telegram_login/templates/telegram_login/sandbox.html
+	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=e2e --ignore=bench --ignore=staticfiles
 	$(PY) manage.py compilemessages -l ru --ignore=.venv
 
 ## Throughput, latency and memory of the hot paths: gunicorn on SQLite, then on PostgreSQL +

@@ -12,3 +12,8 @@ class User(AbstractUser):
     def initials(self) -> str:
         parts = [p for p in (self.first_name, self.last_name) if p] or [self.username or "?"]
         return "".join(p[0] for p in parts[:2]).upper()
+
+
+def user_display(user: User) -> str:
+    """How allauth names a person in its messages: the name they go by, not a made-up username."""
+    return user.display_name

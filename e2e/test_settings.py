@@ -23,7 +23,7 @@ def sign_in_with_email(page: Page, server_url: str, email: str) -> None:
     page.goto(f"{server_url}{LOGIN_PATH}")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(f"{server_url}/")
 
 
@@ -106,7 +106,7 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
 
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.get_by_role("status")).to_contain_text(
-        "The third-party account has been connected."
+        "Telegram account Ira is linked: you can sign in with it from now on."
     )
     expect(page.get_by_test_id("connected-name")).to_have_text("Ira V")
     expect(page.get_by_test_id("connected-username")).to_have_text("@ira_tg")
@@ -185,7 +185,7 @@ def test_lockout_telegram_only_user_cannot_disconnect_even_after_setting_a_passw
     widget.expect_state("pending")
     code = widget.match_code
     telegram_app.open(widget.deep_link).press_start()
-    telegram_app.expect_bot_says("Confirming lets that browser set a password for the account.")
+    telegram_app.expect_bot_says("Confirming lets that browser set a password for the account")
     telegram_app.press_code(code)
     expect(page).to_have_url(f"{server_url}/accounts/password/set/")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -211,11 +211,16 @@ def test_user_with_a_password_disconnects_telegram_after_confirming_it(
     page.goto(f"{server_url}{CONNECTIONS_PATH}")
 
     page.get_by_test_id("disconnect").click()
+    # A confirmation step first, then allauth's password check.
+    expect(page.get_by_test_id("confirm-disconnect")).to_contain_text(
+        "Disconnect this Telegram account?"
+    )
+    page.get_by_test_id("disconnect-confirm").click()
     confirm_password(page)
 
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.get_by_role("status")).to_contain_text(
-        "The third-party account has been disconnected."
+        "Telegram is disconnected: it no longer signs in to this account."
     )
     expect(page.get_by_test_id("connected-account")).to_have_count(0)
     expect(page.get_by_test_id("telegram-start")).to_contain_text("Connect Telegram")
@@ -245,7 +250,7 @@ def test_russian_browser_gets_the_login_page_widget_and_settings_in_russian(
 
     widget = SignInPage(page, server_url).start()
     expect(widget.widget).to_contain_text("Ждём Telegram…")
-    expect(widget.widget).to_contain_text("Выберите этот код в Telegram:")
+    expect(widget.widget).to_contain_text("В Telegram вы выберете")
     screenshot(page, "settings-07-widget-ru")
 
     code = widget.match_code

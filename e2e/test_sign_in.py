@@ -64,7 +64,7 @@ def test_new_telegram_user_signs_in_and_lands_on_next(
     expect(page.locator(".site-header")).to_contain_text("Alice Liddell")
     expect(page.get_by_test_id("logout")).to_be_visible()
     screenshot(page, "05-signed-in-landing")
-    telegram.expect_bot_says("Done. Return to your browser")
+    telegram.expect_bot_says("Done. Go back to the browser where you started")
 
     assert expect_home_shows(page, server_url, user) == "alice_e2e"
     expect(page.get_by_test_id("telegram-username")).to_have_text("@alice_e2e")

@@ -151,6 +151,7 @@ ACCOUNT_ADAPTER = "telegram_login.adapter.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "telegram_login.adapter.SocialAccountAdapter"
 # Links, unlinks, password and email changes are mailed to the account's verified address.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_QUERY_EMAIL = False

@@ -11,6 +11,7 @@ from allauth.account.utils import user_username
 from allauth.core.exceptions import ImmediateHttpResponse, ReauthenticationRequired
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialAccount, SocialLogin
+from anyascii import anyascii
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -63,6 +64,30 @@ class AccountAdapter(DefaultAccountAdapter):
             )
         super().set_password(user, password)
 
+    def is_safe_url(self, url: str) -> bool:
+        # allauth's check raises on URLs such as "http://[::1" (an unclosed IPv6 host): a
+        # `next` that cannot be parsed is simply not safe, not a 500.
+        try:
+            return super().is_safe_url(url)
+        except ValueError:
+            return False
+
+    def send_password_reset_mail(self, user: Any, email: str, context: dict[str, Any]) -> None:
+        """An address nobody confirmed never resets the password of an account that Telegram
+        protects: its owner gets an explanation instead of a reset link (docs/security.md,
+        "Pre-account takeover")."""
+        unverified = EmailAddress.objects.filter(
+            user_id=user.pk, email__iexact=email, verified=False
+        ).exists()
+        if unverified and linking.telegram_account_for_user(user=user) is not None:
+            self.send_mail("telegram_login/email/reset_refused", email, context)
+            return
+        super().send_password_reset_mail(user, email, context)
+
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
+        # After setting or changing it, show what the password now adds (not the change form).
+        return reverse("socialaccount_connections")
+
     def can_delete_email(self, email_address: EmailAddress) -> bool:
         return super().can_delete_email(email_address) and linking.can_remove_email(
             email_address=email_address
@@ -94,12 +119,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         **DefaultSocialAccountAdapter.error_messages,
         # allauth's "Your account has no password set up." does not say what to do about it.
         "no_password": _(
-            "Telegram is your only way to sign in here. Add an email address, verify it and set "
-            "a password first; then you can disconnect Telegram."
+            "Telegram is your only way to sign in here: keep it until the account has a confirmed "
+            "email address and a password."
         ),
         "last_way_in": _(
-            "Telegram is your only way to sign in here. Add an email address, verify it and set "
-            "a password first; then you can disconnect Telegram."
+            "Telegram is your only way to sign in here: keep it until the account has a confirmed "
+            "email address and a password."
         ),
     }
 
@@ -124,13 +149,20 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
 
+def _latin(name: str) -> str:
+    """Letters written in Latin ones; emoji and other symbols left out (not ":airplane:")."""
+    return "".join(
+        anyascii(char) if char.isalpha() else char if char.isascii() else " " for char in name
+    ).strip()
+
+
 def telegram_username(data: dict[str, Any], *, uid: str) -> str:
-    """The Telegram @username if no one here has it yet, else one made from the names and id."""
+    """The Telegram @username if no one here has it yet, else one made from the names (written
+    in Latin letters, so "Дарья" gives "darya") and, when nothing is left, the id."""
     users = get_user_model().objects
     wanted = (data.get("username") or "").strip()
     if wanted and not users.filter(username__iexact=wanted).exists():
         return wanted
+    names = [_latin(data.get(key) or "") for key in ("first_name", "last_name")]
     adapter = DefaultAccountAdapter()
-    return adapter.generate_unique_username(
-        [wanted, data.get("first_name"), data.get("last_name"), f"tg{uid}"]
-    )
+    return adapter.generate_unique_username([wanted, *names, f"tg{uid}"])

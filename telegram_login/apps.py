@@ -14,6 +14,7 @@ class TelegramLoginConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, reauthentication, receivers  # noqa: F401  register checks, signals
+        from .bot import prompts  # noqa: F401  edits prompts when their requests settle
         from .conf import get_settings, validate
 
         conf = get_settings()

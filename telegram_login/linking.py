@@ -7,8 +7,8 @@ The rules (docs/security.md, "Linking and recovery"):
 - Telegram links only to an account whose email addresses are all verified (so nobody can link
   their Telegram to an account made with someone else's unconfirmed address and wait);
 - the last way in can never be removed;
-- a password reset by email while the account holds an unverified address ends its Telegram
-  links: the reset proves a mailbox, and the owner of an unverified address never agreed to them.
+- on an account with Telegram, a password reset goes only to verified addresses (an address
+  nobody confirmed cannot take over an account that Telegram protects; adapter.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from .models import LoginRequest
 from .provider import TelegramLoginProvider
 
 logger = logging.getLogger(__name__)
@@ -37,11 +36,24 @@ def telegram_account_for_user(*, user: Any) -> SocialAccount | None:
 
 
 def account_label(user: Any) -> str:
-    """The account as the site shows it to its owner: the primary email, else the username."""
+    """The account as the site shows it to its owner: the primary email, else the username.
+
+    A domain with non-ASCII letters is shown as Telegram and mail clients resolve it, in its
+    xn-- form: a look-alike of gmail.com spelt with a Cyrillic letter must not read as gmail.com
+    in a consent prompt.
+    """
     email = EmailAddress.objects.filter(user_id=user.pk, primary=True).values_list(
         "email", flat=True
     ).first() or getattr(user, "email", "")
-    return email or user.get_username()
+    if not email:
+        return user.get_username()
+    local, _, domain = email.rpartition("@")
+    if domain.isascii():
+        return email
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return f"{local}@{domain.encode('ascii', 'backslashreplace').decode('ascii')}"
 
 
 def _has_password_and_verified_email(user: Any, *, without: EmailAddress | None = None) -> bool:
@@ -83,22 +95,6 @@ def connect_refusal(*, user: Any) -> ConnectRefusal | None:
         # Linking needs a fresh proof, and an account without Telegram proves itself by password.
         return ConnectRefusal.NO_PASSWORD
     return None
-
-
-def has_unverified_email(*, user: Any) -> bool:
-    return EmailAddress.objects.filter(user_id=user.pk, verified=False).exists()
-
-
-@transaction.atomic
-def telegram_links_end(*, user: Any) -> list[SocialAccount]:
-    """Remove the account's Telegram links and end its live connect and confirm requests."""
-    accounts = list(SocialAccount.objects.filter(user_id=user.pk, provider=PROVIDER_ID))
-    for account in accounts:
-        account.delete()
-    LoginRequest.objects.filter(
-        user_id=user.pk, status__in=[LoginRequest.Status.PENDING, LoginRequest.Status.CLAIMED]
-    ).update(status=LoginRequest.Status.DENIED, deny_reason=LoginRequest.DenyReason.FAILED)
-    return accounts
 
 
 class UnlinkOutcome(enum.Enum):

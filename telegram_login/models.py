@@ -85,6 +85,24 @@ class LoginRequest(models.Model):
         return self.is_live and (now or timezone.now()) >= self.expires_at
 
 
+class BotPrompt(models.Model):
+    """A consent prompt the bot sent for a request, so it can be edited to how the request ended
+    (and lose its buttons) instead of staying live in the chat."""
+
+    login_request = models.ForeignKey(
+        LoginRequest, on_delete=models.CASCADE, related_name="prompts"
+    )
+    chat_id = models.BigIntegerField()
+    message_id = models.BigIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bot prompt")
+
+    def __str__(self) -> str:
+        return f"{self.chat_id}/{self.message_id}"
+
+
 class ProcessedUpdate(models.Model):
     """A Telegram update_id already handled; Telegram re-sends updates it thinks were lost."""
 

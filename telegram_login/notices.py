@@ -54,15 +54,13 @@ def notify_linked(account: SocialAccount) -> None:
     send_later([call])
 
 
-def notify_unlinked(account: SocialAccount, *, reason: str = "") -> None:
+def notify_unlinked(account: SocialAccount) -> None:
     """The bot tells the Telegram user their Telegram no longer signs in to a site account."""
     chat_id = _telegram_chat(account)
     if chat_id is None:
         return
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = messages.unlink_notice(
-            chat_id=chat_id, account=account_label(account.user), reason=reason
-        )
+        call = messages.unlink_notice(chat_id=chat_id, account=account_label(account.user))
     send_later([call])
 
 

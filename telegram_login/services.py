@@ -29,9 +29,10 @@ from django.utils import timezone
 
 from .bot.updates import TelegramUser
 from .conf import get_settings
-from .models import LoginRequest, ProcessedUpdate
+from .models import BotPrompt, LoginRequest, ProcessedUpdate
 from .provider import TelegramLoginProvider
 from .selectors import SESSION_KEY, session_login_requests, token_hash
+from .signals import login_request_settled
 from .useragent import describe_user_agent
 
 logger = logging.getLogger(__name__)
@@ -270,6 +271,7 @@ def login_request_decide(
         )
     login_request.refresh_from_db()
     if won:
+        login_request_settled.send(sender=LoginRequest, login_request=login_request)
         return DecisionResult(outcome, login_request)
     login_request_expire_if_due(login_request=login_request)
     if login_request.status == Status.EXPIRED:
@@ -294,6 +296,7 @@ def login_request_enter_code(*, login_request: LoginRequest, code: str) -> Decis
             decided_at=now,
         ):
             login_request.status = Status.APPROVED
+            login_request_settled.send(sender=LoginRequest, login_request=login_request)
             return DecisionOutcome.APPROVED
         login_request.refresh_from_db()
         return DecisionOutcome.ALREADY_DECIDED
@@ -309,6 +312,7 @@ def login_request_enter_code(*, login_request: LoginRequest, code: str) -> Decis
         decided_at=now,
     ):
         login_request.refresh_from_db()
+        login_request_settled.send(sender=LoginRequest, login_request=login_request)
     return DecisionOutcome.WRONG_CODE
 
 
@@ -328,6 +332,7 @@ def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
     if won:
         login_request.status = Status.EXPIRED
         login_request.decided_at = now
+        login_request_settled.send(sender=LoginRequest, login_request=login_request)
     else:
         # Someone else moved it first (expired it, or decided it in time): show what they did.
         login_request.refresh_from_db()
@@ -357,6 +362,19 @@ def login_request_fail(*, login_request: LoginRequest) -> None:
     ):
         login_request.status = Status.DENIED
         login_request.deny_reason = LoginRequest.DenyReason.FAILED
+        login_request_settled.send(sender=LoginRequest, login_request=login_request)
+
+
+def login_request_record_prompt(
+    *, request_id: uuid.UUID, chat_id: int, message_id: int
+) -> LoginRequest | None:
+    """The bot's consent prompt for a request was delivered: remember where, to edit it later."""
+    login_request = LoginRequest.objects.filter(pk=request_id).first()
+    if login_request is not None:
+        BotPrompt.objects.create(
+            login_request=login_request, chat_id=chat_id, message_id=message_id
+        )
+    return login_request
 
 
 def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:

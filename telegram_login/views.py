@@ -10,7 +10,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-import segno
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.core import ratelimit
@@ -25,7 +24,6 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,6 +43,7 @@ from .reauthentication import (
     record_reauthentication,
     resume_reauthenticated_request,
 )
+from .widget import WidgetState, remember_token, widget_context
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +61,6 @@ def _provider(request: HttpRequest) -> TelegramLoginProvider:
     return get_adapter().get_provider(request, TelegramLoginProvider.id)
 
 
-def deep_link(token: str) -> str:
-    conf = get_settings()
-    if conf.sandbox:
-        return f"{reverse('telegram_login_sandbox')}?{urlencode({'start': token})}"
-    return f"https://t.me/{conf.bot_username}?{urlencode({'start': token})}"
-
-
 def _render_widget(
     request: HtmxHttpRequest,
     login_request: LoginRequest | None,
@@ -79,33 +71,13 @@ def _render_widget(
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The widget in `state`; the whole page for a plain request, the fragment for htmx."""
-    next_url = get_next_redirect_url(request) or ""
-    context: dict[str, Any] = {
-        "login_request": login_request,
-        "state": state,
-        "process": login_request.process if login_request else request.POST.get("process", "login"),
-        "next_url": next_url,
-        "confirm_mode": get_settings().confirm_mode,
-        "telegram_user": login_request.telegram_user if login_request else None,
-    }
-    if login_request is not None:
-        # The poll says which state the page shows, so an unchanged state costs a bare 204.
-        query = {"shown": state, **({"next": next_url} if next_url else {})}
-        context["poll_url"] = (
-            f"{reverse('telegram_login_poll', args=[login_request.id])}?{urlencode(query)}"
-        )
-    if token is not None:
-        link = deep_link(token)
-        absolute = request.build_absolute_uri(link) if link.startswith("/") else link
-        context.update(
-            deep_link=link,
-            start_command=f"/start {token}",
-            qr_svg=mark_safe(  # noqa: S308  segno escapes the data it encodes
-                segno.make(absolute, error="m").svg_inline(scale=4, border=2, omitsize=True)
-            ),
-        )
+    process = request.POST.get("process") or request.GET.get("process")
+    if process not in LoginRequest.Process.values:
+        process = LoginRequest.Process.LOGIN
+    context = widget_context(request, login_request, state=state, process=process, token=token)
     context.update(extra or {})
-    template = f"{WIDGET_TEMPLATE}#widget" if request.htmx else WIDGET_TEMPLATE
+    fragment = "start-form" if state == WidgetState.START else "widget"
+    template = f"{WIDGET_TEMPLATE}#{fragment}" if request.htmx else WIDGET_TEMPLATE
     return render(request, template, context, status=status)
 
 
@@ -173,7 +145,9 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         )
     except services.TooManyPendingRequests:
         return _rate_limited(request)
-    return _render_widget(request, login_request, state=login_request.status, token=token)
+    response = _render_widget(request, login_request, state=login_request.status, token=token)
+    remember_token(response, login_request, token)
+    return response
 
 
 def _rate_limited(request: HtmxHttpRequest) -> HttpResponse:
@@ -326,6 +300,10 @@ def _connect(
         refusal = linking.connect_refusal(user=request.user)
         if refusal is not None:
             raise CompletionRefused(f"refused_{refusal.value}")
+        if reauthentication_due(request):
+            # The password was checked before the request was made, but too long ago now.
+            # allauth would ask again and finish the link later, past the checks above: end it.
+            raise CompletionRefused("refused_proof_lapsed")
         sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
         sociallogin.state = redirect_state
         return complete_social_login(request, sociallogin)

@@ -79,13 +79,21 @@ def test_new_telegram_user_without_a_username_gets_a_generated_one(
     assert User.objects.filter(username__iexact=user.username).count() == 1
 
 
-def test_non_latin_name_without_a_username_gets_one_from_the_telegram_id(
+def test_cyrillic_name_without_a_username_gets_one_in_latin_letters(
     browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
     telegram = telegram_user(first_name="Иван", last_name="Петров", username=None)
     user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
-    assert user.username == f"tg{telegram['id']}"
+    assert user.username == "ivan"
     assert user.first_name == "Иван"
+
+
+def test_a_name_with_nothing_to_write_in_latin_letters_gets_one_from_the_telegram_id(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="✈✈", username=None)
+    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    assert user.username == f"tg{telegram['id']}"
 
 
 def test_telegram_username_taken_here_by_someone_else_gets_a_different_one(

@@ -191,7 +191,7 @@ def test_telegram_only_user_cannot_disconnect_the_only_way_to_sign_in(client):
     assert response.status_code == HTTPStatus.OK
     content = response.content.decode()
     error = re.search(r'data-testid="disconnect-error">(.*?)</div>', content, re.S).group(1)
-    assert "Telegram is your only way to sign in here." in error
+    assert "Telegram is your only way to sign in here:" in error
     assert 'href="/accounts/password/set/"' in error
     assert 'role="alert"' in content
     assert SocialAccount.objects.filter(pk=account.pk, user=user).exists()
@@ -210,7 +210,9 @@ def test_user_with_a_password_disconnects_telegram_after_confirming_the_password
     done = client.post(asked["Location"], {"password": PASSWORD})
     assert done.status_code == HTTPStatus.FOUND
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
-    assert "The third-party account has been disconnected." in messages_on(client, CONNECTIONS_URL)
+    assert "Telegram is disconnected: it no longer signs in to this account." in messages_on(
+        client, CONNECTIONS_URL
+    )
 
 
 def test_user_who_recently_confirmed_the_password_disconnects_at_once(client):

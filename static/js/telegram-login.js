@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // Styles for "no JavaScript" (the spinner and other live-only hints hide without it).
+  document.documentElement.classList.remove("no-js");
+  // The widget the page was served with needs no announcement; only the ones swapped in do.
+  var served = document.getElementById("telegram-login");
+  if (served) served.dataset.announced = "yes";
+
   // Do not poll while the tab is hidden (people are in the Telegram app); poll at once on return.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var element = event.detail.elt;
@@ -14,6 +20,24 @@
     document.querySelectorAll("[data-telegram-poll]").forEach(function (element) {
       window.htmx.trigger(element, "telegram-login:poll");
     });
+  });
+
+  // After each state change: say it in the live region outside the widget (a replaced element
+  // may not be announced), move focus to the widget's heading (so the next Tab reaches its
+  // first control, not the top of the page), and keep the widget in view.
+  document.addEventListener("htmx:afterSettle", function () {
+    var widget = document.getElementById("telegram-login");
+    if (!widget || widget.dataset.announced === "yes") return;
+    widget.dataset.announced = "yes";
+    var announcer = document.querySelector("[data-telegram-announcer]");
+    if (announcer) announcer.textContent = widget.getAttribute("data-announce") || "";
+    var heading = widget.querySelector("[data-telegram-heading]");
+    if (heading) heading.focus({ preventScroll: true });
+    widget.scrollIntoView({ block: "nearest" });
+    var rect = widget.getBoundingClientRect();
+    if (rect.top < 0 || rect.top > window.innerHeight / 3) {
+      widget.scrollIntoView({ block: "start" });
+    }
   });
 
   // Copy buttons: the clipboard where allowed, otherwise select the text for Ctrl+C.

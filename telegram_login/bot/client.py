@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,8 @@ class BotCall:
 
     method: str
     params: dict[str, Any] = field(default_factory=dict)
+    # A consent prompt for this login request: once sent, its message id is kept (bot/prompts.py).
+    prompt_of: uuid.UUID | None = field(default=None, compare=False)
 
     def as_webhook_reply(self) -> dict[str, Any]:
         return {"method": self.method, **self.params}

@@ -140,13 +140,14 @@ def _on_message(message: IncomingMessage, *, request: HttpRequest) -> Reactions:
     if result.outcome in {ClaimOutcome.CLAIMED, ClaimOutcome.ALREADY_CLAIMED_BY_YOU}:
         assert result.login_request is not None
         owner = result.login_request.user
-        return Reactions(
-            reply=messages.confirm_prompt(
-                chat_id=chat_id,
-                login_request=result.login_request,
-                account=account_label(owner) if owner is not None else "",
-            )
+        prompt = messages.confirm_prompt(
+            chat_id=chat_id,
+            login_request=result.login_request,
+            account=account_label(owner) if owner is not None else "",
         )
+        # Sent after the answer, not in it: its message id is kept, so that the prompt can be
+        # edited to the outcome and lose its buttons (bot/prompts.py).
+        return Reactions(later=[prompt])
     if result.outcome == ClaimOutcome.NOT_YOUR_ACCOUNT:
         return Reactions(
             reply=messages.text_message(
@@ -198,18 +199,9 @@ def _on_callback(query: CallbackQuery, *, request: HttpRequest) -> Reactions:
         DecisionOutcome.EXPIRED: _("This sign-in request has expired."),
         DecisionOutcome.ALREADY_DECIDED: _("This sign-in request is no longer active."),
     }
-    later = []
-    if query.message_id is not None and query.chat is not None:
-        later.append(
-            messages.outcome_edit(
-                chat_id=query.chat.id,
-                message_id=query.message_id,
-                login_request=result.login_request,
-            )
-        )
+    # The prompt itself is edited to the outcome by bot/prompts.py when the request settles.
     return Reactions(
-        reply=answer(texts[result.outcome], alert=result.outcome == DecisionOutcome.WRONG_CODE),
-        later=later,
+        reply=answer(texts[result.outcome], alert=result.outcome == DecisionOutcome.WRONG_CODE)
     )
 
 

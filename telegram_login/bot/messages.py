@@ -52,6 +52,8 @@ def parse_unlink_data(data: str) -> int | None:
 
 def age_text(since: datetime, now: datetime | None = None) -> str:
     seconds = max(0, int(((now or timezone.now()) - since).total_seconds()))
+    if seconds < 10:
+        return _("just now")
     if seconds < 60:
         return ngettext("%(n)d second ago", "%(n)d seconds ago", seconds) % {"n": seconds}
     minutes = seconds // 60
@@ -103,7 +105,11 @@ def _title(login_request: LoginRequest, label: str) -> list[str]:
         return [
             _("Confirm that it is you on %(site)s (account %(account)s)?")
             % {"site": site, "account": label},
-            _("Confirming lets that browser %(purpose)s.") % {"purpose": purpose},
+            _(
+                "Confirming lets that browser %(purpose)s, and make other changes to how you "
+                "sign in for the next 5 minutes."
+            )
+            % {"purpose": purpose},
         ]
     return [_("Sign in to %(site)s with this Telegram account?") % {"site": site}]
 
@@ -157,6 +163,7 @@ def confirm_prompt(*, chat_id: int, login_request: LoginRequest, account: str = 
                 "text": "\n".join(lines),
                 "reply_markup": {"inline_keyboard": [cancel]},
             },
+            prompt_of=login_request.id,
         )
     if mode == "button":
         lines.append(_("If you started this yourself just now, press Confirm."))
@@ -183,6 +190,7 @@ def confirm_prompt(*, chat_id: int, login_request: LoginRequest, account: str = 
             "text": "\n".join(lines),
             "reply_markup": {"inline_keyboard": [choices, cancel]},
         },
+        prompt_of=login_request.id,
     )
 
 
@@ -211,22 +219,15 @@ def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCal
     )
 
 
-def unlink_notice(*, chat_id: int, account: str, reason: str = "") -> BotCall:
+def unlink_notice(*, chat_id: int, account: str) -> BotCall:
     """Told to the Telegram user when their Telegram was unlinked from a site account."""
-    texts = {
-        "password_reset": _(
-            "This Telegram account was unlinked from the account %(account)s on %(site)s: the "
-            "owner of its email address reset the password. If that account is yours, sign in "
-            "there and connect Telegram again."
-        ),
-        "": _(
-            "This Telegram account was unlinked from the account %(account)s on %(site)s and no "
-            "longer signs in to it."
-        ),
-    }
     return text_message(
         chat_id=chat_id,
-        text=texts.get(reason, texts[""]) % {"account": account, "site": _site()},
+        text=_(
+            "This Telegram account was unlinked from the account %(account)s on %(site)s and no "
+            "longer signs in to it."
+        )
+        % {"account": account, "site": _site()},
     )
 
 
@@ -290,15 +291,25 @@ def outcome_text(login_request: LoginRequest) -> str:
     site = _site()
     status = login_request.status
     if status in {LoginRequest.Status.APPROVED, LoginRequest.Status.COMPLETED}:
+        # The browser finishes it when it is looked at again: say so, and what to do if the
+        # page was closed (the sign-in page picks up a request its browser started).
         if login_request.process == LoginRequest.Process.CONNECT:
-            return _(
-                "✔ Done. Return to your browser; it finishes linking Telegram on %(site)s."
-            ) % {"site": site}
-        if login_request.process == LoginRequest.Process.REAUTHENTICATE:
-            return _("✔ Confirmed. Return to your browser to go on.")
-        return _("✔ Done. Return to your browser; it finishes signing you in to %(site)s.") % {
-            "site": site
-        }
+            done = _(
+                "✔ Done. Go back to the browser where you started: it finishes linking Telegram "
+                "on %(site)s."
+            )
+        elif login_request.process == LoginRequest.Process.REAUTHENTICATE:
+            done = _("✔ Confirmed. Go back to the browser where you started to go on.")
+        else:
+            done = _(
+                "✔ Done. Go back to the browser where you started: it finishes signing you in to "
+                "%(site)s."
+            )
+        closed = _(
+            "If you closed that page, open the %(site)s page again in the same browser within a "
+            "few minutes."
+        )
+        return f"{done % {'site': site}}\n{closed % {'site': site}}"
     if status == LoginRequest.Status.EXPIRED:
         return _("This sign-in request has expired. Nobody was signed in.")
     if login_request.deny_reason == LoginRequest.DenyReason.WRONG_CODE:
@@ -308,20 +319,14 @@ def outcome_text(login_request: LoginRequest) -> str:
         )
     if login_request.deny_reason == LoginRequest.DenyReason.CANCELLED:
         return _("✖ Cancelled. Nobody was signed in.")
+    if login_request.deny_reason == LoginRequest.DenyReason.FAILED:
+        return _("✖ The browser could not finish this, so nothing was changed.")
     return _("This sign-in request is no longer active.")
 
 
 def text_edit(*, chat_id: int, message_id: int, text: str) -> BotCall:
     """Replace a bot message's text; its buttons go with it."""
     return BotCall("editMessageText", {"chat_id": chat_id, "message_id": message_id, "text": text})
-
-
-def outcome_edit(*, chat_id: int, message_id: int, login_request: LoginRequest) -> BotCall:
-    """Replace the confirmation message (and its buttons) with how it ended."""
-    return BotCall(
-        "editMessageText",
-        {"chat_id": chat_id, "message_id": message_id, "text": outcome_text(login_request)},
-    )
 
 
 def answer_callback(*, callback_query_id: str, text: str, alert: bool = False) -> BotCall:

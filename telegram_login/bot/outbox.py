@@ -1,4 +1,6 @@
-"""Bot API calls sent after the webhook has answered, so Telegram's wait never includes Telegram."""
+"""Bot API calls sent outside the webhook's answer: after it (so Telegram's wait never includes
+Telegram), or at once by the long-polling command. One path for both: a blocked bot ends the
+user's waiting requests, and a delivered prompt is remembered so it can be edited later."""
 
 from __future__ import annotations
 
@@ -18,16 +20,20 @@ def send_later(calls: list[BotCall]) -> None:
     if not calls:
         return
     if get_settings().send_inline:
-        _send(calls)
+        send_now(calls)
     else:
-        _executor.submit(_send, calls)
+        _executor.submit(send_now, calls)
 
 
-def _send(calls: list[BotCall]) -> None:
+def send_now(calls: list[BotCall]) -> None:
+    from .prompts import prompt_delivered
+
     bot = get_bot()
-    for call in calls:
+    queue = list(calls)
+    while queue:
+        call = queue.pop(0)
         try:
-            bot.send(call)
+            result = bot.send(call)
         except TelegramError as exc:
             logger.warning(
                 "%s failed: %s %s", call.method, exc.error_code or "unreachable", exc.description
@@ -35,5 +41,11 @@ def _send(calls: list[BotCall]) -> None:
             chat_id = call.params.get("chat_id")
             if exc.bot_blocked and isinstance(chat_id, int) and chat_id > 0:
                 services.telegram_user_blocked_bot(telegram_user_id=chat_id)
+            continue
         except Exception:
             logger.exception("%s failed", call.method)
+            continue
+        try:
+            queue.extend(prompt_delivered(call, result))
+        except Exception:
+            logger.exception("remembering the prompt of %s failed", call.prompt_of)

@@ -28,6 +28,11 @@ class SandboxMessage:
     date: int
     reply_markup: dict[str, Any] | None = None
     edited: bool = False
+    shown: str = ""
+
+    @property
+    def display_text(self) -> str:
+        return self.shown or self.text
 
     def as_api(self, bot: dict[str, Any], user: dict[str, Any] | None) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -77,13 +82,19 @@ class FakeBotApi:
             self._next_update_id = max(self._next_update_id + 1, time.time_ns() // 1_000_000)
             return self._next_update_id
 
-    def user_says(self, user: dict[str, Any], text: str) -> dict[str, Any]:
-        """Store a message from the user; return it as the Bot API's Message object."""
+    def user_says(self, user: dict[str, Any], text: str, *, shown: str = "") -> dict[str, Any]:
+        """Store a message from the user; return it as the Bot API's Message object. `shown` is
+        what the chat shows, if not the text itself (START sends "/start <token>" and shows
+        "/start", as Telegram does)."""
         with self._lock:
             self.users[user["id"]] = user
-            self.blocked.discard(user["id"])
             message = self._store(chat_id=user["id"], from_bot=False, text=text)
+            message.shown = shown
             return message.as_api(self.bot, user)
+
+    def unblock(self, user_id: int) -> None:
+        with self._lock:
+            self.blocked.discard(user_id)
 
     def bot_message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         with self._lock:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("send/", views.send, name="telegram_login_sandbox_send"),
     path("press/", views.press, name="telegram_login_sandbox_press"),
     path("block/", views.block, name="telegram_login_sandbox_block"),
+    path("restart/", views.restart, name="telegram_login_sandbox_restart"),
 ]

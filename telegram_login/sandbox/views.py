@@ -1,7 +1,10 @@
 """The sandbox page that plays the Telegram user: pick an identity, press Start, press buttons.
 
 Every action becomes a real Bot API update posted to the real webhook view (through the whole
-middleware stack), and the webhook's reply is applied to the fake Bot API as Telegram would.
+middleware stack), and the webhook's reply is applied to the fake Bot API as Telegram would. The
+page behaves as Telegram does: START once per link, "/start" in the chat, the bot's answers to
+button presses as toasts and alerts, RESTART after blocking, and the identity kept in its own
+cookie (signing out of the site does not make you another Telegram user).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,8 +33,10 @@ from .fake_api import fake_bot_api
 
 logger = logging.getLogger(__name__)
 
-SESSION_USER_KEY = "telegram_sandbox_user"
-LANGUAGES = [("en", "English"), ("ru", "Русский"), ("de", "Deutsch"), ("", "not set")]
+IDENTITY_COOKIE = "telegram_sandbox_user"
+IDENTITY_SALT = "telegram_login.sandbox.identity"
+IDENTITY_MAX_AGE = 30 * 24 * 3600
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("de", "Deutsch"), ("", "—")]
 
 
 def sandbox_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -44,7 +50,12 @@ def sandbox_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def sandbox_user(request: HttpRequest) -> dict[str, Any] | None:
-    user = request.session.get(SESSION_USER_KEY)
+    try:
+        user = signing.loads(
+            request.COOKIES.get(IDENTITY_COOKIE, ""), salt=IDENTITY_SALT, max_age=IDENTITY_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
     return user if isinstance(user, dict) and isinstance(user.get("id"), int) else None
 
 
@@ -80,24 +91,27 @@ def _handler() -> WSGIHandler:
     return _wsgi_handler
 
 
-def _chat_url(request: HttpRequest) -> str:
-    start = request.POST.get("start") or request.GET.get("start") or ""
+def _chat_url(*, start: str = "", answer: str = "") -> str:
+    query = {key: value for key, value in (("start", start), ("answer", answer)) if value}
     url = reverse("telegram_login_sandbox")
-    return f"{url}?{urlencode({'start': start})}" if start else url
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @sandbox_only
 @require_GET
 def chat(request: HttpRequest) -> HttpResponse:
     user = sandbox_user(request)
-    start = request.GET.get("start", "")
+    api = fake_bot_api()
+    answer = api.callback_answers.get(request.GET.get("answer", ""))
     context = {
         "user": user,
-        "start": start,
+        "start": request.GET.get("start", ""),
+        "answer": answer,
         "languages": LANGUAGES,
         "suggested_id": secrets.randbelow(9 * 10**9) + 10**9,
         "bot_username": get_settings().bot_username,
-        "chat_messages": fake_bot_api().chat(user["id"]) if user else [],
+        "chat_messages": api.chat(user["id"]) if user else [],
+        "blocked": bool(user) and user["id"] in api.blocked,
     }
     template = (
         "telegram_login/sandbox.html#chat-log" if request.htmx else "telegram_login/sandbox.html"
@@ -109,69 +123,110 @@ def chat(request: HttpRequest) -> HttpResponse:
 @require_POST
 def identity(request: HttpRequest) -> HttpResponse:
     """Play a Telegram user: id, names, username and language, as the Bot API would send them."""
+    start = request.POST.get("start", "")
     try:
         user_id = int(request.POST.get("id", ""))
     except ValueError:
         user_id = 0
     first_name = request.POST.get("first_name", "").strip()[:64]
     if not (0 < user_id < 2**52) or not first_name:
-        return redirect(_chat_url(request))
+        return redirect(_chat_url(start=start))
     user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     for key in ("last_name", "username", "language_code"):
         value = request.POST.get(key, "").strip().lstrip("@")[:64]
         if value:
             user[key] = value
-    request.session[SESSION_USER_KEY] = user
-    return redirect(_chat_url(request))
+    response = redirect(_chat_url(start=start))
+    response.set_cookie(
+        IDENTITY_COOKIE,
+        signing.dumps(user, salt=IDENTITY_SALT),
+        max_age=IDENTITY_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @sandbox_only
 @require_POST
 def forget(request: HttpRequest) -> HttpResponse:
-    request.session.pop(SESSION_USER_KEY, None)
-    return redirect(_chat_url(request))
+    response = redirect(_chat_url(start=request.POST.get("start", "")))
+    response.delete_cookie(IDENTITY_COOKIE, samesite="Lax")
+    return response
+
+
+def _says(request: HttpRequest, user: dict[str, Any], text: str, *, shown: str = "") -> None:
+    message = fake_bot_api().user_says(user, text, shown=shown)
+    deliver_update(
+        {"update_id": fake_bot_api().next_update_id(), "message": message},
+        host=request.get_host(),
+    )
 
 
 @sandbox_only
 @require_POST
 def send(request: HttpRequest) -> HttpResponse:
-    """The user sends a text (the Start button sends "/start <token>")."""
+    """The user sends a text. START sends "/start <token>", shows "/start" and goes away."""
     user = sandbox_user(request)
+    start = request.POST.get("start", "")
     text = request.POST.get("text", "").strip()[:4096]
+    if user and user["id"] in fake_bot_api().blocked:
+        return redirect(_chat_url(start=start))
+    if user and request.POST.get("press_start") and start:
+        _says(request, user, f"/start {start}"[:4096], shown="/start")
+        return redirect(_chat_url())
     if user and text:
-        message = fake_bot_api().user_says(user, text)
-        deliver_update(
-            {"update_id": fake_bot_api().next_update_id(), "message": message},
-            host=request.get_host(),
-        )
-    return redirect(_chat_url(request))
+        _says(request, user, text)
+    return redirect(_chat_url(start=start))
 
 
 @sandbox_only
 @require_POST
 def press(request: HttpRequest) -> HttpResponse:
-    """The user presses an inline button under one of the bot's messages."""
+    """The user presses an inline button under one of the bot's messages; the bot's answer to
+    the press shows as Telegram shows it (a toast, or an alert)."""
     user = sandbox_user(request)
     try:
         message_id = int(request.POST.get("message_id", ""))
     except ValueError:
         message_id = 0
     message = fake_bot_api().bot_message(user["id"], message_id) if user else None
-    if user and message:
-        deliver_update(
-            {
-                "update_id": fake_bot_api().next_update_id(),
-                "callback_query": {
-                    "id": secrets.token_hex(8),
-                    "from": user,
-                    "message": message,
-                    "chat_instance": str(user["id"]),
-                    "data": request.POST.get("data", "")[:64],
-                },
+    if not (user and message):
+        return redirect(_chat_url())
+    query_id = secrets.token_hex(8)
+    deliver_update(
+        {
+            "update_id": fake_bot_api().next_update_id(),
+            "callback_query": {
+                "id": query_id,
+                "from": user,
+                "message": message,
+                "chat_instance": str(user["id"]),
+                "data": request.POST.get("data", "")[:64],
             },
-            host=request.get_host(),
-        )
-    return redirect(_chat_url(request))
+        },
+        host=request.get_host(),
+    )
+    return redirect(_chat_url(answer=query_id))
+
+
+def _membership(request: HttpRequest, user: dict[str, Any], *, old: str, new: str) -> None:
+    bot = fake_bot_api().bot
+    deliver_update(
+        {
+            "update_id": fake_bot_api().next_update_id(),
+            "my_chat_member": {
+                "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+                "from": user,
+                "date": int(time.time()),
+                "old_chat_member": {"status": old, "user": bot},
+                "new_chat_member": {"status": new, "user": bot, "until_date": 0}
+                if new == "kicked"
+                else {"status": new, "user": bot},
+            },
+        },
+        host=request.get_host(),
+    )
 
 
 @sandbox_only
@@ -181,21 +236,17 @@ def block(request: HttpRequest) -> HttpResponse:
     user = sandbox_user(request)
     if user:
         fake_bot_api().block(user["id"])
-        deliver_update(
-            {
-                "update_id": fake_bot_api().next_update_id(),
-                "my_chat_member": {
-                    "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
-                    "from": user,
-                    "date": int(time.time()),
-                    "old_chat_member": {"status": "member", "user": fake_bot_api().bot},
-                    "new_chat_member": {
-                        "status": "kicked",
-                        "user": fake_bot_api().bot,
-                        "until_date": 0,
-                    },
-                },
-            },
-            host=request.get_host(),
-        )
-    return redirect(_chat_url(request))
+        _membership(request, user, old="member", new="kicked")
+    return redirect(_chat_url())
+
+
+@sandbox_only
+@require_POST
+def restart(request: HttpRequest) -> HttpResponse:
+    """RESTART in a blocked chat: Telegram unblocks the bot, tells it so, and sends /start."""
+    user = sandbox_user(request)
+    if user:
+        fake_bot_api().unblock(user["id"])
+        _membership(request, user, old="kicked", new="member")
+        _says(request, user, "/start")
+    return redirect(_chat_url())

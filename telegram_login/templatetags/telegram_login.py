@@ -6,9 +6,11 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django import template
+from django.template.loader import render_to_string
 
 from .. import linking
 from ..reauthentication import needs_telegram_proof
+from ..widget import WidgetState, resumable_request, widget_context
 
 register = template.Library()
 
@@ -23,6 +25,18 @@ def telegram_connect_refusal(user: Any) -> str:
 @register.simple_tag
 def telegram_can_disconnect(user: Any) -> bool:
     return linking.can_disconnect_telegram(user=user)
+
+
+@register.simple_tag
+def telegram_missing_for_email_sign_in(user: Any) -> str:
+    """What the account lacks before email and password are a way in: "password", "email"
+    (none at all), "confirmation" (only unconfirmed addresses), or "" (nothing)."""
+    addresses = list(
+        EmailAddress.objects.filter(user_id=user.pk).values_list("verified", flat=True)
+    )
+    if not any(addresses):
+        return "confirmation" if addresses else "email"
+    return "" if user.has_usable_password() else "password"
 
 
 @register.simple_tag
@@ -41,3 +55,32 @@ def verified_email_of(user: Any) -> str:
 def telegram_proof_needed(context: dict[str, Any]) -> bool:
     """True if this browser must confirm in the linked Telegram before the change on this page."""
     return needs_telegram_proof(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def telegram_login_widget(
+    context: dict[str, Any], process: str = "login", next_url: str = "", start_label: str = ""
+) -> str:
+    """The "Sign in with Telegram" button, or, after a reload, the sign-in this browser already
+    started: the same link and code, going on from where it was."""
+    request = context["request"]
+    found = resumable_request(request, process=process)
+    if found is None:
+        return render_to_string(
+            "telegram_login/login.html#slot",
+            {
+                "process": process,
+                "next_url": next_url,
+                "state": WidgetState.START,
+                "start_label": start_label,
+            },
+            request=request,
+        )
+    login_request, token = found
+    # An approved request shows as confirmed-in-Telegram and polls at once, which completes it.
+    state = WidgetState.PENDING if login_request.status == "pending" else WidgetState.CLAIMED
+    return render_to_string(
+        "telegram_login/login.html#slot",
+        widget_context(request, login_request, state=state, token=token, resumed=True),
+        request=request,
+    )

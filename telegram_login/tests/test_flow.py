@@ -8,7 +8,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from conftest import BROWSER_UA, poll, start_sign_in
+from conftest import BROWSER_UA, bot_reply, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 
@@ -36,7 +36,7 @@ def test_new_telegram_user_signs_in_and_lands_on_next(
     alice = telegram_user(first_name="Alice", last_name="Liddell", username="alice")
     response = post_update(telegram_update(message=(alice, f"/start {token}")))
     assert response.status_code == HTTPStatus.OK
-    reply = response.json()
+    reply = bot_reply(response)
     assert reply["method"] == "sendMessage"
     assert reply["chat_id"] == alice["id"]
     assert "Chrome 120 on Windows 10" in reply["text"]

@@ -56,7 +56,8 @@ def test_login_page_and_widget_follow_the_browser_language():
         START_URL, {"process": "login"}, headers={"HX-Request": "true"}
     ).content.decode()
     assert "Ждём Telegram…" in widget
-    assert "Выберите этот код в Telegram:" in widget
+    assert "В Telegram вы выберете" in widget
+    assert "Ждём Telegram. Откройте ссылку и выберите там" in widget
     english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/accounts/login/").content.decode()
     assert "Sign in with Telegram" in english
 
@@ -87,11 +88,11 @@ def test_the_bot_speaks_the_telegram_users_language(
     expected,
     unexpected,
 ):
-    from conftest import start_sign_in
+    from conftest import bot_reply, start_sign_in
 
     _, token, _ = start_sign_in(browser_client)
     user = telegram_user(language_code=language_code)
-    reply = post_update(telegram_update(message=(user, f"/start {token}"))).json()
+    reply = bot_reply(post_update(telegram_update(message=(user, f"/start {token}"))))
     assert expected in reply["text"]
     assert unexpected not in reply["text"]
     buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
@@ -115,3 +116,43 @@ def test_every_bot_message_has_a_russian_text(telegram_user):
         ]
     for text in texts:
         assert re.search("[а-яА-Я]", text), text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "Page not found"), ("ru", "Страница не найдена")],
+)
+def test_404_is_a_branded_page_in_the_browsers_language(client, language, expected):
+    page = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 404
+    content = page.content.decode()
+    assert expected in content
+    assert 'data-testid="error-page"' in content
+    assert 'class="site-header"' in content
+
+
+@pytest.mark.parametrize(
+    ("template", "english", "russian"),
+    [
+        ("500.html", "Something went wrong", "Что-то пошло не так"),
+        ("403.html", "Not allowed", "Доступ запрещён"),
+        ("429.html", "Too many attempts", "Слишком много попыток"),
+    ],
+)
+def test_error_pages_render_without_a_request_in_both_languages(template, english, russian):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert english in render_to_string(template)
+    with translation.override("ru"):
+        assert russian in render_to_string(template)
+
+
+def test_a_post_without_its_csrf_token_gets_the_branded_page_in_russian():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="ru")
+    page = browser.post("/accounts/login/", {"login": "a@example.test", "password": "x"})
+    assert page.status_code == 403
+    assert "Форма устарела" in page.content.decode()

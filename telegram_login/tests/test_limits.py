@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
+from html import unescape as html_unescape
 from http import HTTPStatus
 from typing import Any
 
@@ -70,9 +72,15 @@ def test_rate_limited_htmx_start_says_to_wait_with_200_and_does_not_poll(setting
     assert refused.status_code == HTTPStatus.OK
     assert "<html" not in html
     assert 'id="telegram-login"' in html
-    assert "Please wait a minute and try again." in html
-    assert "hx-trigger" not in html
-    assert "hx-get" not in html
+    assert "You can try again in a minute; the button comes back by itself." in html
+    # It does not poll, and it offers no "Start again" at once: the button comes back (a GET,
+    # with no side effects) after the limit's minute.
+    assert "data-telegram-poll" not in html
+    assert 'data-testid="telegram-start"' not in html
+    assert 'hx-trigger="load delay:60s"' in html
+    comes_back = re.search(r'hx-get="([^"]+)" hx-trigger="load delay:60s"', html).group(1)
+    button = browser.get(html_unescape(comes_back), headers=HTMX)
+    assert 'data-testid="telegram-start"' in button.content.decode()
     assert LoginRequest.objects.count() == 1
 
 
@@ -84,8 +92,8 @@ def test_rate_limited_plain_start_is_a_429_page_that_does_not_poll(settings):
     html = refused.content.decode()
     assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "<html" in html
-    assert "Please wait a minute and try again." in html
-    assert "hx-trigger" not in html
+    assert "You can try again in a minute" in html
+    assert "data-telegram-poll" not in html
     assert LoginRequest.objects.count() == 1
 
 

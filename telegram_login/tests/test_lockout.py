@@ -51,7 +51,7 @@ def test_telegram_can_be_disconnected_only_when_a_verified_email_and_password_re
     assert ('data-testid="disconnect-unavailable"' in page) is not allowed
     if not allowed:
         assert response.status_code == HTTPStatus.OK
-        assert "Telegram is your only way to sign in here." in response.content.decode()
+        assert "Telegram is your only way to sign in here:" in response.content.decode()
 
 
 @pytest.mark.parametrize(

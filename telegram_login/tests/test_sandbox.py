@@ -105,11 +105,84 @@ def test_sandbox_user_signs_in_through_the_real_webhook(sandbox):
     assert browser.get("/").context["user"].first_name == "Sandy"
 
 
-def test_sandbox_page_is_marked_as_sandbox(sandbox, client):
-    page = client.get("/telegram/sandbox/")
-    assert page.status_code == HTTPStatus.OK
-    assert b"Sandbox: Telegram is simulated" in page.content
-    assert b"Sandbox: Telegram is simulated" in client.get("/accounts/login/").content
+def test_sandbox_page_is_marked_as_sandbox_and_wears_no_site_header(sandbox, client):
+    page = client.get("/telegram/sandbox/").content.decode()
+    assert "Telegram (sandbox)" in page
+    assert 'class="site-header"' not in page
+    assert "/accounts/login/" not in page
+    assert "Sandbox: Telegram is simulated" in client.get("/accounts/login/").content.decode()
+
+
+def _sandbox_sign_in_start(browser: Client) -> str:
+    page = browser.post(
+        "/accounts/telegram/login/", {"process": "login"}, headers={"HX-Request": "true"}
+    )
+    return re.search(r"/telegram/sandbox/\?start=([A-Za-z0-9_-]{43})", page.content.decode()).group(
+        1
+    )
+
+
+def test_sandbox_identity_outlives_signing_out_of_the_site(sandbox):
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    browser.post("/telegram/sandbox/identity/", {"id": "5550003", "first_name": "Kim"})
+    browser.post("/accounts/logout/")
+    browser.session.flush()
+    page = browser.get("/telegram/sandbox/").content.decode()
+    assert "id 5550003" in page
+    assert 'data-testid="sandbox-identity"' not in page
+
+
+def test_start_shows_slash_start_sends_the_token_and_goes_away(sandbox):
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    token = _sandbox_sign_in_start(browser)
+    telegram = Client()
+    telegram.post("/telegram/sandbox/identity/", {"id": "5550004", "first_name": "Lu"})
+    pressed = telegram.post("/telegram/sandbox/send/", {"start": token, "press_start": "1"})
+    assert pressed["Location"] == "/telegram/sandbox/"
+    mine = sandbox.chat(5550004)[0]
+    assert mine.text == f"/start {token}"
+    assert mine.display_text == "/start"
+    page = telegram.get(pressed["Location"]).content.decode()
+    assert 'data-testid="sandbox-start"' not in page
+    assert f"/start {token}" not in page
+    assert LoginRequest.objects.get().status == LoginRequest.Status.CLAIMED
+
+
+def test_the_bots_answer_to_a_press_shows_as_an_alert(sandbox):
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    token = _sandbox_sign_in_start(browser)
+    telegram = Client()
+    telegram.post("/telegram/sandbox/identity/", {"id": "5550005", "first_name": "Mo"})
+    telegram.post("/telegram/sandbox/send/", {"start": token, "press_start": "1"})
+    prompt = sandbox.chat(5550005)[-1]
+    login_request = LoginRequest.objects.get()
+    wrong = next(
+        b
+        for row in prompt.reply_markup["inline_keyboard"]
+        for b in row
+        if b["text"] not in {login_request.match_code, "✖ Cancel, this was not me"}
+    )
+    pressed = telegram.post(
+        "/telegram/sandbox/press/",
+        {"message_id": prompt.message_id, "data": wrong["callback_data"]},
+    )
+    page = telegram.get(pressed["Location"]).content.decode()
+    assert 'role="alert" data-testid="bot-answer">Wrong code: sign-in denied.<' in page
+
+
+def test_restart_after_blocking_unblocks_the_bot_and_sends_start(sandbox):
+    telegram = Client()
+    telegram.post("/telegram/sandbox/identity/", {"id": "5550006", "first_name": "Ned"})
+    telegram.post("/telegram/sandbox/block/")
+    page = telegram.get("/telegram/sandbox/").content.decode()
+    assert 'data-testid="sandbox-restart"' in page
+    assert 'data-testid="sandbox-text"' not in page
+    telegram.post("/telegram/sandbox/restart/")
+    assert 5550006 not in sandbox.blocked
+    chat = sandbox.chat(5550006)
+    assert chat[-2].text == "/start"
+    assert chat[-1].from_bot
+    assert "Hi! I sign you in" in chat[-1].text
 
 
 def test_blocked_bot_cannot_message_the_user(sandbox):

@@ -146,6 +146,8 @@ def _all_bot_calls(login_request: LoginRequest) -> list[messages.BotCall]:
         messages.slow_down(chat_id=1),
         messages.answer_callback(callback_query_id="q", text="ok"),
         messages.answer_callback(callback_query_id="q", text="x" * 500, alert=True),
+        messages.link_notice(chat_id=1, social_account_id=12, account="a@example.test"),
+        messages.unlink_notice(chat_id=1, account="a@example.test"),
     ]
     for status, reason in [
         (LoginRequest.Status.APPROVED, ""),
@@ -156,12 +158,13 @@ def _all_bot_calls(login_request: LoginRequest) -> list[messages.BotCall]:
         (LoginRequest.Status.DENIED, LoginRequest.DenyReason.FAILED),
     ]:
         login_request.status, login_request.deny_reason = status, reason
-        calls.append(messages.outcome_edit(chat_id=1, message_id=7, login_request=login_request))
+        text = messages.outcome_text(login_request)
+        calls.append(messages.text_edit(chat_id=1, message_id=7, text=text))
     return calls
 
 
-@pytest.mark.parametrize("confirm_mode", ["match_code", "button"])
-@pytest.mark.parametrize("process", ["login", "connect"])
+@pytest.mark.parametrize("confirm_mode", ["match_code", "browser_code", "button"])
+@pytest.mark.parametrize("process", ["login", "connect", "reauthenticate"])
 def test_every_call_the_bot_builds_passes_the_spec(settings, login_request, confirm_mode, process):
     settings.TELEGRAM_LOGIN_CONFIRM_MODE = confirm_mode
     login_request.process = process

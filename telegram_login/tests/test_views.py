@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from accounts.tests.flows import email_user, reauthenticate, sign_in_with_password
-from conftest import BOT_USERNAME, BROWSER_UA, START_URL, poll, start_sign_in
+from conftest import BOT_USERNAME, BROWSER_UA, START_URL, bot_reply, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.selectors import SESSION_KEY
@@ -243,7 +243,7 @@ def test_browser_ua_summary_is_shown_to_the_telegram_user(
 ):
     _, token, _ = start_sign_in(browser_client)
     user = telegram_user()
-    reply = post_update(telegram_update(message=(user, f"/start {token}"))).json()
+    reply = bot_reply(post_update(telegram_update(message=(user, f"/start {token}"))))
     assert "Browser: Chrome 120 on Windows 10" in reply["text"]
     assert "IP address: 127.0.0.1" in reply["text"]
     assert BROWSER_UA not in reply["text"]

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from ...bot.client import TelegramError
 from ...bot.dispatcher import handle_update
+from ...bot.outbox import send_now
 from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
 
 
@@ -77,13 +78,8 @@ class Command(BaseCommand):
                     if isinstance(update, dict) and isinstance(update.get("update_id"), int):
                         offset = max(offset, update["update_id"] + 1)
                     reactions = handle_update(update, request=_local_request())
-                    for call in [*([reactions.reply] if reactions.reply else []), *reactions.later]:
-                        try:
-                            bot.send(call)
-                        except TelegramError as exc:
-                            self.stderr.write(
-                                f"{call.method} failed: {exc.error_code} {exc.description}"
-                            )
+                    # The same path as after a webhook's answer (blocked bots, prompts).
+                    send_now([*([reactions.reply] if reactions.reply else []), *reactions.later])
                     handled += 1
         except KeyboardInterrupt:
             self.stdout.write("")

@@ -1,0 +1,117 @@
+"""Old prompts do not stay live: each is edited to how its request ended and loses its buttons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conftest import poll, start_sign_in
+from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.models import LoginRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def _claimed(browser_client, telegram_user, telegram_update, post_update, **user_fields):
+    login_request, token, _ = start_sign_in(browser_client)
+    person = telegram_user(**user_fields)
+    post_update(telegram_update(message=(person, f"/start {token}")))
+    login_request.refresh_from_db()
+    return login_request, token, person
+
+
+def _prompts(bot_api, person):
+    return [m for m in bot_api.chat(person["id"]) if m.from_bot]
+
+
+def test_the_prompt_is_kept_and_has_its_buttons_while_the_request_waits(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.reply_markup["inline_keyboard"]
+    assert [(p.chat_id, p.message_id) for p in login_request.prompts.all()] == [
+        (person["id"], prompt.message_id)
+    ]
+    assert "Requested: just now" in prompt.text
+
+
+def test_cancel_edits_the_prompt_to_cancelled_without_buttons(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
+    post_update(telegram_update(callback=(person, callback_data(login_request, ACTION_CANCEL))))
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.text == "✖ Cancelled. Nobody was signed in."
+    assert not prompt.reply_markup
+
+
+def test_expiry_noticed_by_the_browser_edits_the_prompt(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
+    LoginRequest.objects.filter(pk=login_request.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    poll(browser_client, login_request, shown="claimed")
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.text == "This sign-in request has expired. Nobody was signed in."
+    assert not prompt.reply_markup
+
+
+def test_a_confirmed_sign_in_leaves_a_done_prompt_without_buttons(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    post_update(telegram_update(callback=(person, data)))
+    poll(browser_client, login_request, shown="claimed")
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.text.startswith("✔ Done. Go back to the browser where you started")
+    assert "open the telegram-login page again in the same browser" in prompt.text
+    assert not prompt.reply_markup
+
+
+def test_opening_the_link_again_retires_the_older_prompt(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    login_request, token, person = _claimed(
+        browser_client, telegram_user, telegram_update, post_update
+    )
+    post_update(telegram_update(message=(person, f"/start {token}")))
+    first, second = _prompts(bot_api, person)
+    assert first.text == "This request goes on in the newer message below."
+    assert not first.reply_markup
+    assert second.reply_markup["inline_keyboard"]
+    assert login_request.prompts.count() == 2
+
+    post_update(telegram_update(callback=(person, callback_data(login_request, ACTION_CANCEL))))
+    assert all(not p.reply_markup for p in _prompts(bot_api, person))
+
+
+def test_the_outcome_edit_speaks_the_telegram_users_language(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    login_request, _, person = _claimed(
+        browser_client, telegram_user, telegram_update, post_update, language_code="ru"
+    )
+    post_update(telegram_update(callback=(person, callback_data(login_request, ACTION_CANCEL))))
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.text.startswith("✖ Отменено")
+
+
+def test_browser_code_typed_in_the_browser_edits_the_prompt(
+    settings, browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    settings.TELEGRAM_LOGIN_CONFIRM_MODE = "browser_code"
+    login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
+    browser_client.post(
+        f"/accounts/telegram/login/{login_request.id}/code/",
+        {"code": login_request.match_code},
+        headers={"HX-Request": "true"},
+    )
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.text.startswith("✔ Done.")
+    assert not prompt.reply_markup
