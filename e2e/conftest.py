@@ -30,6 +30,23 @@ SCREENSHOTS = Path(__file__).with_name("screenshots")
 LOGIN_PATH = "/accounts/login/"
 POLL_PATH_RE = re.compile(r"^/accounts/telegram/login/[0-9a-f-]{36}/")
 CANCEL_BUTTON = "✖ Cancel, this was not me"
+CANCEL_BUTTONS = {"en": CANCEL_BUTTON, "ru": "✖ Отмена, это не я"}
+IPHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+# The two sizes people meet the widget at (the phone: a touch screen with a mobile browser).
+DEVICES: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+        "user_agent": IPHONE_UA,
+    },
+}
+LOCALES = {"en": "en-US", "ru": "ru-RU"}
 # The widget polls every 2 s; a state change is visible within one poll plus the request.
 STATE_TIMEOUT_MS = 10_000
 
@@ -203,9 +220,10 @@ class SignInPage:
 class TelegramApp:
     """A page of the Telegram sandbox, played as one Telegram user."""
 
-    def __init__(self, page: Page, server_url: str) -> None:
+    def __init__(self, page: Page, server_url: str, *, language: str = "en") -> None:
         self.page = page
         self.server_url = server_url
+        self.cancel_button = CANCEL_BUTTONS[language]
 
     def open(self, deep_link: str = "/telegram/sandbox/") -> TelegramApp:
         url = deep_link if deep_link.startswith("http") else f"{self.server_url}{deep_link}"
@@ -219,7 +237,7 @@ class TelegramApp:
         form.locator("[name=last_name]").fill(user.last_name)
         form.locator("[name=username]").fill(user.username)
         form.locator("[name=language_code]").select_option(user.language_code)
-        form.get_by_role("button", name="Use this Telegram account").click()
+        form.get_by_test_id("sandbox-use").click()
         expect(self.page.get_by_test_id("sandbox-user")).to_contain_text(f"id {user.id}")
         return self
 
@@ -235,7 +253,7 @@ class TelegramApp:
     def expect_codes(self) -> TelegramApp:
         """The bot asks which code the browser shows: three codes and Cancel."""
         expect(self.buttons()).to_have_count(4)
-        expect(self.buttons().last).to_have_text(CANCEL_BUTTON)
+        expect(self.buttons().last).to_have_text(self.cancel_button)
         return self
 
     def buttons(self) -> Locator:
@@ -258,7 +276,7 @@ class TelegramApp:
         return wrong
 
     def cancel(self) -> None:
-        self.press(CANCEL_BUTTON)
+        self.press(self.cancel_button)
 
     def expect_bot_says(self, text: str | re.Pattern[str]) -> None:
         expect(self.page.get_by_test_id("bot-message").last).to_contain_text(text)
@@ -313,7 +331,17 @@ def sign_in(
     return sign_in_
 
 
+def in_view(page: Page, locator: Locator) -> bool:
+    """Wholly inside the visible part of the page, without scrolling."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return bool(box and size) and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+
+
 def screenshot(page: Page, name: str) -> None:
-    """A named picture of one state, for people reading the suite's output."""
+    """A named picture of one state, for people reading the suite's output. On a phone, the
+    screen as the person sees it (a full-page capture re-renders without the touch screen)."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    size = page.viewport_size
+    phone = bool(size) and size["width"] < 600
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=not phone)
