@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test unit e2e test-scale test-pg bench messages lint format install migrate clean
+.PHONY: run serve test unit e2e e2e-smoke e2e-headed test-scale test-pg bench messages lint format install migrate clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,21 @@ test: unit e2e
 unit: install
 	$(PY) -m pytest -q -m "not scale"
 
+## The browser suite (Chromium). A failure leaves a trace, a video and screenshots under
+## test-results/playwright/ and the report test-results/e2e-report.html; the run prints where.
+## E2E_ARGS passes more, e.g. E2E_ARGS="--base-url http://127.0.0.1:8000 -m linking" (docs/qa.md).
+E2E_ARGS ?=
 e2e: install
-	$(PY) -m pytest -q e2e
+	$(PY) -m pytest -q e2e $(E2E_ARGS)
+
+## The quick subset (under a minute): a sign-in, a denial, a reload, a link, a stolen poll URL.
+e2e-smoke: install
+	$(PY) -m pytest -q e2e -m smoke $(E2E_ARGS)
+
+## Watch the suite in a visible browser, slowed down (needs a display).
+e2e-headed: install
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then echo "No display here: run it on a desktop (or under xvfb-run)."; exit 1; fi
+	$(PY) -m pytest e2e --headed --slowmo 300 $(E2E_ARGS)
 
 ## Two gunicorn servers on PostgreSQL + Redis; the webhook and the browser on different ones.
 test-scale: install

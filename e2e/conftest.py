@@ -7,12 +7,15 @@ import itertools
 import os
 import random
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.core.cache import cache
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
@@ -26,6 +29,11 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path("test-results/playwright")
+REPORT = Path("test-results/e2e-report.html")
+FAILED = pytest.StashKey[bool]()
+# The password every account the suite makes by email has.
+PASSWORD = "a-long-Passw0rd-nobody-guesses"
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 LOGIN_PATH = "/accounts/login/"
 POLL_PATH_RE = re.compile(r"^/accounts/telegram/login/[0-9a-f-]{36}/")
@@ -53,12 +61,107 @@ STATE_TIMEOUT_MS = 10_000
 expect.set_options(timeout=STATE_TIMEOUT_MS)
 
 
+def _videos_with_system_ffmpeg() -> bool:
+    """Playwright records videos with an ffmpeg it downloads next to its browsers; where that
+    cannot be downloaded (no internet) and Debian's Chromium is used, Debian's ffmpeg serves,
+    from a browsers folder of the run's own. False if there is no ffmpeg to record with."""
+    import json
+
+    import playwright
+
+    package = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    revision = next(
+        b["revision"] for b in json.loads(package.read_text())["browsers"] if b["name"] == "ffmpeg"
+    )
+    home = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache/ms-playwright")
+    if (home / f"ffmpeg-{revision}" / "ffmpeg-linux").exists():
+        return True
+    system = Path("/usr/bin/ffmpeg")
+    if not (system.exists() and SYSTEM_CHROMIUM.exists()):
+        return False
+    local = Path(".venv/playwright-browsers").absolute()
+    link = local / f"ffmpeg-{revision}" / "ffmpeg-linux"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(system)
+    os.environ["PLAYWRIGHT_BROWSERS_PATH"] = str(local)
+    return True
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Failed tests leave a screenshot of every open page in test-results/playwright/."""
-    if config.getoption("--screenshot", default=None) == "off":
-        config.option.screenshot = "only-on-failure"
+    """A failed test leaves, in test-results/playwright/<test>/, a Playwright trace, a video and
+    a screenshot of every open page (pytest-playwright's own options; any given on the command
+    line win), and the run writes an HTML report that links them."""
+    defaults = {"screenshot": "only-on-failure", "tracing": "retain-on-failure"}
+    if _videos_with_system_ffmpeg():
+        defaults["video"] = "retain-on-failure"
+    for option, value in defaults.items():
+        if config.getoption(f"--{option}", default=None) == "off":
+            setattr(config.option, option, value)
     if config.getoption("--output", default=None) == "test-results":
-        config.option.output = "test-results/playwright"
+        config.option.output = str(ARTIFACTS)
+    if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
+        config.option.htmlpath = str(REPORT)
+        config.option.self_contained_html = True
+
+
+def _artifacts_of(config: pytest.Config, nodeid: str) -> Path:
+    """Where pytest-playwright leaves a test's trace, video and screenshots."""
+    from pytest_playwright.pytest_playwright import _truncate_file_name
+    from slugify import slugify
+
+    return Path(config.getoption("--output")) / _truncate_file_name(slugify(nodeid))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Links to a failed test's trace, video and screenshots in the HTML report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        item.stash[FAILED] = True
+    if report.when != "teardown" or not item.stash.get(FAILED, False):
+        return
+    try:
+        from pytest_html import extras
+    except ImportError:
+        return
+    folder = _artifacts_of(item.config, item.nodeid)
+    report_dir = Path(item.config.option.htmlpath or REPORT).resolve().parent
+    links = getattr(report, "extras", [])
+    for path in sorted(folder.glob("*")) if folder.exists() else []:
+        relative = os.path.relpath(path.resolve(), report_dir)
+        links.append(extras.url(relative, name=path.name))
+    report.extras = links
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say where a failed run left its traces, videos, screenshots and report."""
+    failed = terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
+    if not failed:
+        return
+    terminalreporter.section("what the failed tests left")
+    for report in failed:
+        folder = _artifacts_of(config, report.nodeid)
+        if folder.exists():
+            terminalreporter.write_line(f"{report.nodeid}\n    {folder}/")
+            trace = folder / "trace.zip"
+            if trace.exists():
+                terminalreporter.write_line(f"    open the trace: playwright show-trace {trace}")
+    if getattr(config.option, "htmlpath", None):
+        terminalreporter.write_line(f"report: {config.option.htmlpath}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without --base-url every test runs against a live server of its own. pytest-django opens
+    the test database to that server only for tests that name `live_server` up front, so name
+    it for them (with --base-url no test touches a database)."""
+    if config.getoption("base_url", default=None):
+        return
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is not None and "live_server" not in names:
+            names.append("live_server")
 
 
 @pytest.fixture(scope="session")
@@ -130,6 +233,12 @@ def _bot_settings(settings: Any) -> Iterator[None]:
 
 
 _telegram_ids = itertools.count(random.randrange(10**9, 5 * 10**9, 1000))
+# Sites that outlive a run (--base-url) keep their accounts: addresses differ from run to run.
+RUN = secrets.token_hex(3)
+
+
+def unique_email(name: str) -> str:
+    return f"{name}-{RUN}@example.test"
 
 
 @dataclass
@@ -283,8 +392,56 @@ class TelegramApp:
 
 
 @pytest.fixture
-def server_url(live_server: Any) -> str:
-    return str(live_server.url)
+def server_url(request: pytest.FixtureRequest, base_url: str | None) -> str:
+    """The site under test: `--base-url` (a site already running with the sandbox on, e.g. `make
+    run`, or a staging sandbox), else a live server this run starts on SQLite."""
+    if base_url:
+        return base_url.rstrip("/")
+    return str(request.getfixturevalue("live_server").url)
+
+
+class SandboxQA:
+    """The sandbox's test-only helpers (telegram_login/sandbox/qa.py): arrange what the pages
+    cannot quickly, on any running site with the sandbox on."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = server_url
+
+    def _post(self, path: str, **data: str) -> requests.Response:
+        response = requests.post(
+            f"{self.server_url}/telegram/sandbox/qa/{path}/", data=data, timeout=10
+        )
+        assert response.status_code < 400, (path, response.status_code, response.text[:300])
+        return response
+
+    def reset(self) -> None:
+        """Fresh rate-limit counters; no sign-in left waiting."""
+        self._post("reset")
+
+    def expire(self, deep_link: str) -> None:
+        """As if the request behind this link had run out of time."""
+        self._post("expire", token=parse_qs(urlsplit(deep_link).query)["start"][0])
+
+    def email_account(self, email: str, *, first_name: str = "", last_name: str = "") -> None:
+        """An account with this confirmed address and the suite's password."""
+        self._post(
+            "email-account",
+            email=email,
+            password=PASSWORD,
+            first_name=first_name,
+            last_name=last_name,
+        )
+
+
+@pytest.fixture
+def sandbox_qa(server_url: str) -> SandboxQA:
+    return SandboxQA(server_url)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_site(sandbox_qa: SandboxQA) -> None:
+    """Every test starts with fresh limits and nothing waiting, whichever site it runs on."""
+    sandbox_qa.reset()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from .conftest import (
     DEVICES,
     LOCALES,
     LOGIN_PATH,
+    SandboxQA,
     SignInPage,
     TelegramApp,
     TelegramUser,
@@ -23,6 +24,9 @@ from .conftest import (
 )
 
 AXE = Axe()
+# The phone in English is in the quick subset; Russian runs are i18n, phone runs are phone.
+LANGUAGES = ["en", pytest.param("ru", marks=pytest.mark.i18n)]
+SIZES = ["desktop", pytest.param("phone", marks=pytest.mark.phone)]
 # Words allowed on a Russian page: names, the brand, the bot, identifiers and the language menu.
 NOT_ENGLISH = {
     "Telegram",
@@ -79,8 +83,10 @@ def assert_focus_on_widget_heading(page: Page) -> None:
     expect(page.locator("#telegram-login [data-telegram-heading]")).to_be_focused()
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.sign_in
+@pytest.mark.accessibility
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("size", SIZES)
 def test_the_whole_sign_in_keeps_the_code_in_view_and_says_each_state(
     device_context: Callable[..., BrowserContext],
     telegram_user: Callable[..., TelegramUser],
@@ -148,13 +154,14 @@ def test_the_whole_sign_in_keeps_the_code_in_view_and_says_each_state(
         assert_no_english(page, allowed={"Darya", "darya"})
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.sign_in
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("size", SIZES)
 def test_the_stopped_states_at_both_sizes_and_in_both_languages(
     device_context: Callable[..., BrowserContext],
     telegram_user: Callable[..., TelegramUser],
     server_url: str,
-    settings: Any,
+    sandbox_qa: SandboxQA,
     size: str,
     language: str,
 ) -> None:
@@ -189,15 +196,17 @@ def test_the_stopped_states_at_both_sizes_and_in_both_languages(
         telegram.page.get_by_test_id("bot-message").last.get_by_test_id("bot-button")
     ).to_have_count(0)
 
-    settings.TELEGRAM_LOGIN_TTL = 3
     page.get_by_test_id("telegram-start").click()
     sign_in_page.expect_state("pending")
-    sign_in_page.expect_state("expired", timeout=12_000)
+    sandbox_qa.expire(sign_in_page.deep_link)
+    sign_in_page.expect_state("expired")
     screenshot(page, f"widget-{name}-10-expired")
     if language == "ru":
         assert_no_english(page)
 
 
+@pytest.mark.sign_in
+@pytest.mark.smoke
 def test_a_reload_resumes_the_same_sign_in_and_it_completes(
     sign_in_page: SignInPage,
     telegram_app: TelegramApp,
@@ -219,6 +228,8 @@ def test_a_reload_resumes_the_same_sign_in_and_it_completes(
     expect(sign_in_page.page.get_by_test_id("telegram-name")).to_have_text("Rene")
 
 
+@pytest.mark.sign_in
+@pytest.mark.phone
 def test_a_discarded_tab_comes_back_and_the_approved_sign_in_completes(
     sign_in_page: SignInPage,
     telegram_app: TelegramApp,
@@ -243,6 +254,7 @@ def test_a_discarded_tab_comes_back_and_the_approved_sign_in_completes(
     expect(page.get_by_test_id("nav-profile")).to_have_text("Tove")
 
 
+@pytest.mark.sign_in
 def test_the_sandbox_keeps_its_telegram_user_after_signing_out(
     sign_in_page: SignInPage, telegram_user: Callable[..., TelegramUser], server_url: str
 ) -> None:
@@ -266,6 +278,7 @@ def test_the_sandbox_keeps_its_telegram_user_after_signing_out(
     expect(telegram.page.get_by_test_id("sandbox-identity")).to_have_count(0)
 
 
+@pytest.mark.accessibility
 def test_axe_finds_nothing_on_every_page_and_widget_state(
     sign_in_page: SignInPage,
     telegram_app: TelegramApp,

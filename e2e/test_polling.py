@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Request, expect
 
 from .conftest import POLL_PATH_RE, SignInPage, TelegramApp, TelegramUser
+
+pytestmark = pytest.mark.sign_in
 
 
 def watch_polls(sign_in_page: SignInPage) -> tuple[list[str], Callable[[Request], bool]]:

@@ -6,13 +6,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
-from django.contrib.auth import get_user_model
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from accounts.tests.flows import PASSWORD, email_user
+from .conftest import (
+    LOGIN_PATH,
+    PASSWORD,
+    SandboxQA,
+    SignInPage,
+    TelegramApp,
+    TelegramUser,
+    screenshot,
+    unique_email,
+)
 
-from .conftest import LOGIN_PATH, SignInPage, TelegramApp, TelegramUser, screenshot
+pytestmark = pytest.mark.linking
 
 CONNECTIONS_PATH = "/accounts/3rdparty/"
 REAUTHENTICATE_PATH = "/accounts/reauthenticate/"
@@ -70,16 +77,19 @@ def connect_telegram(
     return telegram_app
 
 
+@pytest.mark.smoke
 def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_alone(
     page: Page,
     sign_in: Callable[..., None],
     telegram_app: TelegramApp,
     telegram_user: Callable[..., TelegramUser],
     server_url: str,
+    sandbox_qa: SandboxQA,
 ) -> None:
-    owner = email_user("irina@example.test", first_name="Irina", last_name="Volkova")
+    email = unique_email("irina")
+    sandbox_qa.email_account(email, first_name="Irina", last_name="Volkova")
     tg = telegram_user(first_name="Ira", last_name="V", username="ira_tg")
-    sign_in_with_email(page, server_url, "irina@example.test")
+    sign_in_with_email(page, server_url, email)
     page.goto(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.get_by_test_id("settings-nav")).to_be_visible()
     screenshot(page, "settings-01-connections-empty")
@@ -99,8 +109,8 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
         telegram_app,
         tg,
         prompt_says=(
-            "Link this Telegram account to the account irina@example.test on telegram-login?",
-            "signs in to irina@example.test from now on",
+            f"Link this Telegram account to the account {email} on telegram-login?",
+            f"signs in to {email} from now on",
         ),
     )
 
@@ -114,33 +124,40 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
     screenshot(page, "settings-03-connected")
     # The Telegram side is told too, with a way to undo it.
     telegram.page.reload()
-    telegram.expect_bot_says("now linked to the account irina@example.test on telegram-login")
+    telegram.expect_bot_says(f"now linked to the account {email} on telegram-login")
     expect(telegram.buttons()).to_have_text(["Unlink"])
-    assert SocialAccount.objects.get(provider="telegram", uid=str(tg.id)).user == owner
 
     page.get_by_test_id("logout").click()
     expect(page.get_by_test_id("logout")).to_have_count(0)
     sign_in(tg, next_url=CONNECTIONS_PATH)
     expect(page.get_by_test_id("nav-profile")).to_have_text("Irina Volkova")
     page.goto(f"{server_url}/accounts/profile/")
-    expect(page.get_by_test_id("profile-email")).to_contain_text("irina@example.test")
+    # The email account, reached with Telegram alone: one account, not a new one.
+    expect(page.get_by_test_id("profile-email")).to_contain_text(email)
     expect(page.get_by_test_id("telegram-username")).to_have_text("@ira_tg")
-    assert get_user_model().objects.count() == 1
 
 
+@pytest.mark.security
 def test_telegram_linked_to_someone_else_is_refused_and_stays_theirs(
     page: Page,
+    new_context: Callable[..., BrowserContext],
     telegram_app: TelegramApp,
     telegram_user: Callable[..., TelegramUser],
     server_url: str,
+    sandbox_qa: SandboxQA,
 ) -> None:
+    # Oleg's Telegram already has an account here: he signed up with it, elsewhere.
     tg = telegram_user(first_name="Oleg", username="oleg_tg")
-    first_owner = get_user_model().objects.create_user(username="oleg")
-    SocialAccount.objects.create(
-        user=first_owner, provider="telegram", uid=str(tg.id), extra_data={"id": tg.id}
-    )
-    other = email_user("petr@example.test")
-    sign_in_with_email(page, server_url, "petr@example.test")
+    olegs_browser = SignInPage(new_context().new_page(), server_url)
+    olegs_browser.open("/").start()
+    code = olegs_browser.match_code
+    telegram_app.open(olegs_browser.deep_link).be(tg).press_start()
+    telegram_app.press_code(code)
+    expect(olegs_browser.page.get_by_test_id("nav-profile")).to_have_text("Oleg")
+
+    email = unique_email("petr")
+    sandbox_qa.email_account(email, first_name="Petr")
+    sign_in_with_email(page, server_url, email)
     page.goto(f"{server_url}{REAUTHENTICATE_PATH}?next={CONNECTIONS_PATH}")
     confirm_password(page)
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
@@ -153,10 +170,17 @@ def test_telegram_linked_to_someone_else_is_refused_and_stays_theirs(
     )
     expect(page.get_by_test_id("connected-account")).to_have_count(0)
     screenshot(page, "settings-04-linked-elsewhere")
-    assert SocialAccount.objects.get(uid=str(tg.id)).user == first_owner
-    assert not SocialAccount.objects.filter(user=other).exists()
+    # Still Oleg's: signing in with it anywhere reaches his account, not Petr's.
+    another = SignInPage(new_context().new_page(), server_url).open("/")
+    another.start()
+    code = another.match_code
+    telegram_app.open(another.deep_link).press_start()
+    telegram_app.press_code(code)
+    expect(another.page.get_by_test_id("nav-profile")).to_have_text("Oleg")
 
 
+@pytest.mark.security
+@pytest.mark.phone
 def test_lockout_telegram_only_user_cannot_disconnect_even_after_setting_a_password(
     page: Page,
     sign_in: Callable[..., None],
@@ -197,26 +221,28 @@ def test_lockout_telegram_only_user_cannot_disconnect_even_after_setting_a_passw
     expect(page.get_by_test_id("password-state")).to_contain_text("Set")
     expect(page.get_by_test_id("disconnect")).to_have_count(0)
     expect(page.get_by_test_id("disconnect-unavailable")).to_be_visible()
-    assert SocialAccount.objects.filter(uid=str(tg.id)).exists()
+    expect(page.get_by_test_id("connected-name")).to_have_text("Vera")
 
 
-def test_user_with_a_password_disconnects_telegram_after_confirming_it(
-    page: Page, server_url: str
+def test_user_with_a_password_disconnects_telegram_after_a_confirmation_step(
+    page: Page,
+    telegram_app: TelegramApp,
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+    sandbox_qa: SandboxQA,
 ) -> None:
-    user = email_user("sofia@example.test")
-    SocialAccount.objects.create(
-        user=user, provider="telegram", uid="987654", extra_data={"first_name": "Sofia"}
-    )
-    sign_in_with_email(page, server_url, "sofia@example.test")
-    page.goto(f"{server_url}{CONNECTIONS_PATH}")
+    email = unique_email("sofia")
+    sandbox_qa.email_account(email, first_name="Sofia")
+    sign_in_with_email(page, server_url, email)
+    connect_telegram(page, server_url, telegram_app, telegram_user(first_name="Sofia"))
+    expect(page.get_by_test_id("connected-name")).to_have_text("Sofia")
 
     page.get_by_test_id("disconnect").click()
-    # A confirmation step first, then allauth's password check.
+    # A confirmation step first (the password was confirmed for the connect a moment ago).
     expect(page.get_by_test_id("confirm-disconnect")).to_contain_text(
         "Disconnect this Telegram account?"
     )
     page.get_by_test_id("disconnect-confirm").click()
-    confirm_password(page)
 
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.get_by_role("status")).to_contain_text(
@@ -224,7 +250,9 @@ def test_user_with_a_password_disconnects_telegram_after_confirming_it(
     )
     expect(page.get_by_test_id("connected-account")).to_have_count(0)
     expect(page.get_by_test_id("telegram-start")).to_contain_text("Connect Telegram")
-    assert not SocialAccount.objects.filter(user=user).exists()
+    # The Telegram side hears of it.
+    telegram_app.page.reload()
+    telegram_app.expect_bot_says("was unlinked from the account")
 
 
 @pytest.fixture
@@ -235,6 +263,7 @@ def russian_page(browser: Browser, browser_context_args: dict[str, Any]) -> Iter
     context.close()
 
 
+@pytest.mark.i18n
 def test_russian_browser_gets_the_login_page_widget_and_settings_in_russian(
     russian_page: Page,
     telegram_app: TelegramApp,

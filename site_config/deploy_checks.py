@@ -24,3 +24,13 @@ def per_process_cache_problem(
         "so every rate limit would be multiplied by the number of workers. Set REDIS_URL to a "
         "shared Redis, or WEB_CONCURRENCY=1, or ALLOW_PER_PROCESS_CACHE=true to accept it."
     )
+
+
+def sandbox_problem(*, sandbox: bool, workers: int) -> str | None:
+    """The sandbox keeps Telegram's side (chats, users) in one process's memory."""
+    if not sandbox or workers <= 1:
+        return None
+    return (
+        f"The Telegram sandbox is on, and {workers} gunicorn workers would each play a Telegram "
+        "of their own. Run a sandbox site with WEB_CONCURRENCY=1."
+    )

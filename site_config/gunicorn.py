@@ -26,11 +26,14 @@ def on_starting(server: object) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
     from django.conf import settings
 
-    from site_config.deploy_checks import per_process_cache_problem
+    from site_config.deploy_checks import per_process_cache_problem, sandbox_problem
 
-    problem = per_process_cache_problem(
+    workers = server.cfg.workers  # type: ignore[attr-defined]
+    problem = sandbox_problem(
+        sandbox=bool(settings.TELEGRAM_SANDBOX), workers=workers
+    ) or per_process_cache_problem(
         caches=settings.CACHES,
-        workers=server.cfg.workers,  # type: ignore[attr-defined]
+        workers=workers,
         debug=settings.DEBUG,
         allowed=os.environ.get("ALLOW_PER_PROCESS_CACHE", "").lower() in {"1", "true", "yes"},
     )

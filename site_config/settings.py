@@ -19,6 +19,12 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_optional_bool(name: str) -> bool | None:
+    """True or False if the variable is set, None if it is not."""
+    value = os.environ.get(name, "").strip()
+    return env_bool(name, False) if value else None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -207,6 +213,9 @@ TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
 TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
 TELEGRAM_API_BASE_URL = os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
 TELEGRAM_LOGIN_TTL = int(os.environ.get("TELEGRAM_LOGIN_TTL", "300"))
+# The built-in Telegram sandbox: on by itself with DEBUG and no bot token; TELEGRAM_SANDBOX=true
+# switches it on with DEBUG off, for a staging site the browser suite runs against (docs/qa.md).
+TELEGRAM_SANDBOX = env_optional_bool("TELEGRAM_SANDBOX")
 
 LOGGING = {
     "version": 1,

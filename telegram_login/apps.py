@@ -19,5 +19,8 @@ class TelegramLoginConfig(AppConfig):
 
         conf = get_settings()
         validate(conf, debug=settings.DEBUG)
+        logger = logging.getLogger(__name__)
         if conf.confirm_mode == "button" and not settings.DEBUG:
-            logging.getLogger(__name__).warning(checks.BUTTON_MODE_WARNING)
+            logger.warning(checks.BUTTON_MODE_WARNING)
+        if conf.sandbox and not settings.DEBUG:
+            logger.warning(checks.SANDBOX_WARNING)

@@ -9,6 +9,10 @@ from django.core import checks
 
 from .conf import get_settings
 
+SANDBOX_WARNING = (
+    "The Telegram sandbox is on with DEBUG off (TELEGRAM_SANDBOX=true): anyone who can reach "
+    "this site can play any Telegram user and sign in as them."
+)
 BUTTON_MODE_WARNING = (
     'TELEGRAM_LOGIN_CONFIRM_MODE is "button": a person lured into pressing Start and Confirm '
     "signs the sender in; the match code makes them pick what only the asking browser shows."
@@ -21,10 +25,11 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
     messages: list[checks.CheckMessage] = []
     if conf.sandbox and not settings.DEBUG:
         messages.append(
-            checks.Error(
-                "The Telegram sandbox is enabled with DEBUG off.",
-                hint="Set TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_USERNAME and TELEGRAM_WEBHOOK_SECRET.",
-                id="telegram_login.E001",
+            checks.Warning(
+                SANDBOX_WARNING,
+                hint="Only for a test environment. For real sign-ins set TELEGRAM_BOT_TOKEN, "
+                "TELEGRAM_BOT_USERNAME and TELEGRAM_WEBHOOK_SECRET and unset TELEGRAM_SANDBOX.",
+                id="telegram_login.W004",
             )
         )
     if not conf.enabled:

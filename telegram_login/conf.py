@@ -35,6 +35,9 @@ class TelegramLoginSettings:
     api_base_url: str
     login_ttl: int
     sandbox: bool
+    # TELEGRAM_BOT_TOKEN was set (the sandbox then refuses to start: it must never play users
+    # next to a real bot).
+    real_bot_token: bool
     confirm_mode: str
     site_name: str
     max_update_bytes: int
@@ -57,6 +60,9 @@ def _read() -> TelegramLoginSettings:
     username = getattr(settings, "TELEGRAM_BOT_USERNAME", "").lstrip("@")
     secret = getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "")
     base_url = getattr(settings, "TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/")
+    real_bot_token = bool(token)
+    # On by itself with DEBUG and no bot; switched on explicitly (TELEGRAM_SANDBOX=true) for a
+    # test environment that runs with DEBUG off.
     sandbox = getattr(settings, "TELEGRAM_SANDBOX", None)
     if sandbox is None:
         sandbox = debug and not token
@@ -73,6 +79,7 @@ def _read() -> TelegramLoginSettings:
         api_base_url=base_url,
         login_ttl=int(getattr(settings, "TELEGRAM_LOGIN_TTL", 300)),
         sandbox=bool(sandbox),
+        real_bot_token=real_bot_token,
         confirm_mode=getattr(settings, "TELEGRAM_LOGIN_CONFIRM_MODE", "match_code"),
         site_name=getattr(settings, "SITE_NAME", "telegram-login"),
         max_update_bytes=int(getattr(settings, "TELEGRAM_LOGIN_MAX_UPDATE_BYTES", 64 * 1024)),
@@ -109,10 +116,10 @@ def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
         raise ImproperlyConfigured(
             f"TELEGRAM_LOGIN_CONFIRM_MODE must be one of {', '.join(CONFIRM_MODES)}."
         )
-    if conf.sandbox and not debug:
+    if conf.sandbox and conf.real_bot_token:
         raise ImproperlyConfigured(
-            "The Telegram sandbox cannot run with DEBUG off. Set TELEGRAM_BOT_TOKEN, "
-            "TELEGRAM_BOT_USERNAME and TELEGRAM_WEBHOOK_SECRET for a real bot."
+            "TELEGRAM_SANDBOX is on and TELEGRAM_BOT_TOKEN is set. The sandbox lets anyone play "
+            "any Telegram user, so it never runs next to a real bot: unset one of them."
         )
     if not conf.bot_token:
         return

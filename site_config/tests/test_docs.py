@@ -24,3 +24,18 @@ def test_every_test_named_in_security_md_exists(path, name):
     source = REPO / path
     assert source.exists(), path
     assert re.search(rf"^def {name}\(", source.read_text(), re.M), f"{path}::{name}"
+
+
+def _browser_tests() -> list[str]:
+    names = []
+    for path in sorted((REPO / "e2e").glob("test_*.py")):
+        names += re.findall(r"^def (test_\w+)\(", path.read_text(), re.M)
+    return names
+
+
+def test_qa_md_lists_every_browser_test_and_only_those():
+    listed = set(re.findall(r"`(test_\w+)`", (REPO / "docs" / "qa.md").read_text()))
+    tests = set(_browser_tests())
+    assert len(tests) > 20
+    assert tests - listed == set(), "add these to docs/qa.md"
+    assert {name for name in listed if name.startswith("test_")} - tests == set()

@@ -187,3 +187,11 @@ def test_pages_carry_a_permissions_policy(client):
     policy = client.get("/accounts/login/")["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
         assert feature in policy
+
+
+@pytest.mark.parametrize(("workers", "refused"), [(1, False), (2, True)])
+def test_a_sandbox_site_runs_one_worker(workers, refused):
+    from site_config.deploy_checks import sandbox_problem
+
+    assert (sandbox_problem(sandbox=True, workers=workers) is not None) is refused
+    assert sandbox_problem(sandbox=False, workers=workers) is None

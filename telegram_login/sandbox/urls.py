@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import qa, views
 
 urlpatterns = [
     path("", views.chat, name="telegram_login_sandbox"),
@@ -12,4 +12,8 @@ urlpatterns = [
     path("press/", views.press, name="telegram_login_sandbox_press"),
     path("block/", views.block, name="telegram_login_sandbox_block"),
     path("restart/", views.restart, name="telegram_login_sandbox_restart"),
+    # For the browser suite against a running site (docs/qa.md).
+    path("qa/reset/", qa.reset, name="telegram_login_sandbox_qa_reset"),
+    path("qa/expire/", qa.expire, name="telegram_login_sandbox_qa_expire"),
+    path("qa/email-account/", qa.email_account, name="telegram_login_sandbox_qa_email_account"),
 ]

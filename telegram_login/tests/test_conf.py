@@ -26,6 +26,7 @@ GOOD_CHANGES: dict[str, object] = {
     "api_base_url": "https://api.telegram.org",
     "login_ttl": 300,
     "sandbox": False,
+    "real_bot_token": True,
     "confirm_mode": "match_code",
 }
 
@@ -91,13 +92,34 @@ def test_bot_username_is_read_without_its_at_sign(settings):
     validate(conf, debug=False)
 
 
-def test_sandbox_with_debug_off_is_refused():
-    with pytest.raises(ImproperlyConfigured, match="sandbox cannot run with DEBUG off"):
-        validate(_with(sandbox=True), debug=False)
+@pytest.mark.parametrize("debug", [False, True])
+def test_sandbox_next_to_a_real_bot_token_is_refused(debug):
+    with pytest.raises(ImproperlyConfigured, match="never runs next to a real bot"):
+        validate(_with(sandbox=True, real_bot_token=True), debug=debug)
+
+
+def test_sandbox_switched_on_for_staging_with_debug_off_passes():
+    validate(_with(sandbox=True, real_bot_token=False), debug=False)
+
+
+def test_production_start_up_with_the_sandbox_and_a_bot_token_fails():
+    result = _django_setup(
+        DEBUG="false", TELEGRAM_SANDBOX="true", TELEGRAM_WEBHOOK_SECRET="s" * 32, **BOT_ENV
+    )
+    assert result.returncode != 0
+    assert "never runs next to a real bot" in result.stderr
+
+
+def test_staging_start_up_with_the_sandbox_warns_that_anyone_can_play_any_user():
+    result = _django_setup(
+        DEBUG="false", TELEGRAM_SANDBOX="true", SECRET_KEY="a-long-random-staging-secret-0123456789"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "anyone who can reach this site can play any Telegram user" in result.stderr
 
 
 def test_sandbox_with_debug_on_passes():
-    validate(_with(sandbox=True), debug=True)
+    validate(_with(sandbox=True, real_bot_token=False), debug=True)
 
 
 @pytest.mark.parametrize("mode", ["", "start", "Button", "none"])

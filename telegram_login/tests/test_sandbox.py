@@ -44,14 +44,26 @@ def test_sandbox_pages_are_gone_without_debug(client):
     )
 
 
-def test_sandbox_with_debug_off_is_refused_at_start_and_by_the_checks(settings):
+def test_sandbox_next_to_a_bot_token_is_refused_at_start(settings):
     settings.TELEGRAM_SANDBOX = True
     settings.DEBUG = False
-    with pytest.raises(ImproperlyConfigured, match="sandbox cannot run with DEBUG off"):
+    with pytest.raises(ImproperlyConfigured, match="never runs next to a real bot"):
         validate(get_settings(), debug=False)
-    errors = [m for m in checks.run_checks() if m.id == "telegram_login.E001"]
-    assert errors
-    assert errors[0].level == checks.ERROR
+
+
+def test_staging_sandbox_with_debug_off_is_a_warning_and_a_banner_on_every_page(settings, client):
+    settings.TELEGRAM_SANDBOX = True
+    settings.DEBUG = False
+    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_BOT_USERNAME = ""
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    validate(get_settings(), debug=False)
+    warnings = [m for m in checks.run_checks() if m.id == "telegram_login.W004"]
+    assert len(warnings) == 1
+    assert "play any Telegram user" in warnings[0].msg
+    for url in ["/", "/accounts/login/", "/accounts/signup/"]:
+        assert 'data-testid="sandbox-banner"' in client.get(url).content.decode()
+    assert client.get("/telegram/sandbox/").status_code == HTTPStatus.OK
 
 
 def test_sandbox_user_signs_in_through_the_real_webhook(sandbox):
