@@ -224,18 +224,19 @@ def proxies(servers, certificate, tmp_path_factory) -> Iterator[list[str]]:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, *, verify: str | bool = True) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"{url} exited: {process.stderr.read().decode()[-2000:]}")
         try:
+            # A worker's first request imports the whole site: on a busy machine, seconds.
             requests.get(
-                url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=1, verify=verify
+                url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10, verify=verify
             )
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
-    pytest.fail(f"gunicorn at {url} did not start")
+    pytest.fail(f"{url} did not start")
 
 
 class Browser:
