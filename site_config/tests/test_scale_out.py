@@ -303,6 +303,16 @@ def _telegram_sends(
     return body
 
 
+def _bot_message_with_buttons(api: FakeBotApi, chat_id: int) -> Any:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [m for m in api.chat(chat_id) if m.from_bot and m.reply_markup]
+        if found:
+            return found[-1]
+        time.sleep(0.05)
+    pytest.fail(f"no prompt reached chat {chat_id}")
+
+
 @pytest.mark.parametrize(("browser_on", "telegram_on"), [(0, 1), (1, 0)])
 def test_webhook_on_one_server_signs_in_the_browser_polling_another(
     proxies, certificate, fake_telegram, browser_on, telegram_on
@@ -318,7 +328,7 @@ def test_webhook_on_one_server_signs_in_the_browser_polling_another(
     chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
     api.users[user["id"]] = user
     base_update = 10_000 * (browser_on + 1)
-    sent = _telegram_sends(
+    _telegram_sends(
         telegram_server,
         api,
         {
@@ -333,11 +343,12 @@ def test_webhook_on_one_server_signs_in_the_browser_polling_another(
         },
         verify=verify,
     )
-    prompt = sent["result"]
+    # The prompt goes out through the Bot API just after the webhook answered.
+    prompt = _bot_message_with_buttons(api, user["id"])
     claimed = browser.request("GET", browser_server + poll_path, headers={"HX-Request": "true"})
     assert 'data-state="claimed"' in claimed.text
     code = re.search(r'data-testid="match-code">(\d+)<', claimed.text).group(1)
-    button = next(b for b in prompt["reply_markup"]["inline_keyboard"][0] if b["text"] == code)
+    button = next(b for b in prompt.reply_markup["inline_keyboard"][0] if b["text"] == code)
 
     _telegram_sends(
         telegram_server,
@@ -350,10 +361,10 @@ def test_webhook_on_one_server_signs_in_the_browser_polling_another(
                 "chat_instance": "1",
                 "data": button["callback_data"],
                 "message": {
-                    "message_id": prompt["message_id"],
+                    "message_id": prompt.message_id,
                     "date": 0,
                     "chat": chat,
-                    "text": prompt["text"],
+                    "text": prompt.text,
                 },
             },
         },
