@@ -211,13 +211,10 @@ def bot_reply(response: Any) -> dict[str, Any]:
 @pytest.fixture
 def login_request(db: None) -> LoginRequest:
     """A pending request started by a Chrome on Windows browser at 198.51.100.4."""
-    from django.contrib.sessions.backends.db import SessionStore
 
     from telegram_login import services
 
     login_request, _ = services.login_request_start(
-        session=SessionStore(),
-        state_id="s",
         process=LoginRequest.Process.LOGIN,
         requester_ip="198.51.100.4",
         user_agent=BROWSER_UA,

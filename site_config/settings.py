@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "accounts",
     "telegram_login",
 ]
+# The Telegram sandbox (plays Telegram users; docs/qa.md) is installed where it may run: with
+# DEBUG, or when switched on for a staging site. It is never on next to a real bot.
+if DEBUG or env_bool("TELEGRAM_SANDBOX", False):
+    INSTALLED_APPS.append("telegram_login.sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -166,13 +170,14 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 # (the password, or a confirmation in the linked Telegram) after 5 minutes.
 SOCIALACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
-ACCOUNT_RATE_LIMITS = {
-    # Starting a Telegram sign-in, per client IP and per browser session.
-    "telegram_login_start": os.environ.get("TELEGRAM_LOGIN_START_RATE", "20/m/ip,10/m/key"),
-    # "/start <token>" and button presses, per Telegram user id.
-    "telegram_login_bot": os.environ.get("TELEGRAM_LOGIN_BOT_RATE", "20/m/key"),
-    # Codes typed into the browser (browser_code mode), per sign-in request.
-    "telegram_login_code": "10/m/key",
+# The Telegram sign-in's own limits (defaults in telegram_login/conf.py), from the environment.
+TELEGRAM_LOGIN_RATE_LIMITS = {
+    action: os.environ[variable]
+    for action, variable in (
+        ("start", "TELEGRAM_LOGIN_START_RATE"),
+        ("bot", "TELEGRAM_LOGIN_BOT_RATE"),
+    )
+    if os.environ.get(variable)
 }
 # The client IP (rate limits, the bot's "IP address" line) behind a load balancer: how many
 # proxies append to X-Forwarded-For, or one header the proxy sets (see docs/deploy.md).

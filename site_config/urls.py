@@ -5,16 +5,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from telegram_login import views as telegram_views
-
 # The admin signs in through allauth's rate-limited sign-in page, not a form of its own.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("telegram/webhook/", telegram_views.webhook, name="telegram_login_webhook"),
-    path("telegram/sandbox/", include("telegram_login.sandbox.urls")),
+    path("telegram/", include("telegram_login.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -14,6 +15,7 @@ from django.dispatch import receiver
 
 # allauth forgets a stashed state after 10 minutes; a login request must not outlive it.
 MAX_LOGIN_TTL = 600
+SANDBOX_APP = "telegram_login.sandbox"
 SANDBOX_BOT_TOKEN = "123456:SANDBOX"  # noqa: S105
 SANDBOX_BOT_USERNAME = "sandbox_login_bot"
 SANDBOX_API_BASE_URL = "http://telegram-sandbox.invalid"
@@ -25,6 +27,15 @@ BOT_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # browser_code: the bot shows a code and the person types it into the browser that asked.
 # button: one Confirm button (weaker; see docs/security.md).
 CONFIRM_MODES = ("match_code", "browser_code", "button")
+# Rates as allauth writes them (limits.py); TELEGRAM_LOGIN_RATE_LIMITS overrides each one.
+DEFAULT_RATE_LIMITS = {
+    # Starting a sign-in, per client address and per browser session.
+    "start": "20/m/ip,10/m/key",
+    # "/start <token>" and button presses, per Telegram user id.
+    "bot": "20/m/key",
+    # Codes typed into the browser (browser_code mode), per sign-in request.
+    "code": "10/m/key",
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class TelegramLoginSettings:
     recent_requests_per_session: int
     max_pending_per_ip: int
     max_pending: int
+    rate_limits: dict[str, str]
     send_inline: bool
 
     @property
@@ -65,7 +77,7 @@ def _read() -> TelegramLoginSettings:
     # test environment that runs with DEBUG off.
     sandbox = getattr(settings, "TELEGRAM_SANDBOX", None)
     if sandbox is None:
-        sandbox = debug and not token
+        sandbox = debug and not token and apps.is_installed(SANDBOX_APP)
     if sandbox:
         token = token or SANDBOX_BOT_TOKEN
         username = username or SANDBOX_BOT_USERNAME
@@ -90,6 +102,7 @@ def _read() -> TelegramLoginSettings:
         # Live requests waiting for Telegram, from one client address and in all.
         max_pending_per_ip=int(getattr(settings, "TELEGRAM_LOGIN_MAX_PENDING_PER_IP", 30)),
         max_pending=int(getattr(settings, "TELEGRAM_LOGIN_MAX_PENDING", 10_000)),
+        rate_limits={**DEFAULT_RATE_LIMITS, **getattr(settings, "TELEGRAM_LOGIN_RATE_LIMITS", {})},
         # Tests send follow-up Bot API calls in the request thread to observe them in order.
         send_inline=bool(getattr(settings, "TELEGRAM_LOGIN_SEND_INLINE", False)),
     )
@@ -112,9 +125,21 @@ def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
             f"TELEGRAM_LOGIN_TTL is {conf.login_ttl}; set it to between 1 and {MAX_LOGIN_TTL} "
             "seconds (allauth forgets the sign-in state after 10 minutes)."
         )
+    from .limits import parse_rates
+
+    for action, rates in conf.rate_limits.items():
+        try:
+            parse_rates(rates)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"TELEGRAM_LOGIN_RATE_LIMITS[{action!r}]: {exc}") from None
     if conf.confirm_mode not in CONFIRM_MODES:
         raise ImproperlyConfigured(
             f"TELEGRAM_LOGIN_CONFIRM_MODE must be one of {', '.join(CONFIRM_MODES)}."
+        )
+    if conf.sandbox and not apps.is_installed(SANDBOX_APP):
+        raise ImproperlyConfigured(
+            f"TELEGRAM_SANDBOX is on but the sandbox app is not installed: add {SANDBOX_APP!r} "
+            "to INSTALLED_APPS."
         )
     if conf.sandbox and conf.real_bot_token:
         raise ImproperlyConfigured(

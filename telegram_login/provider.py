@@ -30,6 +30,9 @@ class TelegramLoginProvider(Provider):
     account_class = TelegramLoginAccount
     # The bot is configured by settings (TELEGRAM_*), so no SocialApp row is needed.
     uses_apps = False
+    # allauth mounts "<package>.urls" under accounts/: the browser's side only (the webhook is
+    # the site's to mount, from telegram_login.urls).
+    package = "telegram_login.signin"
     supports_redirect = True
 
     def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:

@@ -1,29 +1,13 @@
-"""Reads of login requests: by token for the bot, by session for the browser."""
+"""Reads of login requests: by session for the browser."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 
+from .browser_session import session_login_requests
 from .models import LoginRequest
-
-# The browser's session remembers the requests it started: {request id: allauth state id}.
-SESSION_KEY = "telegram_login_requests"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def session_login_requests(*, session: SessionBase) -> dict[str, str]:
-    value: Any = session.get(SESSION_KEY)
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(k): str(v) for k, v in value.items()}
 
 
 def login_request_for_session(

@@ -6,47 +6,38 @@ count says whether this caller won, so two webhooks or two polls racing can neve
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import logging
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
-from importlib import import_module
 from typing import Any
 
-import redis
 from allauth.socialaccount.models import SocialAccount
-from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .bot.updates import TelegramUser
 from .conf import get_settings
-from .models import BotPrompt, LoginRequest, ProcessedUpdate
+from .identity import TelegramUser
+from .models import BotPrompt, LoginRequest
 from .provider import TelegramLoginProvider
-from .selectors import SESSION_KEY, session_login_requests, token_hash
 from .signals import login_request_settled
+from .tokens import TOKEN_RE, new_token, token_hash
 from .useragent import describe_user_agent
 
 logger = logging.getLogger(__name__)
 
 Status = LoginRequest.Status
 PROVIDER_ID = TelegramLoginProvider.id
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+LIVE = {Status.PENDING, Status.CLAIMED}
 CODE_ALPHABET = "0123456789"
 CODE_LENGTH = 2
 CODE_CHOICES = 3
 TYPED_CODE_LENGTH = 6
 TYPED_CODE_ATTEMPTS = 3
 
-# The only moves a login request can make; `_transition` refuses anything else.
+# The only moves a login request can make; `_move` refuses anything else.
 TRANSITIONS: dict[str, set[str]] = {
     Status.PENDING: {Status.CLAIMED, Status.DENIED, Status.EXPIRED},
     Status.CLAIMED: {Status.APPROVED, Status.DENIED, Status.EXPIRED},
@@ -57,26 +48,32 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def _transition(
+def _move(
+    rows: QuerySet[LoginRequest],
     *,
-    request_id: uuid.UUID,
     old: set[str],
     new: str,
     live_only: bool = False,
+    due_only: bool = False,
     **fields: Any,
-) -> bool:
-    """Move the request from one of `old` to `new` if it is still there; True if this call did."""
+) -> int:
+    """The one place a status changes: move the requests in `rows` that are still in one of
+    `old` to `new` (one conditional UPDATE); return how many moved. `live_only` moves only those
+    with time left, `due_only` only those whose time is up."""
     for status in old:
         if new not in TRANSITIONS[status]:
             raise ValueError(f"login request cannot go from {status} to {new}")
-    rows = LoginRequest.objects.filter(pk=request_id, status__in=old)
+    rows = rows.filter(status__in=old)
     if live_only:
         rows = rows.filter(expires_at__gt=timezone.now())
-    return rows.update(status=new, **fields) == 1
+    if due_only:
+        rows = rows.filter(expires_at__lte=timezone.now())
+    return rows.update(status=new, **fields)
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+def _transition(*, request_id: uuid.UUID, old: set[str], new: str, **options: Any) -> bool:
+    """Move one request; True if this call did (two racing callers never both win)."""
+    return _move(LoginRequest.objects.filter(pk=request_id), old=old, new=new, **options) == 1
 
 
 def _new_codes() -> tuple[str, list[str]]:
@@ -96,29 +93,23 @@ class TooManyPendingRequests(Exception):
     """Too many sign-ins are waiting for Telegram, from this address or in all."""
 
 
-@transaction.atomic
 def login_request_start(
     *,
-    session: SessionBase,
-    state_id: str,
     process: str,
     requester_ip: str | None,
     user_agent: str,
     user: Any = None,
     purpose: str = "",
 ) -> tuple[LoginRequest, str]:
-    """Create a pending request bound to this session; return it with its one-time token.
+    """Create a pending request; return it with its one-time token (the caller binds it to the
+    browser's session and hands the token to that browser only).
 
     `user` is the signed-in account that connects or confirms (None for a sign-in). Raises
     TooManyPendingRequests past the caps on live requests per address and in total.
     """
     conf = get_settings()
     now = timezone.now()
-    if secrets.randbelow(PRUNE_EVERY) == 0:
-        prune_old_records()
-    live = LoginRequest.objects.filter(
-        status__in=[Status.PENDING, Status.CLAIMED], expires_at__gt=now
-    )
+    live = LoginRequest.objects.filter(status__in=LIVE, expires_at__gt=now)
     if requester_ip and live.filter(requester_ip=requester_ip).count() >= conf.max_pending_per_ip:
         raise TooManyPendingRequests
     if live.count() >= conf.max_pending:
@@ -140,10 +131,6 @@ def login_request_start(
         requester_browser=device.browser,
         requester_os=device.os,
     )
-    recent = session_login_requests(session=session)
-    recent[str(login_request.id)] = state_id
-    # Keep the newest few (a person may have two tabs); dicts keep insertion order.
-    session[SESSION_KEY] = dict(list(recent.items())[-conf.recent_requests_per_session :])
     return login_request, token
 
 
@@ -172,9 +159,7 @@ def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResu
     if not TOKEN_RE.match(token):
         return ClaimResult(ClaimOutcome.UNKNOWN)
     digest = token_hash(token)
-    now = timezone.now()
-    rows = LoginRequest.objects.filter(token_hash=digest, status=Status.PENDING, expires_at__gt=now)
-    rows = rows.exclude(
+    rows = LoginRequest.objects.filter(token_hash=digest).exclude(
         Q(process=LoginRequest.Process.REAUTHENTICATE)
         & ~Exists(
             SocialAccount.objects.filter(
@@ -183,11 +168,14 @@ def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResu
         )
     )
     won = (
-        rows.update(
-            status=Status.CLAIMED,
+        _move(
+            rows,
+            old={Status.PENDING},
+            new=Status.CLAIMED,
+            live_only=True,
             telegram_user_id=telegram_user.id,
             telegram_user=telegram_user.as_dict(),
-            claimed_at=now,
+            claimed_at=timezone.now(),
         )
         == 1
     )
@@ -321,13 +309,8 @@ def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
     now = timezone.now()
     if not login_request.has_timed_out(now):
         return False
-    won = (
-        LoginRequest.objects.filter(
-            pk=login_request.pk,
-            status__in=[Status.PENDING, Status.CLAIMED],
-            expires_at__lte=now,
-        ).update(status=Status.EXPIRED, decided_at=now)
-        == 1
+    won = _transition(
+        request_id=login_request.pk, old=LIVE, new=Status.EXPIRED, due_only=True, decided_at=now
     )
     if won:
         login_request.status = Status.EXPIRED
@@ -382,76 +365,17 @@ def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:
 
     Returns how many requests ended; their browsers then say how to unblock the bot.
     """
-    return LoginRequest.objects.filter(
-        telegram_user_id=telegram_user_id, status=Status.CLAIMED
-    ).update(
-        status=Status.DENIED,
+    return _move(
+        LoginRequest.objects.filter(telegram_user_id=telegram_user_id),
+        old={Status.CLAIMED},
+        new=Status.DENIED,
         deny_reason=LoginRequest.DenyReason.BOT_BLOCKED,
         decided_at=timezone.now(),
     )
 
 
-@lru_cache(maxsize=1)
-def _redis() -> redis.Redis | None:
-    # Its own client: Django's cache needs two round trips for an increment (EXISTS, INCR),
-    # and this runs on every poll.
-    url = getattr(settings, "REDIS_URL", "")
-    return redis.Redis.from_url(url) if url else None
-
-
-def login_request_count_poll(*, request_id: uuid.UUID) -> int:
-    """Count a browser poll of this request (one cache round trip); return the count."""
-    key = f"telegram_login:polls:{request_id}"
-    ttl = get_settings().login_ttl + 60
-    client = _redis()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, ttl, nx=True)
-        count, _ = pipe.execute()
-        return int(count)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=ttl)
-        return 1
-
-
-# Telegram gives up re-sending an update after about a day; keep ids a little longer.
-PROCESSED_UPDATE_KEEP = timedelta(days=2)
-FINISHED_REQUEST_KEEP = timedelta(days=1)
-# A start prunes old rows about once in this many calls, so tables stay bounded without cron.
-PRUNE_EVERY = 200
-
-
-@dataclass(frozen=True)
-class Pruned:
-    requests: int
-    updates: int
-
-
-def prune_old_records() -> Pruned:
-    """Delete requests that ended (or expired) a day ago, update ids past Telegram's retries, and
-    expired sessions (every cookie-less start makes one; see views.start for their lifetime)."""
-    now = timezone.now()
-    requests_deleted, _ = LoginRequest.objects.filter(
-        expires_at__lt=now - FINISHED_REQUEST_KEEP
-    ).delete()
-    updates_deleted, _ = ProcessedUpdate.objects.filter(
-        received_at__lt=now - PROCESSED_UPDATE_KEEP
-    ).delete()
-    session_store: Any = import_module(settings.SESSION_ENGINE).SessionStore
-    # An engine that expires its own entries (cache, signed cookies) has nothing to clear.
-    with contextlib.suppress(NotImplementedError):
-        session_store.clear_expired()
-    return Pruned(requests=requests_deleted, updates=updates_deleted)
-
-
-def update_mark_processed(*, update_id: int) -> bool:
-    """Record an update id; False if it was already handled (Telegram re-sent it)."""
-    try:
-        with transaction.atomic():
-            ProcessedUpdate.objects.create(update_id=update_id)
-    except IntegrityError:
-        return False
-    return True
+def login_requests_expire_all() -> int:
+    """End every waiting request (the sandbox's reset for the browser suite)."""
+    return _move(
+        LoginRequest.objects.all(), old=LIVE, new=Status.EXPIRED, decided_at=timezone.now()
+    )

@@ -1,12 +1,14 @@
-"""URLs of the sign-in flow; allauth mounts them under /accounts/ with the other providers."""
+"""Telegram's side of the flow, for the site to mount: `path("telegram/", include(...))` makes
+the webhook /telegram/webhook/ (and, where the sandbox app is installed, /telegram/sandbox/)."""
 
-from django.urls import path
+from django.apps import apps
+from django.urls import include, path
 
 from . import views
 
 urlpatterns = [
-    path("telegram/login/", views.start, name="telegram_login_start"),
-    path("telegram/login/<uuid:request_id>/", views.poll, name="telegram_login_poll"),
-    path("telegram/login/<uuid:request_id>/code/", views.enter_code, name="telegram_login_code"),
-    path("telegram/reauthenticate/", views.reauthenticate, name="telegram_login_reauthenticate"),
+    path("webhook/", views.webhook, name="telegram_login_webhook"),
 ]
+
+if apps.is_installed("telegram_login.sandbox"):
+    urlpatterns.append(path("sandbox/", include("telegram_login.sandbox.urls")))

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
-from allauth.core import ratelimit
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login
 from django.contrib.auth import get_user_model
@@ -30,9 +29,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from django_htmx.middleware import HtmxDetails
 
-from . import linking, selectors, services
+from . import limits, linking, selectors, services, upkeep
 from .bot.dispatcher import handle_update
 from .bot.outbox import send_later
+from .browser_session import session_remember_request
 from .conf import get_settings
 from .models import LoginRequest
 from .provider import TelegramLoginProvider
@@ -47,8 +47,6 @@ from .widget import WidgetState, remember_token, widget_context
 
 logger = logging.getLogger(__name__)
 
-START_RATE_LIMIT_ACTION = "telegram_login_start"
-CODE_RATE_LIMIT_ACTION = "telegram_login_code"
 TYPED_CODE_RE = re.compile(r"^[0-9]{6}$")
 WIDGET_TEMPLATE = "telegram_login/login.html"
 
@@ -125,7 +123,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     # Counted per IP and per browser session (a fresh browser counts by its IP twice).
     client_ip = get_account_adapter().get_client_ip(request)
     session_key = request.session.session_key or client_ip
-    if not ratelimit.consume(request, action=START_RATE_LIMIT_ACTION, key=session_key):
+    if not limits.consume(limits.START, ip=client_ip, key=session_key):
         return _rate_limited(request)
     if request.user.is_anonymous and request.session.session_key is None:
         # A session made only for this sign-in ends with it; signing in makes it a normal one.
@@ -133,10 +131,9 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         request.session[SHORT_SESSION_KEY] = True
     provider = _provider(request)
     state_id = provider.stash_redirect_state(request, process, next_url or None)
+    upkeep.prune_now_and_then()
     try:
         login_request, token = services.login_request_start(
-            session=request.session,
-            state_id=state_id,
             process=process,
             user=user,
             purpose=purpose,
@@ -145,6 +142,12 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         )
     except services.TooManyPendingRequests:
         return _rate_limited(request)
+    session_remember_request(
+        session=request.session,
+        request_id=login_request.id,
+        state_id=state_id,
+        keep=get_settings().recent_requests_per_session,
+    )
     response = _render_widget(request, login_request, state=login_request.status, token=token)
     remember_token(response, login_request, token)
     return response
@@ -177,7 +180,7 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     if found is None:
         return _stop(request, None, state="unknown")
     login_request, state_id = found
-    if services.login_request_count_poll(request_id=request_id) > get_settings().polls_per_request:
+    if upkeep.login_request_count_poll(request_id=request_id) > get_settings().polls_per_request:
         return _stop(request, login_request, state="poll_limit")
     # Brings the instance up to date itself, whoever moved the request.
     services.login_request_expire_if_due(login_request=login_request)
@@ -199,7 +202,7 @@ def enter_code(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     if found is None:
         return _stop(request, None, state="unknown")
     login_request, state_id = found
-    if not ratelimit.consume(request, action=CODE_RATE_LIMIT_ACTION, key=str(request_id)):
+    if not limits.consume(limits.CODE, key=str(request_id)):
         return _render_widget(
             request, login_request, state=login_request.status, extra={"code_error": "slow_down"}
         )
@@ -384,7 +387,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
         # Nesting deeper than Python's parser allows still fits in a few kilobytes.
         logger.warning("update nested too deeply to parse; ignored")
         return HttpResponse()
-    reactions = handle_update(data, request=request)
+    reactions = handle_update(data)
     send_later(reactions.later)
     if reactions.reply is None:
         return HttpResponse()

@@ -23,9 +23,9 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from .browser_session import session_login_requests
 from .conf import get_settings
 from .models import LoginRequest
-from .selectors import session_login_requests
 
 RESUME_COOKIE = "telegram_login_resume"
 RESUME_SALT = "telegram_login.resume"

@@ -56,13 +56,18 @@ class TelegramError(Exception):
         retry_after: int | None = None,
         reached: bool = True,
     ) -> None:
-        super().__init__(f"{method}: {error_code or 'no answer'} {description}")
         self.method = method
         # False when the request never got to Telegram (so repeating it cannot do anything twice).
         self.reached = reached
         self.error_code = error_code
         self.description = description
         self.retry_after = retry_after
+        super().__init__(f"{method}: {self.summary}")
+
+    @property
+    def summary(self) -> str:
+        """ "403 Forbidden: bot was blocked by the user", or "no answer ConnectTimeout"."""
+        return f"{self.error_code or 'no answer'} {self.description}"
 
     @property
     def bot_blocked(self) -> bool:
@@ -171,17 +176,6 @@ class BotClient:
     def get_me(self) -> dict[str, Any]:
         return self.call("getMe")
 
-    def send_message(self, *, chat_id: int, text: str, **params: Any) -> dict[str, Any]:
-        return self.call("sendMessage", chat_id=chat_id, text=text, **params)
-
-    def edit_message_text(self, *, chat_id: int, message_id: int, text: str, **params: Any) -> Any:
-        return self.call(
-            "editMessageText", chat_id=chat_id, message_id=message_id, text=text, **params
-        )
-
-    def answer_callback_query(self, *, callback_query_id: str, **params: Any) -> bool:
-        return self.call("answerCallbackQuery", callback_query_id=callback_query_id, **params)
-
 
 def _never_sent(exc: requests.RequestException) -> bool:
     """True if the request cannot have reached Telegram (no connection was made)."""
@@ -192,6 +186,9 @@ def _never_sent(exc: requests.RequestException) -> bool:
 
 
 _local = threading.local()
+# Called with each new requests.Session and the settings; the sandbox app mounts its fake Bot
+# API through this (telegram_login/sandbox/apps.py), so this module never imports it.
+session_hooks: list[Callable[[requests.Session, TelegramLoginSettings], None]] = []
 
 
 def get_bot() -> BotClient:
@@ -200,15 +197,14 @@ def get_bot() -> BotClient:
     cached: tuple[TelegramLoginSettings, BotClient] | None = getattr(_local, "bot", None)
     if cached is None or cached[0] is not conf:
         session = requests.Session()
-        if conf.sandbox:
-            from ..sandbox.fake_api import mount_fake_bot_api
-
-            mount_fake_bot_api(session, conf.api_base_url, conf.bot_token)
+        for hook in session_hooks:
+            hook(session, conf)
         client = BotClient(
             token=conf.bot_token,
             base_url=conf.api_base_url,
             timeout=conf.api_timeout,
             session=session,
+            backoff=conf.api_retry_backoff,
         )
         _local.bot = (conf, client)
         return client

@@ -11,16 +11,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from allauth.core import ratelimit
-from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import linking, services
+from .. import limits, linking, services, upkeep
 from ..conf import get_settings
 from ..linking import account_label
 from ..notices import notify_unlinked_by_telegram
 from ..services import ClaimOutcome, DecisionOutcome
+from ..tokens import TOKEN_IN_TEXT_RE
 from . import messages
 from .client import BotCall
 from .language import bot_language_code
@@ -37,9 +36,6 @@ from .updates import (
 logger = logging.getLogger(__name__)
 
 START_RE = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<payload>\S+))?\s*$")
-# A token anywhere in a text: people paste the link or the command into the chat by hand.
-TOKEN_IN_TEXT_RE = re.compile(r"(?<![A-Za-z0-9_-])(?P<token>[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
-RATE_LIMIT_ACTION = "telegram_login_bot"
 
 
 @dataclass
@@ -52,18 +48,18 @@ def bot_language(user: TelegramUser | None) -> str:
     return bot_language_code(user.language_code if user else None)
 
 
-def handle_update(data: Any, *, request: HttpRequest) -> Reactions:
+def handle_update(data: Any) -> Reactions:
     """Everything Telegram sends, from the webhook or long polling: once per update_id, and
     never an exception (a malformed or failing update is logged and answered with nothing)."""
     update_id = peek_update_id(data)
     if update_id is None:
         logger.warning("update without a usable update_id; ignored")
         return Reactions()
-    if not services.update_mark_processed(update_id=update_id):
+    if not upkeep.update_mark_processed(update_id=update_id):
         logger.info("update %s already handled; ignored", update_id)
         return Reactions()
     try:
-        return dispatch_update(parse_update(data), request=request)
+        return dispatch_update(parse_update(data))
     except MalformedUpdate as exc:
         logger.warning("update %s is malformed (%s); ignored", update_id, exc)
     except Exception:
@@ -84,14 +80,14 @@ def _answer_press_anyway(data: dict[str, Any]) -> Reactions:
     )
 
 
-def dispatch_update(update: Update, *, request: HttpRequest) -> Reactions:
+def dispatch_update(update: Update) -> Reactions:
     if update.callback_query is not None:
         query = update.callback_query
         with translation.override(bot_language(query.sender)):
-            return _on_callback(query, request=request)
+            return _on_callback(query)
     if update.message is not None:
         with translation.override(bot_language(update.message.sender)):
-            return _on_message(update.message, request=request)
+            return _on_message(update.message)
     if update.member_update is not None:
         if update.member_update.blocked_by_user:
             ended = services.telegram_user_blocked_bot(
@@ -107,8 +103,8 @@ def dispatch_update(update: Update, *, request: HttpRequest) -> Reactions:
     return Reactions()
 
 
-def _within_rate(request: HttpRequest, user: TelegramUser) -> bool:
-    return ratelimit.consume(request, action=RATE_LIMIT_ACTION, key=str(user.id))
+def _within_rate(user: TelegramUser) -> bool:
+    return limits.consume(limits.BOT, key=str(user.id))
 
 
 def extract_token(text: str) -> tuple[bool, str | None]:
@@ -121,7 +117,7 @@ def extract_token(text: str) -> tuple[bool, str | None]:
     return False, found.group("token") if found else None
 
 
-def _on_message(message: IncomingMessage, *, request: HttpRequest) -> Reactions:
+def _on_message(message: IncomingMessage) -> Reactions:
     if message.sender is None or message.sender.is_bot:
         return Reactions()
     is_start, token = extract_token(message.text)
@@ -133,7 +129,7 @@ def _on_message(message: IncomingMessage, *, request: HttpRequest) -> Reactions:
     chat_id = message.chat.id
     if token is None:
         return Reactions(reply=messages.welcome(chat_id=chat_id))
-    if not _within_rate(request, message.sender):
+    if not _within_rate(message.sender):
         return Reactions(reply=messages.slow_down(chat_id=chat_id))
     result = services.login_request_claim(token=token, telegram_user=message.sender)
     logger.info("telegram user %s: claim %s", message.sender.id, result.outcome.value)
@@ -165,7 +161,7 @@ def _on_message(message: IncomingMessage, *, request: HttpRequest) -> Reactions:
     return Reactions(reply=messages.token_unknown(chat_id=chat_id))
 
 
-def _on_callback(query: CallbackQuery, *, request: HttpRequest) -> Reactions:
+def _on_callback(query: CallbackQuery) -> Reactions:
     # The answer goes in the webhook response so the user's client stops spinning whatever else
     # happens; the message edit is sent afterwards and may fail without harm.
     def answer(text: str, *, alert: bool = False) -> BotCall:
@@ -175,7 +171,7 @@ def _on_callback(query: CallbackQuery, *, request: HttpRequest) -> Reactions:
     unlink_id = messages.parse_unlink_data(query.data)
     if (parsed is None and unlink_id is None) or not query.is_private_from_sender:
         return Reactions(reply=answer(_("This button does nothing here.")))
-    if not _within_rate(request, query.sender):
+    if not _within_rate(query.sender):
         return Reactions(reply=answer(_("Too many attempts. Please wait a minute."), alert=True))
     if unlink_id is not None:
         return _on_unlink(query, unlink_id)

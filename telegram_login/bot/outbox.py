@@ -35,9 +35,7 @@ def send_now(calls: list[BotCall]) -> None:
         try:
             result = bot.send(call)
         except TelegramError as exc:
-            logger.warning(
-                "%s failed: %s %s", call.method, exc.error_code or "unreachable", exc.description
-            )
+            logger.warning("%s failed: %s", call.method, exc.summary)
             chat_id = call.params.get("chat_id")
             if exc.bot_blocked and isinstance(chat_id, int) and chat_id > 0:
                 services.telegram_user_blocked_bot(telegram_user_id=chat_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
+
+from ..identity import TelegramUser
 
 # Telegram ids have at most 52 significant bits; anything larger is not from Telegram.
 MAX_ID = 2**53
@@ -48,36 +50,30 @@ def _dict(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-@dataclass(frozen=True)
-class TelegramUser:
-    id: int
-    first_name: str
-    last_name: str = ""
-    username: str = ""
-    language_code: str = ""
-    is_bot: bool = False
+def telegram_user_from_api(data: Any) -> TelegramUser:
+    data = _dict(data, "from")
+    is_bot = data.get("is_bot", False)
+    if not isinstance(is_bot, bool):
+        raise MalformedUpdate("from.is_bot is not a boolean")
+    return TelegramUser(
+        id=_int(data.get("id"), "from.id"),
+        first_name=_str(data.get("first_name"), "from.first_name", limit=MAX_NAME_LENGTH),
+        last_name=_str(data.get("last_name"), "from.last_name", limit=MAX_NAME_LENGTH, default=""),
+        username=_str(data.get("username"), "from.username", limit=MAX_NAME_LENGTH, default=""),
+        language_code=_str(data.get("language_code"), "from.language_code", limit=35, default=""),
+        is_bot=is_bot,
+    )
 
-    @classmethod
-    def from_api(cls, data: Any) -> TelegramUser:
-        data = _dict(data, "from")
-        is_bot = data.get("is_bot", False)
-        if not isinstance(is_bot, bool):
-            raise MalformedUpdate("from.is_bot is not a boolean")
-        return cls(
-            id=_int(data.get("id"), "from.id"),
-            first_name=_str(data.get("first_name"), "from.first_name", limit=MAX_NAME_LENGTH),
-            last_name=_str(
-                data.get("last_name"), "from.last_name", limit=MAX_NAME_LENGTH, default=""
-            ),
-            username=_str(data.get("username"), "from.username", limit=MAX_NAME_LENGTH, default=""),
-            language_code=_str(
-                data.get("language_code"), "from.language_code", limit=35, default=""
-            ),
-            is_bot=is_bot,
-        )
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+def _private_chat_with(chat: Chat | None, sender: TelegramUser | None) -> bool:
+    """Identity counts only in a private chat a (human) sender has with the bot."""
+    return (
+        chat is not None
+        and sender is not None
+        and not sender.is_bot
+        and chat.type == "private"
+        and chat.id == sender.id
+    )
 
 
 @dataclass(frozen=True)
@@ -107,19 +103,13 @@ class IncomingMessage:
         return cls(
             message_id=_int(data.get("message_id"), "message.message_id"),
             chat=Chat.from_api(data.get("chat")),
-            sender=TelegramUser.from_api(sender) if sender is not None else None,
+            sender=telegram_user_from_api(sender) if sender is not None else None,
             text=_str(data.get("text"), "message.text", limit=MAX_TEXT_LENGTH, default=""),
         )
 
     @property
     def is_private_from_sender(self) -> bool:
-        """Identity counts only in a private chat the sender has with the bot."""
-        return (
-            self.sender is not None
-            and not self.sender.is_bot
-            and self.chat.type == "private"
-            and self.chat.id == self.sender.id
-        )
+        return _private_chat_with(self.chat, self.sender)
 
 
 @dataclass(frozen=True)
@@ -141,7 +131,7 @@ class CallbackQuery:
             message_id = _int(message.get("message_id"), "callback_query.message.message_id")
         return cls(
             id=_str(data.get("id"), "callback_query.id", limit=MAX_NAME_LENGTH),
-            sender=TelegramUser.from_api(data.get("from")),
+            sender=telegram_user_from_api(data.get("from")),
             data=_str(
                 data.get("data"), "callback_query.data", limit=MAX_CALLBACK_DATA_LENGTH, default=""
             ),
@@ -151,12 +141,7 @@ class CallbackQuery:
 
     @property
     def is_private_from_sender(self) -> bool:
-        return (
-            not self.sender.is_bot
-            and self.chat is not None
-            and self.chat.type == "private"
-            and self.chat.id == self.sender.id
-        )
+        return _private_chat_with(self.chat, self.sender)
 
 
 @dataclass(frozen=True)
@@ -173,17 +158,13 @@ class ChatMemberUpdate:
         member = _dict(data.get("new_chat_member"), "my_chat_member.new_chat_member")
         return cls(
             chat=Chat.from_api(data.get("chat")),
-            sender=TelegramUser.from_api(data.get("from")),
+            sender=telegram_user_from_api(data.get("from")),
             new_status=_str(member.get("status"), "new_chat_member.status", limit=32),
         )
 
     @property
     def blocked_by_user(self) -> bool:
-        return (
-            self.chat.type == "private"
-            and self.chat.id == self.sender.id
-            and self.new_status == "kicked"
-        )
+        return self.new_status == "kicked" and _private_chat_with(self.chat, self.sender)
 
 
 @dataclass(frozen=True)

@@ -258,6 +258,12 @@ def mount_fake_bot_api(session: requests.Session, base_url: str, token: str) -> 
     session.mount(base_url + "/", FakeBotApiAdapter(fake_bot_api(), token))
 
 
+def mount_for_sandbox(session: requests.Session, conf: Any) -> None:
+    """The client's session hook: with the sandbox on, Bot API calls go to the fake one."""
+    if conf.sandbox:
+        mount_fake_bot_api(session, conf.api_base_url, conf.bot_token)
+
+
 class FakeBotApiServer:
     """A FakeBotApi served over HTTP on 127.0.0.1, for servers started in other processes
     (the scale-out test, the benchmark). Each call can be made to wait `delay` seconds."""

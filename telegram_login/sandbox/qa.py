@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from .. import services
 from ..models import LoginRequest
-from ..selectors import token_hash
+from ..tokens import token_hash
 from .views import sandbox_only
 
 
@@ -26,9 +27,7 @@ from .views import sandbox_only
 def reset(request: HttpRequest) -> HttpResponse:
     """Forget rate-limit and poll counters, and end every waiting sign-in: a fresh start."""
     cache.clear()
-    LoginRequest.objects.filter(
-        status__in=[LoginRequest.Status.PENDING, LoginRequest.Status.CLAIMED]
-    ).update(status=LoginRequest.Status.EXPIRED, decided_at=timezone.now())
+    services.login_requests_expire_all()
     return HttpResponse(status=HTTPStatus.NO_CONTENT)
 
 

@@ -29,13 +29,13 @@ def bot() -> BotClient:
 
 def test_ok_answer_returns_its_result(telegram, bot):
     telegram.post(METHOD_URL, json={"ok": True, "result": {"message_id": 42}})
-    assert bot.send_message(chat_id=1, text="hi") == {"message_id": 42}
+    assert bot.call("sendMessage", chat_id=1, text="hi") == {"message_id": 42}
 
 
 def test_call_posts_its_params_as_a_json_body(telegram, bot):
     telegram.post(METHOD_URL, json={"ok": True, "result": {"message_id": 1}})
     markup = {"inline_keyboard": [[{"text": "12", "callback_data": "tl:c:x:12"}]]}
-    bot.send_message(chat_id=-100, text="Привет", reply_markup=markup)
+    bot.call("sendMessage", chat_id=-100, text="Привет", reply_markup=markup)
     [call] = telegram.calls
     assert call.request.url == METHOD_URL
     assert call.request.method == "POST"
@@ -49,7 +49,7 @@ def test_call_posts_its_params_as_a_json_body(telegram, bot):
 
 def test_every_call_has_a_connect_and_a_read_timeout(telegram, bot):
     telegram.post(METHOD_URL, json={"ok": True, "result": True})
-    bot.send_message(chat_id=1, text="hi")
+    bot.call("sendMessage", chat_id=1, text="hi")
     connect, read = telegram.calls[0].request.req_kwargs["timeout"]
     assert 0 < connect <= 3.05
     assert read == 7.5
@@ -65,8 +65,8 @@ def test_helpers_call_their_bot_api_methods(telegram, bot):
     for method in ("getMe", "editMessageText", "answerCallbackQuery"):
         telegram.post(f"{BASE_URL}/bot{TOKEN}/{method}", json={"ok": True, "result": True})
     bot.get_me()
-    bot.edit_message_text(chat_id=1, message_id=2, text="done")
-    bot.answer_callback_query(callback_query_id="q1", text="ok")
+    bot.call("editMessageText", chat_id=1, message_id=2, text="done")
+    bot.call("answerCallbackQuery", callback_query_id="q1", text="ok")
     sent = [(c.request.url.rsplit("/", 1)[-1], json.loads(c.request.body)) for c in telegram.calls]
     assert sent == [
         ("getMe", {}),
@@ -89,7 +89,7 @@ def test_refusal_carries_error_code_and_description(telegram, bot):
         json={"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
     )
     with pytest.raises(TelegramError) as caught:
-        bot.send_message(chat_id=1, text="hi")
+        bot.call("sendMessage", chat_id=1, text="hi")
     error = caught.value
     assert error.method == "sendMessage"
     assert error.error_code == 400
@@ -112,7 +112,7 @@ def test_flood_control_gives_retry_after(telegram, bot):
         },
     )
     with pytest.raises(TelegramError) as caught:
-        bot.send_message(chat_id=1, text="hi")
+        bot.call("sendMessage", chat_id=1, text="hi")
     assert caught.value.rate_limited
     assert caught.value.retry_after == 17
 
@@ -128,7 +128,7 @@ def test_blocked_bot_is_recognisable(telegram, bot):
         },
     )
     with pytest.raises(TelegramError) as caught:
-        bot.send_message(chat_id=1, text="hi")
+        bot.call("sendMessage", chat_id=1, text="hi")
     assert caught.value.bot_blocked
     assert caught.value.error_code == 403
 
@@ -147,7 +147,7 @@ def test_blocked_bot_is_recognisable(telegram, bot):
 def test_odd_refusals_still_raise_a_plain_telegram_error(telegram, bot, body):
     telegram.post(METHOD_URL, status=400, json=body)
     with pytest.raises(TelegramError) as caught:
-        bot.send_message(chat_id=1, text="hi")
+        bot.call("sendMessage", chat_id=1, text="hi")
     assert caught.value.error_code in (None, 400)
     assert caught.value.retry_after is None
     assert caught.value.description
@@ -156,13 +156,13 @@ def test_odd_refusals_still_raise_a_plain_telegram_error(telegram, bot, body):
 def test_answer_that_is_not_a_json_object_raises(telegram, bot):
     telegram.post(METHOD_URL, json=[True])
     with pytest.raises(TelegramError, match="not a JSON object"):
-        bot.send_message(chat_id=1, text="hi")
+        bot.call("sendMessage", chat_id=1, text="hi")
 
 
 def test_html_error_page_from_a_proxy_raises_with_the_status(telegram, bot):
     telegram.post(METHOD_URL, status=502, body="<html>Bad Gateway</html>", content_type="text/html")
     with pytest.raises(TelegramError) as caught:
-        bot.send_message(chat_id=1, text="hi")
+        bot.call("sendMessage", chat_id=1, text="hi")
     assert caught.value.error_code == 502
     assert caught.value.description == "HTTP 502 without a JSON body"
 
@@ -180,7 +180,7 @@ def test_html_error_page_from_a_proxy_raises_with_the_status(telegram, bot):
 def test_unreachable_telegram_raises_without_revealing_the_token(telegram, bot, failure):
     telegram.post(METHOD_URL, body=failure)
     with pytest.raises(TelegramError) as caught:
-        bot.send_message(chat_id=1, text="hi")
+        bot.call("sendMessage", chat_id=1, text="hi")
     error = caught.value
     assert error.error_code is None
     assert error.description == type(failure).__name__

@@ -33,7 +33,7 @@ def test_429_is_retried_after_the_time_telegram_asks_for():
     responses.post(URL + "sendMessage", json=too_many, status=429)
     responses.post(URL + "sendMessage", json={"ok": True, "result": {"message_id": 5}})
     sleeps: list[float] = []
-    assert _client(sleeps).send_message(chat_id=1, text="hi") == {"message_id": 5}
+    assert _client(sleeps).call("sendMessage", chat_id=1, text="hi") == {"message_id": 5}
     assert sleeps == [3.0]
 
 
@@ -48,7 +48,7 @@ def test_429_asking_for_a_long_wait_is_not_waited_on():
     responses.post(URL + "sendMessage", json=too_many, status=429)
     sleeps: list[float] = []
     with pytest.raises(TelegramError) as caught:
-        _client(sleeps).send_message(chat_id=1, text="hi")
+        _client(sleeps).call("sendMessage", chat_id=1, text="hi")
     assert caught.value.rate_limited
     assert caught.value.retry_after == 600
     assert sleeps == []
@@ -63,7 +63,7 @@ def test_5xx_on_a_repeatable_method_is_retried_with_backoff_a_bounded_number_of_
     )
     sleeps: list[float] = []
     with pytest.raises(TelegramError) as caught:
-        _client(sleeps).edit_message_text(chat_id=1, message_id=2, text="x")
+        _client(sleeps).call("editMessageText", chat_id=1, message_id=2, text="x")
     assert caught.value.error_code == 502
     assert sleeps == [0.5, 1.0]
     assert len(responses.calls) == 3
@@ -74,7 +74,7 @@ def test_5xx_on_send_message_is_not_repeated_so_nobody_gets_it_twice():
     responses.post(URL + "sendMessage", body="<html>502</html>", status=502)
     sleeps: list[float] = []
     with pytest.raises(TelegramError):
-        _client(sleeps).send_message(chat_id=1, text="hi")
+        _client(sleeps).call("sendMessage", chat_id=1, text="hi")
     assert len(responses.calls) == 1
     assert sleeps == []
 
@@ -84,7 +84,7 @@ def test_a_timeout_on_a_repeatable_method_is_retried():
     responses.post(URL + "answerCallbackQuery", body=requests.ReadTimeout("read timed out"))
     responses.post(URL + "answerCallbackQuery", json={"ok": True, "result": True})
     sleeps: list[float] = []
-    assert _client(sleeps).answer_callback_query(callback_query_id="q") is True
+    assert _client(sleeps).call("answerCallbackQuery", callback_query_id="q") is True
     assert sleeps == [0.5]
 
 
@@ -92,7 +92,7 @@ def test_an_unreachable_telegram_is_retried_for_any_method_since_nothing_was_sen
     sleeps: list[float] = []
     client = BotClient(token=BOT_TOKEN, base_url="http://127.0.0.1:9", sleep=sleeps.append)
     with pytest.raises(TelegramError) as caught:
-        client.send_message(chat_id=1, text="hi")
+        client.call("sendMessage", chat_id=1, text="hi")
     assert caught.value.error_code is None
     assert not caught.value.reached
     assert len(sleeps) == 2

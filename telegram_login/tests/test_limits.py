@@ -14,9 +14,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from conftest import BROWSER_UA, START_URL, bot_reply, start_sign_in
-from telegram_login import services
+from telegram_login import upkeep
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+from telegram_login.tokens import new_token
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def _press_start(browser: Client, **headers: str) -> Any:
 
 
 def test_one_browser_session_is_limited_while_another_on_the_same_ip_is_not(settings):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_start": "50/m/ip,2/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"start": "50/m/ip,2/m/key"}
     greedy, other = _browser_with_a_session(), _browser_with_a_session()
     for _ in range(2):
         assert 'data-state="pending"' in _press_start(greedy, **HTMX).content.decode()
@@ -54,7 +55,7 @@ def test_one_browser_session_is_limited_while_another_on_the_same_ip_is_not(sett
 
 
 def test_new_sessions_from_one_ip_still_hit_the_ip_limit(settings):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_start": "3/m/ip,50/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"start": "3/m/ip,50/m/key"}
     browsers = [_browser_with_a_session() for _ in range(4)]
     states = [_press_start(b, **HTMX).content.decode() for b in browsers]
     assert ['data-state="pending"' in s for s in states] == [True, True, True, False]
@@ -63,7 +64,7 @@ def test_new_sessions_from_one_ip_still_hit_the_ip_limit(settings):
 
 
 def test_rate_limited_htmx_start_says_to_wait_with_200_and_does_not_poll(settings):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_start": "50/m/ip,1/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"start": "50/m/ip,1/m/key"}
     browser = _browser_with_a_session()
     _press_start(browser, **HTMX)
     refused = _press_start(browser, **HTMX)
@@ -85,7 +86,7 @@ def test_rate_limited_htmx_start_says_to_wait_with_200_and_does_not_poll(setting
 
 
 def test_rate_limited_plain_start_is_a_429_page_that_does_not_poll(settings):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_start": "50/m/ip,1/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"start": "50/m/ip,1/m/key"}
     browser = _browser_with_a_session()
     _press_start(browser)
     refused = _press_start(browser)
@@ -104,11 +105,11 @@ def test_rate_limited_plain_start_is_a_429_page_that_does_not_poll(settings):
 def test_telegram_user_over_the_limit_is_told_to_wait_and_claims_nothing(
     text, settings, browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_bot": "2/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"bot": "2/m/key"}
     login_request, token, _ = start_sign_in(browser_client)
     guesser, other = telegram_user(), telegram_user()
     for _ in range(2):
-        guess = services.new_token()
+        guess = new_token()
         reply = bot_reply(post_update(telegram_update(message=(guesser, f"/start {guess}"))))
         assert "not valid" in reply["text"]
 
@@ -130,7 +131,7 @@ def test_telegram_user_over_the_limit_is_told_to_wait_and_claims_nothing(
 def test_messages_without_a_token_do_not_count_against_the_limit(
     settings, browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_bot": "1/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"bot": "1/m/key"}
     login_request, token, _ = start_sign_in(browser_client)
     user = telegram_user()
     for text in ["/start", "hello", "/help"]:
@@ -171,7 +172,7 @@ def test_limited_button_press_gets_an_alert_and_changes_nothing(
     cancel, settings, two_claimed, telegram_update, post_update, bot_api
 ):
     (login_request, owner), (other_request, other_owner) = two_claimed
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_bot": "1/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"bot": "1/m/key"}
     stranger = LoginRequest(id=other_request.id)  # a press on someone else's request counts too
     post_update(telegram_update(callback=(owner, callback_data(stranger, ACTION_CANCEL))))
     calls_before = len(bot_api.calls)
@@ -196,7 +197,7 @@ def test_a_limited_press_can_be_made_again_once_the_minute_has_passed(
     settings, two_claimed, telegram_update, post_update
 ):
     (login_request, owner), _ = two_claimed
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_bot": "1/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"bot": "1/m/key"}
     _press(post_update, telegram_update, owner, LoginRequest(id=uuid.uuid4()), cancel=True)
     limited = bot_reply(_press(post_update, telegram_update, owner, login_request))
     assert limited["text"].startswith("Too many attempts.")
@@ -257,5 +258,5 @@ def test_expired_sessions_are_pruned_with_the_rest():
     Session.objects.create(
         session_key="y" * 32, session_data="", expire_date=timezone.now() + timedelta(days=1)
     )
-    services.prune_old_records()
+    upkeep.prune_old_records()
     assert list(Session.objects.values_list("session_key", flat=True)) == ["y" * 32]

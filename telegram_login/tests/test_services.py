@@ -15,11 +15,13 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.utils import timezone
 
-from telegram_login import services
-from telegram_login.bot.updates import TelegramUser
+from telegram_login import services, upkeep
+from telegram_login.browser_session import SESSION_KEY, session_remember_request
+from telegram_login.identity import TelegramUser
 from telegram_login.models import LoginRequest, ProcessedUpdate
-from telegram_login.selectors import SESSION_KEY, login_request_for_session
+from telegram_login.selectors import login_request_for_session
 from telegram_login.services import ClaimOutcome, DecisionOutcome
+from telegram_login.tokens import new_token
 
 Status = LoginRequest.Status
 
@@ -29,13 +31,14 @@ TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 def _start(
     session: SessionStore | None = None, *, process: str = LoginRequest.Process.LOGIN
 ) -> tuple[LoginRequest, str]:
-    return services.login_request_start(
-        session=session if session is not None else SessionStore(),
-        state_id="state-1",
-        process=process,
-        requester_ip="203.0.113.5",
-        user_agent="",
+    login_request, token = services.login_request_start(
+        process=process, requester_ip="203.0.113.5", user_agent=""
     )
+    if session is not None:
+        session_remember_request(
+            session=session, request_id=login_request.id, state_id="state-1", keep=5
+        )
+    return login_request, token
 
 
 def _telegram(user_id: int = 700001, **fields: Any) -> TelegramUser:
@@ -150,8 +153,6 @@ def test_session_forgets_the_oldest_requests_beyond_five():
 @pytest.mark.django_db
 def test_start_records_requester_details():
     login_request, _ = services.login_request_start(
-        session=SessionStore(),
-        state_id="s",
         process=LoginRequest.Process.CONNECT,
         requester_ip="2001:db8::1",
         user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
@@ -220,7 +221,7 @@ def test_token_of_a_decided_request_is_used_even_for_its_owner(decision):
 @pytest.mark.django_db
 def test_well_formed_but_unknown_token_is_unknown():
     _start()
-    result = services.login_request_claim(token=services.new_token(), telegram_user=_telegram())
+    result = services.login_request_claim(token=new_token(), telegram_user=_telegram())
     assert result == services.ClaimResult(ClaimOutcome.UNKNOWN)
     assert not LoginRequest.objects.exclude(status=Status.PENDING).exists()
 
@@ -535,9 +536,9 @@ def test_live_only_transition_skips_a_request_past_its_deadline():
 
 @pytest.mark.django_db
 def test_an_update_id_is_processed_only_once():
-    assert services.update_mark_processed(update_id=1001) is True
-    assert services.update_mark_processed(update_id=1001) is False
-    assert services.update_mark_processed(update_id=1002) is True
+    assert upkeep.update_mark_processed(update_id=1001) is True
+    assert upkeep.update_mark_processed(update_id=1001) is False
+    assert upkeep.update_mark_processed(update_id=1002) is True
     assert ProcessedUpdate.objects.count() == 2
 
 
@@ -546,8 +547,8 @@ def test_a_duplicate_update_id_does_not_break_the_surrounding_transaction():
     from django.db import transaction
 
     with transaction.atomic():
-        services.update_mark_processed(update_id=5)
-        assert services.update_mark_processed(update_id=5) is False
+        upkeep.update_mark_processed(update_id=5)
+        assert upkeep.update_mark_processed(update_id=5) is False
         # The savepoint kept the outer transaction usable.
         assert ProcessedUpdate.objects.filter(update_id=5).exists()
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from accounts.tests.flows import email_user, reauthenticate, sign_in_with_password
 from conftest import BOT_USERNAME, BROWSER_UA, START_URL, bot_reply, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.browser_session import SESSION_KEY
 from telegram_login.models import LoginRequest
-from telegram_login.selectors import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_start_without_a_bot_says_telegram_is_not_set_up(settings, browser_clien
 
 
 def test_too_many_starts_from_one_ip_are_refused(settings, browser_client, client):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_start": "2/m/ip"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"start": "2/m/ip"}
     for _ in range(2):
         assert browser_client.post(START_URL, {"process": "login"}, headers=HTMX).status_code == (
             HTTPStatus.OK

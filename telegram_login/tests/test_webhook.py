@@ -15,6 +15,7 @@ from conftest import BOT_USERNAME, WEBHOOK_SECRET, WEBHOOK_URL, bot_reply, start
 from telegram_login import services
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
+from telegram_login.tokens import new_token
 
 pytestmark = pytest.mark.django_db
 
@@ -307,7 +308,7 @@ def test_sending_the_token_again_shows_the_prompt_again(
 def test_well_formed_unknown_token_gets_not_valid(
     bot_api, telegram_user, telegram_update, post_update
 ):
-    token = services.new_token()
+    token = new_token()
     reply = bot_reply(post_update(telegram_update(message=(telegram_user(), f"/start {token}"))))
     assert reply["text"].startswith("This sign-in link is not valid.")
 
@@ -412,13 +413,13 @@ def test_channel_post_without_a_sender_is_ignored(started, post_update, bot_api)
 def test_too_many_starts_from_one_telegram_user_are_slowed_down(
     settings, bot_api, telegram_user, telegram_update, post_update
 ):
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_bot": "2/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"bot": "2/m/key"}
     user, other = telegram_user(), telegram_user()
     for _ in range(2):
-        token = services.new_token()
+        token = new_token()
         reply = bot_reply(post_update(telegram_update(message=(user, f"/start {token}"))))
         assert "not valid" in reply["text"]
-    token = services.new_token()
+    token = new_token()
     reply = bot_reply(post_update(telegram_update(message=(user, f"/start {token}"))))
     assert reply["text"].startswith("Too many attempts.")
     # The limit is per Telegram user.
@@ -586,7 +587,7 @@ def test_failing_edit_does_not_fail_the_webhook(
 
 def test_too_many_presses_get_an_alert(settings, claimed, telegram_update, post_update):
     _, owner = claimed
-    settings.ACCOUNT_RATE_LIMITS = {"telegram_login_bot": "1/m/key"}
+    settings.TELEGRAM_LOGIN_RATE_LIMITS = {"bot": "1/m/key"}
     foreign = callback_data(LoginRequest(id=uuid.uuid4()), ACTION_CANCEL)
     post_update(telegram_update(callback=(owner, foreign)))
     reply = bot_reply(post_update(telegram_update(callback=(owner, foreign))))

@@ -20,5 +20,4 @@ def configured_bot() -> BotClient:
 
 
 def telegram_failed(exc: TelegramError) -> CommandError:
-    code = exc.error_code or "no answer"
-    return CommandError(f"Telegram refused {exc.method}: {code} {exc.description}")
+    return CommandError(f"Telegram refused {exc.method}: {exc.summary}")

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ...services import prune_old_records
+from ...upkeep import prune_old_records
 
 
 class Command(BaseCommand):

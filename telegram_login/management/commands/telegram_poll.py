@@ -6,20 +6,11 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.http import HttpRequest
 
 from ...bot.client import TelegramError
 from ...bot.dispatcher import handle_update
 from ...bot.outbox import send_now
 from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
-
-
-def _local_request() -> HttpRequest:
-    """The request the dispatcher's rate limits see: long polling has no HTTP request."""
-    request = HttpRequest()
-    request.method = "POST"
-    request.META["REMOTE_ADDR"] = "127.0.0.1"
-    return request
 
 
 class Command(BaseCommand):
@@ -69,15 +60,13 @@ class Command(BaseCommand):
                         request_timeout=options["timeout"] + 10,
                     )
                 except TelegramError as exc:
-                    self.stderr.write(
-                        f"getUpdates failed: {exc.error_code or 'no answer'} {exc.description}"
-                    )
+                    self.stderr.write(f"getUpdates failed: {exc.summary}")
                     time.sleep(min(exc.retry_after or 3, 30))
                     continue
                 for update in updates or []:
                     if isinstance(update, dict) and isinstance(update.get("update_id"), int):
                         offset = max(offset, update["update_id"] + 1)
-                    reactions = handle_update(update, request=_local_request())
+                    reactions = handle_update(update)
                     # The same path as after a webhook's answer (blocked bots, prompts).
                     send_now([*([reactions.reply] if reactions.reply else []), *reactions.later])
                     handled += 1

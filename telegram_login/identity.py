@@ -1,0 +1,27 @@
+"""Who a Telegram user is, as the bot and the site name them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TelegramUser:
+    """A Telegram user as an update names them; `id` is the account key, never the username."""
+
+    id: int
+    first_name: str
+    last_name: str = ""
+    username: str = ""
+    language_code: str = ""
+    is_bot: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def display_name(data: Mapping[str, Any]) -> str:
+    """ "First Last" from a Telegram user's fields (a dict of them, as stored)."""
+    return " ".join(part for part in (data.get("first_name"), data.get("last_name")) if part)

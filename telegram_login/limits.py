@@ -1,0 +1,70 @@
+"""Rate limits of the sign-in flow, with defaults of their own (a site that configures nothing
+still has them): starting a sign-in per client address and per browser session, the bot per
+Telegram user, and typed codes per request.
+
+Rates are written as allauth writes them ("20/m/ip,10/m/key": per minute, per address and per
+key), and kept in Django's cache: a shared cache (Redis) counts for the whole site.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from .conf import get_settings
+
+START = "start"
+BOT = "bot"
+CODE = "code"
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+RATE_RE = re.compile(
+    r"^\s*(?P<amount>\d+)\s*/\s*(?P<count>\d*)(?P<unit>[smhd])\s*(?:/\s*(?P<per>ip|key))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    amount: int
+    seconds: int
+    per: str  # "ip" or "key"
+
+
+def parse_rates(text: str) -> list[Rate]:
+    """ "20/m/ip,10/m/key" -> two rates; "" -> none (no limit). Raises ValueError if malformed."""
+    rates = []
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        found = RATE_RE.match(part)
+        if found is None:
+            raise ValueError(f"not a rate: {part!r} (write e.g. 20/m/ip or 10/5m/key)")
+        seconds = PERIODS[found["unit"]] * int(found["count"] or 1)
+        rates.append(Rate(int(found["amount"]), seconds, found["per"] or "key"))
+    return rates
+
+
+def consume(action: str, *, ip: str | None = None, key: str | None = None) -> bool:
+    """Count one attempt at `action`; False if any of its rates is used up (nothing counted)."""
+    rates = parse_rates(get_settings().rate_limits.get(action, ""))
+    now = int(time.time())
+    counters = []
+    for rate in rates:
+        who = ip if rate.per == "ip" else key
+        if not who:
+            continue
+        window = now // rate.seconds
+        cache_key = (
+            f"telegram_login:rl:{action}:{rate.amount}-{rate.seconds}-{rate.per}:{who}:{window}"
+        )
+        counters.append((cache_key, rate))
+    for cache_key, rate in counters:
+        if (cache.get(cache_key) or 0) >= rate.amount:
+            return False
+    for cache_key, rate in counters:
+        if not cache.add(cache_key, 1, timeout=rate.seconds + 1):
+            try:
+                cache.incr(cache_key)
+            except ValueError:
+                cache.set(cache_key, 1, timeout=rate.seconds + 1)
+    return True

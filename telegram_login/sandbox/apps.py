@@ -1,0 +1,18 @@
+"""The Telegram sandbox as an app of its own: the example site installs it in DEBUG (or with
+TELEGRAM_SANDBOX=true); nothing in the runtime path imports it."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TelegramSandboxConfig(AppConfig):
+    name = "telegram_login.sandbox"
+    label = "telegram_login_sandbox"
+    verbose_name = _("Telegram sandbox")
+
+    def ready(self) -> None:
+        from ..bot import client
+        from .fake_api import mount_for_sandbox
+
+        # When the sandbox is on, the one Bot API client talks to the fake Bot API in process.
+        client.session_hooks.append(mount_for_sandbox)
