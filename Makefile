@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test unit e2e e2e-smoke e2e-headed test-scale test-pg bench messages lint format install migrate clean
+.PHONY: run serve test unit e2e e2e-smoke e2e-headed test-scale test-package test-pg bench messages lint format install migrate clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ serve: install
 test: unit e2e
 
 unit: install
-	$(PY) -m pytest -q -m "not scale"
+	$(PY) -m pytest -q -m "not scale and not package"
 
 ## The browser suite (Chromium). A failure leaves a trace, a video and screenshots under
 ## test-results/playwright/ and the report test-results/e2e-report.html; the run prints where.
@@ -54,11 +54,15 @@ e2e-headed: install
 test-scale: install
 	$(PY) -m pytest -q -m scale site_config/tests/test_scale_out.py
 
+## The wheel holds only the app; a fresh startproject site with README's lines signs in with it.
+test-package: install
+	$(PY) -m pytest -q -m package site_config/tests/test_package.py
+
 ## The unit and integration tests (races included) on PostgreSQL + Redis.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 test-pg: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not scale"
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not scale and not package"
 
 ## Refresh and compile the Russian catalogue (needs GNU gettext: apt-get install gettext).
 messages: install

@@ -103,6 +103,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
         config.option.htmlpath = str(REPORT)
         config.option.self_contained_html = True
+    if getattr(config.option, "htmlpath", None):
+        Path(config.option.htmlpath).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _artifacts_of(config: pytest.Config, nodeid: str) -> Path:

@@ -157,8 +157,6 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_ADAPTER = "telegram_login.adapter.AccountAdapter"
-SOCIALACCOUNT_ADAPTER = "telegram_login.adapter.SocialAccountAdapter"
 # Links, unlinks, password and email changes are mailed to the account's verified address.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_USER_DISPLAY = "accounts.models.user_display"

@@ -6,6 +6,11 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+ADAPTERS = {
+    "ACCOUNT_ADAPTER": "telegram_login.adapter.AccountAdapter",
+    "SOCIALACCOUNT_ADAPTER": "telegram_login.adapter.SocialAccountAdapter",
+}
+
 
 class TelegramLoginConfig(AppConfig):
     name = "telegram_login"
@@ -13,6 +18,12 @@ class TelegramLoginConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # The Telegram account rules live in allauth adapters (adapter.py). A site that names
+        # no adapter of its own gets them without a line of settings; one that does is asked
+        # to extend them (checks.py).
+        for setting, adapter in ADAPTERS.items():
+            if not hasattr(settings, setting):
+                setattr(settings, setting, adapter)
         from . import checks, reauthentication, receivers  # noqa: F401  register checks, signals
         from .bot import prompts  # noqa: F401  edits prompts when their requests settle
         from .conf import get_settings, validate

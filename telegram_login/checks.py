@@ -48,6 +48,7 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
                 id="telegram_login.W003",
             )
         )
+    messages += _adapter_messages()
     if conf.enabled and not conf.webhook_secret:
         messages.append(
             checks.Warning(
@@ -57,3 +58,24 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
             )
         )
     return messages
+
+
+def _adapter_messages() -> list[checks.CheckMessage]:
+    from django.utils.module_loading import import_string
+
+    from .apps import ADAPTERS
+
+    found = []
+    for setting, ours in ADAPTERS.items():
+        theirs = getattr(settings, setting, ours)
+        if not issubclass(import_string(theirs), import_string(ours)):
+            found.append(
+                checks.Warning(
+                    f"{setting} ({theirs}) does not extend {ours}: the Telegram account rules "
+                    "(a fresh proof before changing a way in, the last way in kept, notices to "
+                    "verified addresses only) are off.",
+                    hint=f"Make {theirs} a subclass of {ours}.",
+                    id="telegram_login.W005",
+                )
+            )
+    return found

@@ -25,7 +25,8 @@ class TelegramLoginAccount(ProviderAccount):
 
 
 class TelegramLoginProvider(Provider):
-    id = "telegram"
+    # Not "telegram": that is allauth's own provider (Telegram's older login widget).
+    id = "telegram_login"
     name = "Telegram"
     account_class = TelegramLoginAccount
     # The bot is configured by settings (TELEGRAM_*), so no SocialApp row is needed.

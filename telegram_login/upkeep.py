@@ -11,7 +11,6 @@ from functools import lru_cache
 from importlib import import_module
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -22,11 +21,15 @@ from .models import LoginRequest, ProcessedUpdate
 
 
 @lru_cache(maxsize=1)
-def _redis() -> redis.Redis | None:
+def _redis() -> Any:
     # Its own client: Django's cache needs two round trips for an increment (EXISTS, INCR),
-    # and this runs on every poll.
+    # and this runs on every poll. Only where REDIS_URL is set (the "redis" extra).
     url = getattr(settings, "REDIS_URL", "")
-    return redis.Redis.from_url(url) if url else None
+    if not url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(url)
 
 
 def login_request_count_poll(*, request_id: uuid.UUID) -> int:

@@ -118,7 +118,7 @@ def telegram_user_of(user: Any, *, uid: int, **extra_data: Any) -> SocialAccount
     """Link a Telegram account (id `uid`) to `user`, as a past connect or sign-up did."""
     return SocialAccount.objects.create(
         user=user,
-        provider="telegram",
+        provider="telegram_login",
         uid=str(uid),
         extra_data={"id": uid, "first_name": "Tele", "language_code": "en", **extra_data},
     )

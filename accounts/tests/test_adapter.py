@@ -25,13 +25,15 @@ User = get_user_model()
 def _sign_in_with_telegram(browser, telegram, telegram_update, post_update) -> Any:
     """The whole flow for `telegram` in `browser`; return the user it signed in."""
     confirm_in_telegram(browser, telegram, telegram_update, post_update)
-    return User.objects.get(socialaccount__provider="telegram", socialaccount__uid=telegram["id"])
+    return User.objects.get(
+        socialaccount__provider="telegram_login", socialaccount__uid=telegram["id"]
+    )
 
 
 def _sociallogin_for(data: dict[str, Any]) -> Any:
     request = RequestFactory().get("/")
     request.session = SessionStore()
-    provider = get_adapter().get_provider(request, "telegram")
+    provider = get_adapter().get_provider(request, "telegram_login")
     return provider.sociallogin_from_response(request, data)
 
 

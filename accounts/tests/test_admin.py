@@ -44,7 +44,7 @@ def login_request() -> LoginRequest:
 )
 def test_admin_changelists_render_for_a_superuser(admin_browser, login_request, url):
     user = User.objects.create_user(username="listed")
-    SocialAccount.objects.create(user=user, provider="telegram", uid="31337")
+    SocialAccount.objects.create(user=user, provider="telegram_login", uid="31337")
     response = admin_browser.get(url)
     assert response.status_code == HTTPStatus.OK
     assert response.context["cl"].result_count >= 1

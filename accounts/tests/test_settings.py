@@ -38,7 +38,7 @@ def _telegram_only_user(**extra_data: object) -> tuple[object, SocialAccount]:
     user = User.objects.create_user(username="tanya", first_name="Tanya")
     account = SocialAccount.objects.create(
         user=user,
-        provider="telegram",
+        provider="telegram_login",
         uid="424242",
         extra_data={"id": 424242, "first_name": "Tanya", **extra_data},
     )
@@ -127,7 +127,7 @@ def test_profile_shows_names_telegram_email_and_ways_to_sign_in(client):
     user = email_user("mira@example.test", first_name="Mira", last_name="Novak")
     SocialAccount.objects.create(
         user=user,
-        provider="telegram",
+        provider="telegram_login",
         uid="555",
         extra_data={"id": 555, "first_name": "Mira", "last_name": "N", "username": "mira_tg"},
     )
@@ -199,7 +199,7 @@ def test_telegram_only_user_cannot_disconnect_the_only_way_to_sign_in(client):
 
 def test_user_with_a_password_disconnects_telegram_after_confirming_the_password(client):
     user = email_user("dina@example.test")
-    account = SocialAccount.objects.create(user=user, provider="telegram", uid="777")
+    account = SocialAccount.objects.create(user=user, provider="telegram_login", uid="777")
     sign_in_with_password(client, "dina@example.test")
 
     asked = client.post(CONNECTIONS_URL, {"account": account.pk})
@@ -217,7 +217,7 @@ def test_user_with_a_password_disconnects_telegram_after_confirming_the_password
 
 def test_user_who_recently_confirmed_the_password_disconnects_at_once(client):
     user = email_user("eli@example.test")
-    account = SocialAccount.objects.create(user=user, provider="telegram", uid="778")
+    account = SocialAccount.objects.create(user=user, provider="telegram_login", uid="778")
     sign_in_with_password(client, "eli@example.test")
     reauthenticate(client)
 
@@ -230,7 +230,7 @@ def test_user_who_recently_confirmed_the_password_disconnects_at_once(client):
 
 def test_disconnect_after_the_window_asks_for_the_password_again(client):
     user = email_user("fay@example.test")
-    account = SocialAccount.objects.create(user=user, provider="telegram", uid="779")
+    account = SocialAccount.objects.create(user=user, provider="telegram_login", uid="779")
     sign_in_with_password(client, "fay@example.test")
     reauthenticate(client)
     age_authentication(client, seconds=301)

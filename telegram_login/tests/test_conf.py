@@ -262,3 +262,22 @@ def test_production_start_up_with_a_one_character_webhook_secret_fails():
     result = _django_setup(DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s", **BOT_ENV)
     assert result.returncode != 0
     assert "TELEGRAM_WEBHOOK_SECRET is 1 characters long" in result.stderr
+
+
+def test_a_site_naming_no_adapter_gets_the_telegram_rules(settings):
+    from allauth.account.adapter import get_adapter
+    from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+
+    from telegram_login.adapter import AccountAdapter, SocialAccountAdapter
+
+    assert isinstance(get_adapter(), AccountAdapter)
+    assert isinstance(get_social_adapter(), SocialAccountAdapter)
+
+
+def test_an_adapter_that_does_not_extend_the_telegram_rules_is_warned_about(settings):
+    from django.core import checks
+
+    settings.ACCOUNT_ADAPTER = "allauth.account.adapter.DefaultAccountAdapter"
+    warnings = [m for m in checks.run_checks() if m.id == "telegram_login.W005"]
+    assert len(warnings) == 1
+    assert "ACCOUNT_ADAPTER" in warnings[0].msg

@@ -43,7 +43,7 @@ def test_email_user_who_just_confirmed_the_password_connects_telegram_straight_a
     )
 
     assert done["HX-Redirect"] == CONNECTIONS_URL
-    account = SocialAccount.objects.get(provider="telegram", uid=str(telegram["id"]))
+    account = SocialAccount.objects.get(provider="telegram_login", uid=str(telegram["id"]))
     assert account.user == user
     assert account.extra_data["username"] == "ann_tg"
     assert any(CONNECTED in m for m in messages_on(browser_client, CONNECTIONS_URL))
@@ -133,7 +133,7 @@ def test_telegram_account_linked_to_another_user_is_not_reassigned(
     telegram = telegram_user(first_name="Olga", username="olga_tg")
     owner = User.objects.create_user(username="olga")
     SocialAccount.objects.create(
-        user=owner, provider="telegram", uid=str(telegram["id"]), extra_data=dict(telegram)
+        user=owner, provider="telegram_login", uid=str(telegram["id"]), extra_data=dict(telegram)
     )
     other = email_user("pavel@example.test")
     sign_in_with_password(browser_client, "pavel@example.test")
@@ -147,7 +147,7 @@ def test_telegram_account_linked_to_another_user_is_not_reassigned(
     shown = messages_on(browser_client, CONNECTIONS_URL)
     assert any("already linked to another account" in message for message in shown), shown
     assert not any(CONNECTED in m for m in shown)
-    account = SocialAccount.objects.get(provider="telegram", uid=str(telegram["id"]))
+    account = SocialAccount.objects.get(provider="telegram_login", uid=str(telegram["id"]))
     assert account.user == owner
     assert not SocialAccount.objects.filter(user=other).exists()
     # The browser is still signed in as the person who asked, not as the Telegram account's owner.
@@ -157,7 +157,10 @@ def test_telegram_account_linked_to_another_user_is_not_reassigned(
 def test_an_account_with_telegram_cannot_connect_another(browser_client):
     user = email_user("rita@example.test")
     SocialAccount.objects.create(
-        user=user, provider="telegram", uid="31337", extra_data={"id": 31337, "first_name": "R"}
+        user=user,
+        provider="telegram_login",
+        uid="31337",
+        extra_data={"id": 31337, "first_name": "R"},
     )
     sign_in_with_password(browser_client, "rita@example.test")
     reauthenticate(browser_client)

@@ -58,7 +58,9 @@ def test_new_telegram_user_signs_in_and_lands_on_next(
     assert done["HX-Redirect"] == "/accounts/email/"
     assert b"Signed in as Alice" in done.content
 
-    user = User.objects.get(socialaccount__provider="telegram", socialaccount__uid=str(alice["id"]))
+    user = User.objects.get(
+        socialaccount__provider="telegram_login", socialaccount__uid=str(alice["id"])
+    )
     assert (user.first_name, user.last_name, user.username) == ("Alice", "Liddell", "alice")
     assert not user.email
     assert browser_client.get("/").context["user"] == user

@@ -1,6 +1,22 @@
-// Behaviour of the Telegram sign-in widget that htmx attributes alone cannot express.
+// Behaviour of the Telegram sign-in widget that htmx attributes alone cannot express. The widget
+// brings this file itself (any allauth page may hold it), and htmx too where the page has none.
 (function () {
   "use strict";
+  if (window.telegramLoginWidget) return; // included once per widget; run once per page
+  window.telegramLoginWidget = true;
+
+  if (!window.htmx) {
+    var me = document.currentScript;
+    var src = me && me.getAttribute("data-htmx-src");
+    if (src) {
+      var htmxScript = document.createElement("script");
+      htmxScript.src = src;
+      htmxScript.onload = function () {
+        window.htmx.process(document.body);
+      };
+      document.head.appendChild(htmxScript);
+    }
+  }
 
   // Styles for "no JavaScript" (the spinner and other live-only hints hide without it).
   document.documentElement.classList.remove("no-js");
