@@ -64,10 +64,13 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 test-pg: install
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not scale and not package"
 
-## Refresh and compile the Russian catalogue (needs GNU gettext: apt-get install gettext).
+## Refresh and compile the Russian catalogues, the app's (telegram_login/locale, it ships with
+## the package) and the example site's (locale/). Needs GNU gettext: apt-get install gettext.
 messages: install
-	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=e2e --ignore=bench --ignore=staticfiles
-	$(PY) manage.py compilemessages -l ru --ignore=.venv
+	cd telegram_login && DJANGO_SETTINGS_MODULE=site_config.settings PYTHONPATH=.. ../$(VENV)/bin/django-admin makemessages -l ru --no-location --ignore=tests
+	$(PY) manage.py makemessages -l ru --no-location --no-obsolete --ignore=.venv --ignore=e2e --ignore=bench --ignore=staticfiles --ignore=telegram_login
+	cd telegram_login && DJANGO_SETTINGS_MODULE=site_config.settings PYTHONPATH=.. ../$(VENV)/bin/django-admin compilemessages -l ru
+	$(PY) manage.py compilemessages -l ru --ignore=.venv --ignore=telegram_login
 
 ## Throughput, latency and memory of the hot paths: gunicorn on SQLite, then on PostgreSQL +
 ## Redis, load from loopback; prints the table of docs/performance.md (under 10 minutes).

@@ -89,6 +89,7 @@ def bare_site(
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
     )
+    (root / "site").mkdir()
     subprocess.run(
         [str(env_dir / "bin" / "django-admin"), "startproject", "bare", str(root / "site")],
         check=True,
@@ -176,6 +177,10 @@ def test_a_bare_site_with_readmes_lines_signs_a_person_in_with_telegram(bare_sit
     assert "Telegram" in login_page.text
     start_page = browser.get(f"{url}/accounts/telegram/login/", timeout=10)
     assert start_page.status_code == HTTPStatus.OK
+    # The widget brings its own script (which loads htmx where the page has none) and look.
+    assert "telegram_login/telegram-login.js" in start_page.text
+    assert "telegram_login/telegram-login.css" in start_page.text
+    assert browser.get(f"{url}/static/telegram_login/telegram-login.js", timeout=10).ok
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', start_page.text).group(1)
     started = browser.post(
         f"{url}/accounts/telegram/login/",
@@ -184,8 +189,6 @@ def test_a_bare_site_with_readmes_lines_signs_a_person_in_with_telegram(bare_sit
         timeout=10,
     )
     assert started.status_code == HTTPStatus.OK, started.text[-2000:]
-    # The widget brings its own script (which loads htmx where the page has none) and look.
-    assert "telegram_login/telegram-login.js" in started.text
     token = re.search(
         rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]{{43}})", started.text
     ).group(1)

@@ -14,12 +14,16 @@ from conftest import BROWSER_UA, START_URL
 
 pytestmark = pytest.mark.django_db
 
-LOCALE = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES"
+# The app's catalogue (it ships with the package) and the example site's.
+CATALOGUES = [
+    Path(__file__).resolve().parents[1] / "locale" / "ru" / "LC_MESSAGES",
+    Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES",
+]
 
 
-def _po_entries() -> list[tuple[str, str]]:
-    """(msgid, msgstr) pairs of the Russian catalogue, multi-line strings joined."""
-    text = (LOCALE / "django.po").read_text(encoding="utf-8")
+def _po_entries(locale: Path) -> list[tuple[str, str]]:
+    """(msgid, msgstr) pairs of a Russian catalogue, multi-line strings joined."""
+    text = (locale / "django.po").read_text(encoding="utf-8")
     entries = []
     for block in text.split("\n\n")[1:]:
         lines = [line for line in block.splitlines() if not line.startswith("#")]
@@ -38,11 +42,12 @@ def _po_entries() -> list[tuple[str, str]]:
     return entries
 
 
-def test_russian_catalogue_is_complete_and_compiled():
-    entries = _po_entries()
+@pytest.mark.parametrize("locale", CATALOGUES, ids=["app", "site"])
+def test_russian_catalogue_is_complete_and_compiled(locale):
+    entries = _po_entries(locale)
     assert len(entries) > 50
     assert [msgid for msgid, msgstr in entries if not msgstr] == []
-    with (LOCALE / "django.mo").open("rb") as mo:
+    with (locale / "django.mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     for msgid, msgstr in entries:
         assert compiled.gettext(msgid.replace('\\"', '"')) == msgstr.replace('\\"', '"'), msgid
