@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 
+from telegram_login.identity import display_name
 from telegram_login.linking import telegram_account_for_user
 
 
@@ -16,9 +17,7 @@ def telegram_profile_for_user(*, user: Any) -> dict[str, Any] | None:
         return None
     data = dict(account.extra_data)
     data["id"] = account.uid
-    data["name"] = " ".join(
-        part for part in (data.get("first_name"), data.get("last_name")) if part
-    )
+    data["name"] = display_name(data)
     return data
 
 

@@ -45,26 +45,23 @@ def parse_rates(text: str) -> list[Rate]:
 
 
 def consume(action: str, *, ip: str | None = None, key: str | None = None) -> bool:
-    """Count one attempt at `action`; False if any of its rates is used up (nothing counted)."""
+    """Count one attempt at `action`; False if any of its rates is used up (nothing counted).
+
+    Each rate keeps the times of the attempts in its window (a sliding window, as allauth's):
+    a burst cannot slip through at a window's edge.
+    """
     rates = parse_rates(get_settings().rate_limits.get(action, ""))
-    now = int(time.time())
-    counters = []
+    now = time.time()
+    logs = []
     for rate in rates:
         who = ip if rate.per == "ip" else key
         if not who:
             continue
-        window = now // rate.seconds
-        cache_key = (
-            f"telegram_login:rl:{action}:{rate.amount}-{rate.seconds}-{rate.per}:{who}:{window}"
-        )
-        counters.append((cache_key, rate))
-    for cache_key, rate in counters:
-        if (cache.get(cache_key) or 0) >= rate.amount:
+        cache_key = f"telegram_login:rl:{action}:{rate.amount}-{rate.seconds}-{rate.per}:{who}"
+        recent = [at for at in cache.get(cache_key, []) if at > now - rate.seconds]
+        if len(recent) >= rate.amount:
             return False
-    for cache_key, rate in counters:
-        if not cache.add(cache_key, 1, timeout=rate.seconds + 1):
-            try:
-                cache.incr(cache_key)
-            except ValueError:
-                cache.set(cache_key, 1, timeout=rate.seconds + 1)
+        logs.append((cache_key, rate, recent))
+    for cache_key, rate, recent in logs:
+        cache.set(cache_key, [*recent, now], timeout=rate.seconds)
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -25,8 +26,9 @@ class LoginRequest(models.Model):
         EXPIRED = "expired", _("Expired")
 
     class Process(models.TextChoices):
-        LOGIN = "login", _("Sign in")
-        CONNECT = "connect", _("Connect")
+        # allauth's own processes, and one of this app's: a confirmation in the linked Telegram.
+        LOGIN = AuthProcess.LOGIN, _("Sign in")
+        CONNECT = AuthProcess.CONNECT, _("Connect")
         # A fresh proof in the linked Telegram before a sensitive change to the account.
         REAUTHENTICATE = "reauthenticate", _("Confirm it is you")
 

@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from .identity import display_name
+
 
 class TelegramLoginAccount(ProviderAccount):
     def get_profile_url(self) -> str | None:
@@ -17,7 +19,7 @@ class TelegramLoginAccount(ProviderAccount):
 
     def to_str(self) -> str:
         data = self.account.extra_data
-        name = f"{data.get('first_name', '')} {data.get('last_name', '')}".strip()
+        name = display_name(data)
         username = data.get("username")
         if username:
             return f"{name} (@{username})" if name else f"@{username}"

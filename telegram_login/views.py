@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.socialaccount.adapter import get_adapter
-from allauth.socialaccount.helpers import complete_social_login
+from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.db import transaction
@@ -26,7 +26,12 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    HttpResponseStopPolling,
+    reswap,
+    retarget,
+)
 from django_htmx.middleware import HtmxDetails
 
 from . import limits, linking, selectors, services, upkeep
@@ -63,7 +68,7 @@ def _render_widget(
     request: HtmxHttpRequest,
     login_request: LoginRequest | None,
     *,
-    state: str,
+    state: WidgetState,
     token: str | None = None,
     status: int = HTTPStatus.OK,
     extra: dict[str, Any] | None = None,
@@ -95,7 +100,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     """GET shows the start button (no side effects: link previews GET); POST starts a sign-in,
     a connect (from settings) or a confirmation in the linked Telegram (reauthenticate)."""
     if request.method == "GET":
-        return _render_widget(request, None, state="start")
+        return _render_widget(request, None, state=WidgetState.START)
     process = request.POST.get("process", LoginRequest.Process.LOGIN)
     if process not in LoginRequest.Process.values:
         process = LoginRequest.Process.LOGIN
@@ -103,13 +108,13 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     if process != LoginRequest.Process.LOGIN and not request.user.is_authenticated:
         return _client_redirect(request, _with_next(reverse("account_login"), request.path))
     if not get_settings().enabled:
-        return _render_widget(request, None, state="unavailable")
+        return _render_widget(request, None, state=WidgetState.UNAVAILABLE)
     user = None
     purpose = ""
     if process == LoginRequest.Process.CONNECT:
         refusal = linking.connect_refusal(user=request.user)
         if refusal is not None:
-            return _render_widget(request, None, state=f"refused_{refusal.value}")
+            return _render_widget(request, None, state=WidgetState.refusal(refusal))
         # Ask for the password before anything happens in Telegram, not after.
         if reauthentication_due(request):
             back = next_url or reverse("socialaccount_connections")
@@ -117,7 +122,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         user = request.user
     elif process == LoginRequest.Process.REAUTHENTICATE:
         if linking.telegram_account_for_user(user=request.user) is None:
-            return _render_widget(request, None, state="refused_no_telegram")
+            return _render_widget(request, None, state=WidgetState.REFUSED_NO_TELEGRAM)
         user = request.user
         purpose = purpose_of(next_url)
     # Counted per IP and per browser session (a fresh browser counts by its IP twice).
@@ -148,7 +153,9 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         state_id=state_id,
         keep=get_settings().recent_requests_per_session,
     )
-    response = _render_widget(request, login_request, state=login_request.status, token=token)
+    response = _render_widget(
+        request, login_request, state=WidgetState.of(login_request), token=token
+    )
     remember_token(response, login_request, token)
     return response
 
@@ -157,7 +164,7 @@ def _rate_limited(request: HtmxHttpRequest) -> HttpResponse:
     return _render_widget(
         request,
         None,
-        state="rate_limited",
+        state=WidgetState.RATE_LIMITED,
         status=HTTPStatus.OK if request.htmx else HTTPStatus.TOO_MANY_REQUESTS,
     )
 
@@ -178,10 +185,10 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """The waiting browser asks how its sign-in is going; it is found only through the session."""
     found = selectors.login_request_for_session(session=request.session, request_id=request_id)
     if found is None:
-        return _stop(request, None, state="unknown")
+        return _stop(request, None, state=WidgetState.UNKNOWN)
     login_request, state_id = found
     if upkeep.login_request_count_poll(request_id=request_id) > get_settings().polls_per_request:
-        return _stop(request, login_request, state="poll_limit")
+        return _stop(request, login_request, state=WidgetState.POLL_LIMIT)
     # Brings the instance up to date itself, whoever moved the request.
     services.login_request_expire_if_due(login_request=login_request)
     if login_request.status == LoginRequest.Status.APPROVED:
@@ -189,8 +196,8 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     if request.htmx and request.GET.get("shown") == login_request.status:
         return HttpResponse(status=HTTPStatus.NO_CONTENT)
     if login_request.is_terminal:
-        return _stop(request, login_request, state=login_request.status)
-    return _render_widget(request, login_request, state=login_request.status)
+        return _stop(request, login_request, state=WidgetState.of(login_request))
+    return _render_widget(request, login_request, state=WidgetState.of(login_request))
 
 
 @login_not_required
@@ -200,27 +207,33 @@ def enter_code(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """browser_code mode: the asking browser types the code the bot showed in Telegram."""
     found = selectors.login_request_for_session(session=request.session, request_id=request_id)
     if found is None:
-        return _stop(request, None, state="unknown")
+        return _stop(request, None, state=WidgetState.UNKNOWN)
     login_request, state_id = found
     if not limits.consume(limits.CODE, key=str(request_id)):
         return _render_widget(
-            request, login_request, state=login_request.status, extra={"code_error": "slow_down"}
+            request,
+            login_request,
+            state=WidgetState.of(login_request),
+            extra={"code_error": "slow_down"},
         )
     code = "".join(request.POST.get("code", "").split())
     if not TYPED_CODE_RE.match(code):
         return _render_widget(
-            request, login_request, state=login_request.status, extra={"code_error": "format"}
+            request,
+            login_request,
+            state=WidgetState.of(login_request),
+            extra={"code_error": "format"},
         )
     outcome = services.login_request_enter_code(login_request=login_request, code=code)
     if outcome == services.DecisionOutcome.APPROVED:
         return _complete(request, login_request, state_id)
     if login_request.is_terminal:
-        return _stop(request, login_request, state=login_request.status)
+        return _stop(request, login_request, state=WidgetState.of(login_request))
     tries_left = services.TYPED_CODE_ATTEMPTS - login_request.code_attempts
     return _render_widget(
         request,
         login_request,
-        state=login_request.status,
+        state=WidgetState.of(login_request),
         extra={"code_error": "wrong", "tries_left": tries_left},
     )
 
@@ -229,13 +242,13 @@ def _stop(
     request: HtmxHttpRequest,
     login_request: LoginRequest | None,
     *,
-    state: str,
+    state: WidgetState,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """A final state: htmx's 286 stops the polling."""
+    """A final state: for htmx, django-htmx's stop-polling answer (286) with the widget."""
     response = _render_widget(request, login_request, state=state, extra=extra)
     if request.htmx:
-        response.status_code = HttpResponseStopPolling.status_code
+        return HttpResponseStopPolling(response.content)
     return response
 
 
@@ -248,7 +261,7 @@ def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: s
     try:
         if process != LoginRequest.Process.LOGIN and request.user.pk != login_request.user_id:
             # The browser signed in or out as someone else since it asked.
-            raise CompletionRefused("refused_changed_account")
+            raise CompletionRefused(WidgetState.REFUSED_CHANGED_ACCOUNT)
         redirect_state = provider.unstash_redirect_state(request, state_id)
         if process == LoginRequest.Process.REAUTHENTICATE:
             response = _confirm_reauthentication(request, login_request, redirect_state)
@@ -261,31 +274,30 @@ def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: s
     except CompletionRefused as refused:
         services.login_request_fail(login_request=login_request)
         return _stop(request, login_request, state=refused.state)
-    except Exception:
+    except Exception as exc:
         logger.exception("completing sign-in %s failed", login_request.id)
         services.login_request_fail(login_request=login_request)
-        return _stop(request, login_request, state="failed")
+        response = render_authentication_error(request, provider, exception=exc)
     if not isinstance(response, HttpResponseRedirectBase):
         # allauth rendered a page (an authentication error): show it in full.
         if request.htmx:
-            response["HX-Retarget"] = "body"
-            response["HX-Reswap"] = "innerHTML"
+            retarget(response, "body")
+            reswap(response, "innerHTML")
         return response
     if not request.htmx:
         return response
-    widget = _stop(
+    # Where allauth sends the browser; the widget's "signed in" shows until it gets there.
+    widget = _render_widget(
         request,
         login_request,
-        state="completed",
+        state=WidgetState.COMPLETED,
         extra={"continue_url": response["Location"]},
     )
-    widget.status_code = HTTPStatus.OK
-    widget["HX-Redirect"] = response["Location"]
-    return widget
+    return HttpResponseClientRedirect(response["Location"], content=widget.content)
 
 
 class CompletionRefused(Exception):
-    def __init__(self, state: str) -> None:
+    def __init__(self, state: WidgetState) -> None:
         super().__init__(state)
         self.state = state
 
@@ -302,11 +314,11 @@ def _connect(
         get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
         refusal = linking.connect_refusal(user=request.user)
         if refusal is not None:
-            raise CompletionRefused(f"refused_{refusal.value}")
+            raise CompletionRefused(WidgetState.refusal(refusal))
         if reauthentication_due(request):
             # The password was checked before the request was made, but too long ago now.
             # allauth would ask again and finish the link later, past the checks above: end it.
-            raise CompletionRefused("refused_proof_lapsed")
+            raise CompletionRefused(WidgetState.REFUSED_PROOF_LAPSED)
         sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
         sociallogin.state = redirect_state
         return complete_social_login(request, sociallogin)
@@ -319,7 +331,7 @@ def _confirm_reauthentication(
     records a password check, and resume what asked for it."""
     account = linking.telegram_account_for_user(user=request.user)
     if account is None or account.uid != str(login_request.telegram_user_id):
-        raise CompletionRefused("refused_no_telegram")
+        raise CompletionRefused(WidgetState.REFUSED_NO_TELEGRAM)
     record_reauthentication(request, account)
     resumed = resume_reauthenticated_request(request)
     if resumed is not None:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from .browser_session import session_login_requests
 from .conf import get_settings
+from .linking import ConnectRefusal
 from .models import LoginRequest
 
 RESUME_COOKIE = "telegram_login_resume"
@@ -51,6 +52,18 @@ class WidgetState(enum.StrEnum):
     REFUSED_NO_TELEGRAM = "refused_no_telegram"
     REFUSED_CHANGED_ACCOUNT = "refused_changed_account"
     REFUSED_PROOF_LAPSED = "refused_proof_lapsed"
+
+    @classmethod
+    def of(cls, login_request: LoginRequest) -> WidgetState:
+        """The state that shows a request as it is (an approved one waits on its browser)."""
+        if login_request.status == LoginRequest.Status.APPROVED:
+            return cls.CLAIMED
+        return cls(login_request.status)
+
+    @classmethod
+    def refusal(cls, refusal: ConnectRefusal) -> WidgetState:
+        """The widget's state for a reason an account cannot link Telegram now."""
+        return cls(f"refused_{refusal.value}")
 
 
 def deep_link(token: str) -> str:

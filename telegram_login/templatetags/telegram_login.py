@@ -9,10 +9,17 @@ from django import template
 from django.template.loader import render_to_string
 
 from .. import linking
+from ..identity import display_name
 from ..reauthentication import needs_telegram_proof
 from ..widget import WidgetState, resumable_request, widget_context
 
 register = template.Library()
+
+
+@register.filter
+def telegram_name(data: Any) -> str:
+    """ "First Last" of a Telegram user's stored fields (a linked account's extra_data)."""
+    return display_name(data) if isinstance(data, dict) else ""
 
 
 @register.simple_tag
