@@ -365,7 +365,6 @@ def reauthenticate(request: HtmxHttpRequest) -> HttpResponse:
             "reauthentication_alternatives": alternatives,
             "next_url": next_url,
             "process": LoginRequest.Process.REAUTHENTICATE,
-            "state": "start",
         },
     )
 

@@ -53,6 +53,13 @@ class WidgetState(enum.StrEnum):
     REFUSED_CHANGED_ACCOUNT = "refused_changed_account"
     REFUSED_PROOF_LAPSED = "refused_proof_lapsed"
 
+    # Templates compare with the members: the class must not be called there.
+    do_not_call_in_templates = enum.nonmember(True)
+
+    @property
+    def is_refusal(self) -> bool:
+        return self.value.startswith("refused_")
+
     @classmethod
     def of(cls, login_request: LoginRequest) -> WidgetState:
         """The state that shows a request as it is (an approved one waits on its browser)."""
@@ -94,6 +101,8 @@ def widget_context(
         "ttl_minutes": max(1, round(conf.login_ttl / 60)),
         "telegram_user": login_request.telegram_user if login_request else None,
         "resumed": resumed,
+        # The template compares with these, not with strings of its own.
+        "states": WidgetState,
         "announce": announcement(state, login_request, confirm_mode=conf.confirm_mode),
     }
     if login_request is not None:

@@ -14,8 +14,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
-from accounts.tests.flows import confirm_in_telegram
 from telegram_login.adapter import telegram_username
+from telegram_login.tests.flows import confirm_in_telegram
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from accounts.tests.flows import (
+from telegram_login.tests.flows import (
     PASSWORD,
     age_authentication,
     confirm_access_in_telegram,

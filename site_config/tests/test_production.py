@@ -16,10 +16,16 @@ import requests
 import responses
 from django.conf import settings as django_settings
 
-from conftest import API_BASE_URL, BOT_TOKEN, WEBHOOK_SECRET, poll, start_sign_in
 from site_config.deploy_checks import per_process_cache_problem
 from site_config.logging import RedactSecrets
 from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.tests.helpers import (
+    API_BASE_URL,
+    BOT_TOKEN,
+    WEBHOOK_SECRET,
+    poll,
+    start_sign_in,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -169,7 +175,7 @@ def test_gunicorn_refuses_to_start_workers_with_a_cache_each(tmp_path):
 
 @pytest.mark.django_db
 def test_admin_sign_in_goes_through_the_rate_limited_site_sign_in(client):
-    from accounts.tests.flows import PASSWORD, email_user
+    from telegram_login.tests.flows import PASSWORD, email_user
 
     staff = email_user("admin@example.test", is_staff=True, is_superuser=True)
     page = client.get("/admin/login/?next=/admin/")

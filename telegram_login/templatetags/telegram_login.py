@@ -79,6 +79,7 @@ def telegram_login_widget(
                 "process": process,
                 "next_url": next_url,
                 "state": WidgetState.START,
+                "states": WidgetState,
                 "start_label": start_label,
             },
             request=request,

@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from conftest import BOT_USERNAME, WEBHOOK_SECRET, start_sign_in
 from telegram_login.models import LoginRequest, ProcessedUpdate
+
+from .helpers import BOT_USERNAME, WEBHOOK_SECRET, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

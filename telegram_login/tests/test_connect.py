@@ -8,7 +8,10 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from accounts.tests.flows import (
+from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.models import LoginRequest
+
+from .flows import (
     PASSWORD,
     age_authentication,
     confirm_in_telegram,
@@ -17,9 +20,7 @@ from accounts.tests.flows import (
     reauthenticate,
     sign_in_with_password,
 )
-from conftest import START_URL, poll, start_sign_in
-from telegram_login.bot.messages import ACTION_CODE, callback_data
-from telegram_login.models import LoginRequest
+from .helpers import START_URL, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}

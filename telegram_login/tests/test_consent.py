@@ -7,10 +7,11 @@ import logging
 import pytest
 from django.core import checks
 
-from conftest import START_URL, bot_reply, poll, start_sign_in
 from telegram_login.bot import messages
 from telegram_login.bot.messages import ACTION_CANCEL, callback_data
 from telegram_login.models import LoginRequest
+
+from .helpers import START_URL, bot_reply, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

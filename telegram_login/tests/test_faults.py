@@ -10,10 +10,11 @@ import pytest
 import requests
 import responses
 
-from conftest import API_BASE_URL, BOT_TOKEN, poll, start_sign_in
 from telegram_login.bot.client import BotClient, TelegramError
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+
+from .helpers import API_BASE_URL, BOT_TOKEN, poll, start_sign_in
 
 URL = f"{API_BASE_URL}/bot{BOT_TOKEN}/"
 

@@ -8,9 +8,10 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from conftest import BROWSER_UA, bot_reply, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+
+from .helpers import BROWSER_UA, bot_reply, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from http import HTTPStatus
 import pytest
 import requests
 
-from conftest import BROWSER_UA, DEEP_LINK_RE, WEBHOOK_SECRET
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+
+from .helpers import BROWSER_UA, DEEP_LINK_RE, WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,10 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.core import mail
 from django.test import Client
 
-from accounts.tests.flows import (
+from telegram_login.bot.messages import ACTION_CODE, callback_data, unlink_callback_data
+from telegram_login.models import LoginRequest
+
+from .flows import (
     PASSWORD,
     confirm_access_in_telegram,
     confirm_in_telegram,
@@ -21,9 +24,7 @@ from accounts.tests.flows import (
     sign_in_with_password,
     telegram_user_of,
 )
-from conftest import START_URL, bot_reply, poll, start_sign_in
-from telegram_login.bot.messages import ACTION_CODE, callback_data, unlink_callback_data
-from telegram_login.models import LoginRequest
+from .helpers import START_URL, bot_reply, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

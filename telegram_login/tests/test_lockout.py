@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from accounts.tests.flows import PASSWORD, grant_fresh_proof, messages_on, telegram_user_of
+from .flows import PASSWORD, grant_fresh_proof, messages_on, telegram_user_of
 
 pytestmark = pytest.mark.django_db
 

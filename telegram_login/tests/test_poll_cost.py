@@ -7,7 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.conf import settings
 
-from conftest import poll, start_sign_in
+from .helpers import poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

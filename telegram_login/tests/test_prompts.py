@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conftest import poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+
+from .helpers import poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

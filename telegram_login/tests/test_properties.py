@@ -24,12 +24,13 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from conftest import WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.bot.updates import MalformedUpdate, parse_update
 from telegram_login.models import LoginRequest, ProcessedUpdate
 from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.sandbox.spec import bot_api_spec, call_problems
+
+from .helpers import WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

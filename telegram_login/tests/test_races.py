@@ -20,9 +20,10 @@ import requests
 from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
-from conftest import BROWSER_UA, DEEP_LINK_RE, WEBHOOK_SECRET
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+
+from .helpers import BROWSER_UA, DEEP_LINK_RE, WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,11 +10,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.tests.flows import email_user, reauthenticate, sign_in_with_password
-from conftest import BROWSER_UA, DEEP_LINK_RE, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.widget import RESUME_COOKIE
+
+from .flows import email_user, reauthenticate, sign_in_with_password
+from .helpers import BROWSER_UA, DEEP_LINK_RE, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

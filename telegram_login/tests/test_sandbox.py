@@ -10,10 +10,11 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from conftest import BROWSER_UA
 from telegram_login.conf import get_settings, validate
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox import fake_api
+
+from .helpers import BROWSER_UA
 
 pytestmark = pytest.mark.django_db
 

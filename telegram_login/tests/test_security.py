@@ -13,10 +13,11 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from accounts.tests.flows import confirm_in_telegram
-from conftest import BROWSER_UA, START_URL, WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+
+from .flows import confirm_in_telegram
+from .helpers import BROWSER_UA, START_URL, WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

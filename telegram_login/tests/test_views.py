@@ -12,11 +12,12 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts.tests.flows import email_user, reauthenticate, sign_in_with_password
-from conftest import BOT_USERNAME, BROWSER_UA, START_URL, bot_reply, poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.browser_session import SESSION_KEY
 from telegram_login.models import LoginRequest
+
+from .flows import email_user, reauthenticate, sign_in_with_password
+from .helpers import BOT_USERNAME, BROWSER_UA, START_URL, bot_reply, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

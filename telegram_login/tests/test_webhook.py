@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import BOT_USERNAME, WEBHOOK_SECRET, WEBHOOK_URL, bot_reply, start_sign_in
 from telegram_login import services
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
 from telegram_login.tokens import new_token
+
+from .helpers import BOT_USERNAME, WEBHOOK_SECRET, WEBHOOK_URL, bot_reply, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from conftest import poll, start_sign_in
 from telegram_login.bot.messages import ACTION_CODE, callback_data
+
+from .helpers import poll, start_sign_in
 
 PASSWORD = "a-long-Passw0rd-nobody-guesses"
 

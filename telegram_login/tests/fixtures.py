@@ -1,4 +1,4 @@
-"""Shared test fixtures: a configured bot behind a fake Bot API, Telegram users and updates."""
+"""The package's test fixtures: a configured bot behind a fake Bot API, Telegram users and updates."""
 
 from __future__ import annotations
 
@@ -16,17 +16,14 @@ from django.test import Client
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox.fake_api import FakeBotApi
 
-BOT_TOKEN = "4242:TEST-token"
-BOT_USERNAME = "test_login_bot"
-WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
-API_BASE_URL = "https://bot-api.test"
-WEBHOOK_URL = "/telegram/webhook/"
-START_URL = "/accounts/telegram/login/"
-BROWSER_UA = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/120.0.0.0 Safari/537.36"
+from .helpers import (
+    API_BASE_URL,
+    BOT_TOKEN,
+    BOT_USERNAME,
+    BROWSER_UA,
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
 )
-DEEP_LINK_RE = re.compile(r'href="https://t\.me/' + BOT_USERNAME + r'\?start=([A-Za-z0-9_-]{43})"')
 
 
 @pytest.fixture(autouse=True)
@@ -172,42 +169,6 @@ def browser_client() -> Client:
     return Client(HTTP_USER_AGENT=BROWSER_UA)
 
 
-def start_sign_in(
-    browser: Client, *, next_url: str = "", process: str = "login"
-) -> tuple[LoginRequest, str, Any]:
-    """Press "Sign in with Telegram" as htmx does; return the request, its token, the response."""
-    data = {"process": process}
-    if next_url:
-        data["next"] = next_url
-    response = browser.post(
-        START_URL, data, headers={"HX-Request": "true", "User-Agent": BROWSER_UA}
-    )
-    assert response.status_code == 200, response.content
-    match = DEEP_LINK_RE.search(response.content.decode())
-    assert match, response.content.decode()
-    login_request = LoginRequest.objects.order_by("-created_at").first()
-    assert login_request is not None
-    return login_request, match.group(1), response
-
-
-def bot_reply(response: Any) -> dict[str, Any]:
-    """What the bot answered to an update, checked against the spec: the Bot API call in the
-    webhook's answer, or else the one message it sent while handling the update (a consent
-    prompt goes out that way, so that it can be edited later)."""
-    from telegram_login.sandbox.spec import call_problems
-
-    assert response.status_code == 200
-    if response.get("Content-Type") != "application/json":
-        sent = [call for call in getattr(response, "sent", []) if call.method == "sendMessage"]
-        assert len(sent) == 1, [call.method for call in getattr(response, "sent", [])]
-        assert sent[0].problems == []
-        return {"method": "sendMessage", **sent[0].params}
-    reply = dict(response.json())
-    method = reply.pop("method")
-    assert call_problems(method, reply) == []
-    return {"method": method, **reply}
-
-
 @pytest.fixture
 def login_request(db: None) -> LoginRequest:
     """A pending request started by a Chrome on Windows browser at 198.51.100.4."""
@@ -220,9 +181,3 @@ def login_request(db: None) -> LoginRequest:
         user_agent=BROWSER_UA,
     )
     return login_request
-
-
-def poll(browser: Client, login_request: LoginRequest, *, shown: str = "pending") -> Any:
-    return browser.get(
-        f"{START_URL}{login_request.id}/", {"shown": shown}, headers={"HX-Request": "true"}
-    )

@@ -1,0 +1,4 @@
+"""The site's tests use the package's fixtures: a bot behind a fake Bot API, Telegram users."""
+
+from telegram_login.tests.fixtures import *  # noqa: F403
+from telegram_login.tests.fixtures import _bot_settings  # noqa: F401

@@ -1,0 +1,99 @@
+"""What the package's tests share: the test bot's settings, and pressing "Sign in with Telegram",
+polling and reading the bot's answer as a browser and Telegram do."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+
+from telegram_login.models import LoginRequest
+
+BOT_TOKEN = "4242:TEST-token"
+BOT_USERNAME = "test_login_bot"
+WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
+API_BASE_URL = "https://bot-api.test"
+WEBHOOK_URL = "/telegram/webhook/"
+START_URL = "/accounts/telegram/login/"
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+DEEP_LINK_RE = re.compile(r'href="https://t\.me/' + BOT_USERNAME + r'\?start=([A-Za-z0-9_-]{43})"')
+
+
+def start_sign_in(
+    browser: Client, *, next_url: str = "", process: str = "login"
+) -> tuple[LoginRequest, str, Any]:
+    """Press "Sign in with Telegram" as htmx does; return the request, its token, the response."""
+    data = {"process": process}
+    if next_url:
+        data["next"] = next_url
+    response = browser.post(
+        START_URL, data, headers={"HX-Request": "true", "User-Agent": BROWSER_UA}
+    )
+    assert response.status_code == 200, response.content
+    match = DEEP_LINK_RE.search(response.content.decode())
+    assert match, response.content.decode()
+    login_request = LoginRequest.objects.order_by("-created_at").first()
+    assert login_request is not None
+    return login_request, match.group(1), response
+
+
+def bot_reply(response: Any) -> dict[str, Any]:
+    """What the bot answered to an update, checked against the spec: the Bot API call in the
+    webhook's answer, or else the one message it sent while handling the update (a consent
+    prompt goes out that way, so that it can be edited later)."""
+    from telegram_login.sandbox.spec import call_problems
+
+    assert response.status_code == 200
+    if response.get("Content-Type") != "application/json":
+        sent = [call for call in getattr(response, "sent", []) if call.method == "sendMessage"]
+        assert len(sent) == 1, [call.method for call in getattr(response, "sent", [])]
+        assert sent[0].problems == []
+        return {"method": "sendMessage", **sent[0].params}
+    reply = dict(response.json())
+    method = reply.pop("method")
+    assert call_problems(method, reply) == []
+    return {"method": method, **reply}
+
+
+def poll(browser: Client, login_request: LoginRequest, *, shown: str = "pending") -> Any:
+    return browser.get(
+        f"{START_URL}{login_request.id}/", {"shown": shown}, headers={"HX-Request": "true"}
+    )
+
+
+def po_entries(locale: Path) -> list[tuple[str, str]]:
+    """(msgid, msgstr) pairs of a Russian catalogue, multi-line strings joined."""
+    text = (locale / "django.po").read_text(encoding="utf-8")
+    entries = []
+    for block in text.split("\n\n")[1:]:
+        lines = [line for line in block.splitlines() if not line.startswith("#")]
+        fields: dict[str, str] = {}
+        key = None
+        for line in lines:
+            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            if match:
+                key = match.group(1)
+                fields[key] = match.group(2)
+            elif key and line.startswith('"'):
+                fields[key] += line[1:-1]
+        if fields.get("msgid"):
+            msgstr = fields.get("msgstr", fields.get("msgstr[0]", ""))
+            entries.append((fields["msgid"], msgstr))
+    return entries
+
+
+def assert_catalogue_complete(locale: Path) -> None:
+    """Every message of a Russian catalogue is translated, and the compiled file says the same."""
+    entries = po_entries(locale)
+    assert len(entries) > 50
+    assert [msgid for msgid, msgstr in entries if not msgstr] == []
+    with (locale / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    for msgid, msgstr in entries:
+        assert compiled.gettext(msgid.replace('\\"', '"')) == msgstr.replace('\\"', '"'), msgid
