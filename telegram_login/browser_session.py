@@ -1,7 +1,10 @@
 """What a browser's session remembers of its sign-ins: {request id: allauth state id}.
 
 The poll finds its request only through this, never through the token: another browser holding
-the link or the poll URL gets nothing.
+the link or the poll URL gets nothing. The poll URL also carries a keyed MAC of (request id,
+session key), so that a waiting poll can show it comes from the browser that asked by its
+session cookie alone, without loading the session; when the two disagree (the key was cycled,
+or it is another browser) the poll falls back to the session itself.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 SESSION_KEY = "telegram_login_requests"
 
@@ -29,3 +35,24 @@ def session_remember_request(
     recent = session_login_requests(session=session)
     recent[str(request_id)] = state_id
     session[SESSION_KEY] = dict(list(recent.items())[-keep:])
+
+
+_BINDING_SALT = "telegram_login.poll-binding"
+
+
+def poll_binding(*, request_id: Any, session_key: str) -> str:
+    """The MAC that ties a request's poll URL to the session that started it."""
+    return salted_hmac(
+        _BINDING_SALT, f"{request_id}:{session_key}", algorithm="sha256"
+    ).hexdigest()[:32]
+
+
+def poll_bound_by_cookie(request: HttpRequest, *, request_id: Any, binding: str) -> bool:
+    """True if the poll URL's MAC matches this request's session cookie (the session itself
+    is not loaded)."""
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    if not session_key or not binding:
+        return False
+    return constant_time_compare(
+        binding, poll_binding(request_id=request_id, session_key=session_key)
+    )

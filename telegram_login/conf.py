@@ -60,6 +60,8 @@ class TelegramLoginSettings:
     max_pending: int
     rate_limits: dict[str, str]
     send_inline: bool
+    # Where the waiting poll keeps its counter and the status mirror (status_mirror.py).
+    redis_url: str
 
     @property
     def enabled(self) -> bool:
@@ -105,7 +107,20 @@ def _read() -> TelegramLoginSettings:
         rate_limits={**DEFAULT_RATE_LIMITS, **getattr(settings, "TELEGRAM_LOGIN_RATE_LIMITS", {})},
         # Tests send follow-up Bot API calls in the request thread to observe them in order.
         send_inline=bool(getattr(settings, "TELEGRAM_LOGIN_SEND_INLINE", False)),
+        # An empty TELEGRAM_LOGIN_REDIS_URL turns the mirror off.
+        redis_url=getattr(settings, "TELEGRAM_LOGIN_REDIS_URL", None)
+        or (_default_cache_redis() if not hasattr(settings, "TELEGRAM_LOGIN_REDIS_URL") else ""),
     )
+
+
+def _default_cache_redis() -> str:
+    """The Redis of the site's default cache, when it is Django's Redis cache."""
+    default = getattr(settings, "CACHES", {}).get("default", {})
+    if default.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
+        return ""
+    location = default.get("LOCATION", "")
+    # Several servers: the first is the one that takes writes.
+    return location[0] if isinstance(location, list | tuple) else str(location).split(",")[0]
 
 
 @cache

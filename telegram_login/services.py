@@ -18,6 +18,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from . import status_mirror
 from .conf import get_settings
 from .identity import TelegramUser
 from .models import BotPrompt, LoginRequest
@@ -68,7 +69,14 @@ def _move(
         rows = rows.filter(expires_at__gt=timezone.now())
     if due_only:
         rows = rows.filter(expires_at__lte=timezone.now())
-    return rows.update(status=new, **fields)
+    # The waiting polls' mirror (where there is one) learns of the move (status_mirror.py).
+    candidates = list(rows.values_list("pk", "expires_at")) if status_mirror.enabled() else []
+    moved = rows.update(status=new, **fields)
+    if moved:
+        status_mirror.mirror_write(
+            statuses=[(pk, new, expires_at) for pk, expires_at in candidates]
+        )
+    return moved
 
 
 def _transition(*, request_id: uuid.UUID, old: set[str], new: str, **options: Any) -> bool:
@@ -130,6 +138,9 @@ def login_request_start(
         requester_ip=requester_ip,
         requester_browser=device.browser,
         requester_os=device.os,
+    )
+    status_mirror.mirror_write(
+        statuses=[(login_request.pk, login_request.status, login_request.expires_at)]
     )
     return login_request, token
 

@@ -1,54 +1,19 @@
-"""Upkeep of the flow's records: the poll counter, handled update ids, and pruning old rows."""
+"""Upkeep of the flow's records: handled update ids, and pruning old rows."""
 
 from __future__ import annotations
 
 import contextlib
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .conf import get_settings
 from .models import LoginRequest, ProcessedUpdate
-
-
-@lru_cache(maxsize=1)
-def _redis() -> Any:
-    # Its own client: Django's cache needs two round trips for an increment (EXISTS, INCR),
-    # and this runs on every poll. Only where REDIS_URL is set (the "redis" extra).
-    url = getattr(settings, "REDIS_URL", "")
-    if not url:
-        return None
-    import redis
-
-    return redis.Redis.from_url(url)
-
-
-def login_request_count_poll(*, request_id: uuid.UUID) -> int:
-    """Count a browser poll of this request (one cache round trip); return the count."""
-    key = f"telegram_login:polls:{request_id}"
-    ttl = get_settings().login_ttl + 60
-    client = _redis()
-    if client is not None:
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, ttl, nx=True)
-        count, _ = pipe.execute()
-        return int(count)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=ttl)
-        return 1
-
 
 # Telegram gives up re-sending an update after about a day; keep ids a little longer.
 PROCESSED_UPDATE_KEEP = timedelta(days=2)

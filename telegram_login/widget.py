@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .browser_session import session_login_requests
+from .browser_session import poll_binding, session_login_requests
 from .conf import get_settings
 from .linking import ConnectRefusal
 from .models import LoginRequest
@@ -108,6 +108,9 @@ def widget_context(
     if login_request is not None:
         # The poll says which state the page shows, so an unchanged state costs a bare 204.
         query = {"shown": state, **({"next": next_url} if next_url else {})}
+        session_key = request.session.session_key
+        if session_key:
+            query["b"] = poll_binding(request_id=login_request.id, session_key=session_key)
         context["poll_url"] = (
             f"{reverse('telegram_login_poll', args=[login_request.id])}?{urlencode(query)}"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -181,3 +182,24 @@ def login_request(db: None) -> LoginRequest:
         user_agent=BROWSER_UA,
     )
     return login_request
+
+
+REDIS_TEST_URL = os.environ.get("TELEGRAM_LOGIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+@pytest.fixture
+def redis_mirror(settings: Any) -> Iterator[Any]:
+    """The waiting poll's status mirror on a real Redis (skipped where none answers, unless
+    TELEGRAM_LOGIN_REQUIRE_REDIS is set, as CI sets it)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("TELEGRAM_LOGIN_REQUIRE_REDIS"):
+            raise
+        pytest.skip(f"no Redis at {REDIS_TEST_URL}")
+    settings.TELEGRAM_LOGIN_REDIS_URL = REDIS_TEST_URL
+    yield client
+    client.close()

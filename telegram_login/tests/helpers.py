@@ -62,9 +62,24 @@ def bot_reply(response: Any) -> dict[str, Any]:
 
 
 def poll(browser: Client, login_request: LoginRequest, *, shown: str = "pending") -> Any:
+    """The widget's poll as htmx sends it: its URL carries the MAC of the browser's session."""
     return browser.get(
-        f"{START_URL}{login_request.id}/", {"shown": shown}, headers={"HX-Request": "true"}
+        poll_url(browser, login_request, shown=shown), headers={"HX-Request": "true"}
     )
+
+
+def poll_url(browser: Client, login_request: LoginRequest, *, shown: str = "pending") -> str:
+    """The poll URL the widget gives this browser (no MAC where it has no session yet)."""
+    from django.conf import settings
+    from django.utils.http import urlencode
+
+    from telegram_login.browser_session import poll_binding
+
+    query = {"shown": shown}
+    cookie = browser.cookies.get(settings.SESSION_COOKIE_NAME)
+    if cookie is not None and cookie.value:
+        query["b"] = poll_binding(request_id=login_request.id, session_key=cookie.value)
+    return f"{START_URL}{login_request.id}/?{urlencode(query)}"
 
 
 def po_entries(locale: Path) -> list[tuple[str, str]]:
@@ -97,3 +112,12 @@ def assert_catalogue_complete(locale: Path) -> None:
         compiled = gettext.GNUTranslations(mo)
     for msgid, msgstr in entries:
         assert compiled.gettext(msgid.replace('\\"', '"')) == msgstr.replace('\\"', '"'), msgid
+
+
+def set_deadline(login_request: LoginRequest, expires_at: Any) -> None:
+    """Move a request's deadline behind the services' back (as only a test does); its status
+    mirror entry, which ends with the old deadline, goes too."""
+    from telegram_login import status_mirror
+
+    LoginRequest.objects.filter(pk=login_request.pk).update(expires_at=expires_at)
+    status_mirror.forget(request_ids=[login_request.pk])

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 
-from .helpers import BROWSER_UA, bot_reply, poll, start_sign_in
+from .helpers import BROWSER_UA, bot_reply, poll, set_deadline, start_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +184,7 @@ def test_expired_request_ends_with_start_again(
 ):
     settings.TELEGRAM_LOGIN_TTL = 1
     login_request, token, _ = start_sign_in(browser_client)
-    LoginRequest.objects.filter(pk=login_request.pk).update(expires_at=login_request.created_at)
+    set_deadline(login_request, login_request.created_at)
     final = poll(browser_client, login_request)
     assert final.status_code == 286
     assert b"expired" in final.content

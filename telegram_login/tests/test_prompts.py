@@ -8,9 +8,8 @@ import pytest
 from django.utils import timezone
 
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
-from telegram_login.models import LoginRequest
 
-from .helpers import poll, start_sign_in
+from .helpers import poll, set_deadline, start_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +52,7 @@ def test_expiry_noticed_by_the_browser_edits_the_prompt(
     browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
     login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
-    LoginRequest.objects.filter(pk=login_request.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1)
-    )
+    set_deadline(login_request, timezone.now() - timedelta(seconds=1))
     poll(browser_client, login_request, shown="claimed")
     [prompt] = _prompts(bot_api, person)
     assert prompt.text == "This sign-in request has expired. Nobody was signed in."

@@ -12,12 +12,21 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from telegram_login import status_mirror
 from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.browser_session import SESSION_KEY
 from telegram_login.models import LoginRequest
 
 from .flows import email_user, reauthenticate, sign_in_with_password
-from .helpers import BOT_USERNAME, BROWSER_UA, START_URL, bot_reply, poll, start_sign_in
+from .helpers import (
+    BOT_USERNAME,
+    BROWSER_UA,
+    START_URL,
+    bot_reply,
+    poll,
+    set_deadline,
+    start_sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -152,15 +161,21 @@ def test_too_many_starts_from_one_ip_are_refused(settings, browser_client, clien
     assert LoginRequest.objects.count() == 2
 
 
-def test_session_remembers_only_the_five_newest_requests(browser_client):
-    started = [start_sign_in(browser_client)[0] for _ in range(7)]
+def test_session_remembers_only_the_five_newest_requests(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    started = [start_sign_in(browser_client) for _ in range(7)]
     remembered = browser_client.session[SESSION_KEY]
-    assert list(remembered) == [str(r.id) for r in started[-5:]]
+    assert list(remembered) == [str(r.id) for r, _, _ in started[-5:]]
 
-    oldest = poll(browser_client, started[0])
-    assert oldest.status_code == STOP_POLLING
-    assert b'data-state="unknown"' in oldest.content
-    assert poll(browser_client, started[2]).status_code == HTTPStatus.NO_CONTENT
+    # The oldest one, approved in Telegram, no longer signs this browser in.
+    oldest, token, _ = started[0]
+    _approve(oldest, telegram_user, telegram_update, post_update, token)
+    answer = poll(browser_client, oldest, shown="claimed")
+    assert answer.status_code == STOP_POLLING
+    assert b'data-state="unknown"' in answer.content
+    assert "_auth_user_id" not in browser_client.session
+    assert poll(browser_client, started[2][0]).status_code == HTTPStatus.NO_CONTENT
 
 
 # -- poll ------------------------------------------------------------------------------------
@@ -192,6 +207,7 @@ def test_poll_for_a_request_that_does_not_exist_stops(browser_client):
 def test_poll_of_a_request_deleted_from_the_database_stops(browser_client):
     login_request, _, _ = start_sign_in(browser_client)
     LoginRequest.objects.all().delete()
+    status_mirror.forget(request_ids=[login_request.pk])
     assert poll(browser_client, login_request).status_code == STOP_POLLING
 
 
@@ -231,7 +247,7 @@ def test_twenty_polls_after_approval_complete_the_sign_in_once(
 
 def test_poll_after_the_deadline_stops_with_expired(browser_client):
     login_request, _, _ = start_sign_in(browser_client)
-    LoginRequest.objects.filter(pk=login_request.pk).update(expires_at=login_request.created_at)
+    set_deadline(login_request, login_request.created_at)
     response = poll(browser_client, login_request, shown="pending")
     assert response.status_code == STOP_POLLING
     assert b'data-state="expired"' in response.content
