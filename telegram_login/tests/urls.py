@@ -2,11 +2,15 @@
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("home")
+    """Where a sign-in lands: says who is signed in and shows the messages (tests read both)."""
+    return render(request, "home.html")
 
 
 urlpatterns = [
