@@ -6,5 +6,4 @@ from .conf import get_settings
 
 
 def telegram_login(request: HttpRequest) -> dict[str, object]:
-    conf = get_settings()
-    return {"telegram_sandbox": conf.sandbox, "telegram_bot_username": conf.bot_username}
+    return {"telegram_sandbox": get_settings().sandbox}
