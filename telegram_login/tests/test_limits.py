@@ -15,6 +15,7 @@ from django.test import Client
 
 from telegram_login import upkeep
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.conf import get_settings
 from telegram_login.models import LoginRequest
 from telegram_login.tokens import new_token
 
@@ -241,7 +242,8 @@ def test_a_cookieless_start_leaves_a_session_that_ends_with_the_sign_in(
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     start_sign_in(browser)
     lifetime = browser.session.get_expiry_age()
-    assert lifetime == settings.TELEGRAM_LOGIN_TTL + 600
+    # The TTL's default: a site need not set TELEGRAM_LOGIN_TTL.
+    assert lifetime == get_settings().login_ttl + 600
     assert browser.cookies["sessionid"]["max-age"] == lifetime
 
     confirm_in_telegram(browser, telegram_user(), telegram_update, post_update)
