@@ -118,10 +118,11 @@ class Browser:
 class TelegramUser:
     """A Telegram user in a private chat with the bot; Telegram posts its updates to the site."""
 
-    def __init__(self, connection: Connection, telegram: FakeTelegram) -> None:
+    def __init__(self, connection: Connection, telegram: FakeTelegram, *, n: int = 0) -> None:
+        """A new Telegram user, or with `n` the same user every time (a returning one)."""
         self.connection = connection
         self.telegram = telegram
-        n = next_id()
+        n = n or next_id()
         self.user = {"id": 7_000_000 + n, "is_bot": False, "first_name": f"Bench{n}"}
         self.chat = {
             "id": self.user["id"],

@@ -237,11 +237,20 @@ def sign_in_latencies(port: int, telegram: FakeTelegram, *, sign_ins: int) -> La
 
 
 def drive_sign_ins(
-    port: int, telegram: FakeTelegram, *, count: int, threads: int, deadline: float = float("inf")
+    port: int,
+    telegram: FakeTelegram,
+    *,
+    count: int,
+    threads: int,
+    people: int = 0,
+    deadline: float = float("inf"),
 ) -> int:
     """Complete sign-ins as fast as the worker takes them: start, /start, press, one poll.
 
-    Stops after `count` or at `deadline` (time.monotonic()); returns how many were done.
+    With `people`, the sign-ins are by that many Telegram users in turn (each comes back),
+    numbered from 1_000_000 so they are the same people in every call; without, each sign-in
+    is a new user. Stops after `count` or at `deadline` (time.monotonic()); returns how many
+    were done.
     """
     done = [0]
     lock = threading.Lock()
@@ -251,7 +260,8 @@ def drive_sign_ins(
             return
         browser = Browser(browser_connection)
         sign_in = browser.start()
-        user = TelegramUser(telegram_connection, telegram)
+        returning = 1_000_000 + i % people if people else 0
+        user = TelegramUser(telegram_connection, telegram, n=returning)
         user.press_start(sign_in.token)
         user.press_code(sign_in.code)
         response = browser.poll(sign_in)

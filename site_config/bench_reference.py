@@ -9,10 +9,12 @@ from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
 @login_not_required
+@never_cache
 @require_GET
 def reference(request: HttpRequest) -> HttpResponse:
     """What a request costs before any view work: the same decorators as the poll, no reads."""
