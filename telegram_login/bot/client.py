@@ -78,6 +78,11 @@ class TelegramError(Exception):
     def rate_limited(self) -> bool:
         return self.error_code == 429
 
+    @property
+    def not_modified(self) -> bool:
+        """An edit that would change nothing: the message already says it."""
+        return self.error_code == 400 and "message is not modified" in self.description
+
 
 class BotClient:
     def __init__(
@@ -100,11 +105,20 @@ class BotClient:
         self.backoff = backoff
         self._sleep = sleep
 
-    def call(self, method: str, *, request_timeout: float | None = None, **params: Any) -> Any:
+    def call(
+        self,
+        method: str,
+        *,
+        request_timeout: float | None = None,
+        retry: bool = True,
+        **params: Any,
+    ) -> Any:
         """Call `method`; return its `result` or raise TelegramError. Never logs the token.
 
         Retries, a bounded number of times: a 429 after its `retry_after` (if short), a request
         that never reached Telegram, and a 5xx or timeout of a method that is safe to repeat.
+        `retry=False` makes one attempt only, for a caller that retries later by itself (the
+        bot's message queue, tasks.py), so that no thread sleeps here.
         """
         attempt = 0
         while True:
@@ -112,7 +126,7 @@ class BotClient:
                 return self._call_once(method, params, request_timeout)
             except TelegramError as exc:
                 attempt += 1
-                delay = self._retry_delay(exc, method, attempt)
+                delay = self._retry_delay(exc, method, attempt) if retry else None
                 if delay is None:
                     raise
                 logger.info(
@@ -170,8 +184,8 @@ class BotClient:
             retry_after=retry_after if isinstance(retry_after, int) else None,
         )
 
-    def send(self, call: BotCall) -> Any:
-        return self.call(call.method, **call.params)
+    def send(self, call: BotCall, *, retry: bool = True) -> Any:
+        return self.call(call.method, retry=retry, **call.params)
 
     def get_me(self) -> dict[str, Any]:
         return self.call("getMe")
