@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.usersessions",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "telegram_login",
 ]
@@ -78,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # "Last seen" of each signed-in session, for Settings > Sessions and /sessions in the bot.
+    "telegram_login.middleware.SessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "site_config.urls"
@@ -136,6 +141,21 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The bot's messages that do not travel in the webhook's answer (consent prompts, their edits,
+# sign-in alerts, link notices) are Django tasks (telegram_login/tasks.py). They wait in the
+# database until sent: by the site at once, or by the worker (manage.py telegram_worker) after a
+# restart or while Telegram is down (docs/deploy.md). With DEBUG or the sandbox they are sent at
+# once by the site alone, in whose process the sandbox's fake Telegram lives.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if DEBUG or env_bool("TELEGRAM_SANDBOX", False)
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -116,3 +116,42 @@ class ProcessedUpdate(models.Model):
 
     def __str__(self) -> str:
         return str(self.update_id)
+
+
+class AlertPreference(models.Model):
+    """Whether the account's linked Telegram hears of every new sign-in (alerts.py). Without a
+    row the alerts are on: an account turns them off, never on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    sign_in_alerts = models.BooleanField(_("sign-in alerts in Telegram"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("alert preference")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'on' if self.sign_in_alerts else 'off'}"
+
+
+class SignInSession(models.Model):
+    """The browser session a sign-in through Telegram opened. The request's consent prompt is
+    edited to say so, with a button that ends exactly this session (bot/prompts.py)."""
+
+    login_request = models.OneToOneField(
+        LoginRequest,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="signed_in_session",
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # allauth.usersessions' UserSession; that app is optional, so the id, not a foreign key.
+    user_session_id = models.BigIntegerField()
+    signed_in_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session opened by a Telegram sign-in")
+
+    def __str__(self) -> str:
+        return f"{self.login_request_id} -> {self.user_session_id}"

@@ -1,15 +1,17 @@
-"""allauth's signals about linked accounts: both sides hear of every link and unlink."""
+"""allauth's signals: both sides hear of every link and unlink, and the linked Telegram of every
+sign-in (alerts.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.signals import user_logged_in
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from allauth.socialaccount.signals import social_account_added, social_account_removed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from . import linking, notices
+from . import alerts, linking, notices
 
 
 @receiver(social_account_added)
@@ -26,3 +28,8 @@ def _telegram_unlinked(
 ) -> None:
     if socialaccount.provider == linking.PROVIDER_ID:
         notices.notify_unlinked(socialaccount)
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    alerts.sign_in_alert(request=request, user=user, sociallogin=kwargs.get("sociallogin"))

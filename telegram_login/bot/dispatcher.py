@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
@@ -20,9 +19,10 @@ from ..linking import account_label
 from ..notices import notify_unlinked_by_telegram
 from ..services import ClaimOutcome, DecisionOutcome
 from ..tokens import TOKEN_IN_TEXT_RE
-from . import messages
+from . import messages, sessions
 from .client import BotCall
 from .language import bot_language_code
+from .reactions import Reactions
 from .updates import (
     CallbackQuery,
     IncomingMessage,
@@ -36,12 +36,7 @@ from .updates import (
 logger = logging.getLogger(__name__)
 
 START_RE = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<payload>\S+))?\s*$")
-
-
-@dataclass
-class Reactions:
-    reply: BotCall | None = None
-    later: list[BotCall] = field(default_factory=list)
+SESSIONS_RE = re.compile(r"^/sessions(?:@\w+)?\s*$")
 
 
 def bot_language(user: TelegramUser | None) -> str:
@@ -127,6 +122,10 @@ def _on_message(message: IncomingMessage) -> Reactions:
             return Reactions(reply=messages.private_chat_only(chat_id=message.chat.id))
         return Reactions()
     chat_id = message.chat.id
+    if token is None and SESSIONS_RE.match(message.text.strip()):
+        if not _within_rate(message.sender):
+            return Reactions(reply=messages.slow_down(chat_id=chat_id))
+        return sessions.on_sessions_command(message)
     if token is None:
         return Reactions(reply=messages.welcome(chat_id=chat_id))
     if not _within_rate(message.sender):
@@ -169,12 +168,16 @@ def _on_callback(query: CallbackQuery) -> Reactions:
 
     parsed = messages.parse_callback_data(query.data)
     unlink_id = messages.parse_unlink_data(query.data)
-    if (parsed is None and unlink_id is None) or not query.is_private_from_sender:
+    session_press = messages.parse_session_data(query.data)
+    ours = parsed is not None or unlink_id is not None or session_press is not None
+    if not ours or not query.is_private_from_sender:
         return Reactions(reply=answer(_("This button does nothing here.")))
     if not _within_rate(query.sender):
         return Reactions(reply=answer(_("Too many attempts. Please wait a minute."), alert=True))
     if unlink_id is not None:
         return _on_unlink(query, unlink_id)
+    if session_press is not None:
+        return sessions.on_session_press(query, session_press)
     assert parsed is not None
     request_id, code = parsed
     result = services.login_request_decide(

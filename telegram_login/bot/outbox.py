@@ -1,11 +1,29 @@
-"""Bot API calls sent outside the webhook's answer: after it (so Telegram's wait never includes
-Telegram), or at once by the long-polling command. One path for both: a blocked bot ends the
-user's waiting requests, and a delivered prompt is remembered so it can be edited later."""
+"""Bot API calls sent outside the webhook's answer: consent prompts, their edits, sign-in alerts,
+link notices. One path for all: a blocked bot ends the user's waiting requests, a delivered
+prompt is remembered so it can be edited later, and Telegram's refusals are told apart.
+
+How they travel depends on the site's task backend (Django's tasks framework, tasks.py):
+
+- a queue that keeps tasks, such as django-tasks-db's database queue: each message is stored
+  before anything is sent, so a restart loses nothing; this process tries it at once after the
+  answer (nobody waits for a worker to look), and the worker (manage.py telegram_worker) sends
+  whatever is left, retrying while Telegram asks to wait (429), fails (5xx) or is silent;
+- Django's ImmediateBackend (no queue configured, and DEBUG here): this process sends them after
+  the answer, with the client's few quick retries, and a restart may lose them;
+- at once in the calling thread: the long-polling command (send_now) and the tests
+  (TELEGRAM_LOGIN_SEND_INLINE).
+"""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.db import close_old_connections, transaction
 
 from .. import services
 from ..conf import get_settings
@@ -15,35 +33,179 @@ logger = logging.getLogger(__name__)
 
 _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="telegram-outbox")
 
+# Someone is looking at Telegram waiting for the consent prompt: it goes before the rest.
+PROMPT_PRIORITY = 10
+OTHER_PRIORITY = 0
+# A queued message is tried this many times over about a quarter of an hour.
+MAX_ATTEMPTS = 10
+FIRST_BACKOFF = 2.0
+MAX_BACKOFF = 300.0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: a call as it is, or the edit of a consent prompt (`prompt_id`, a
+    BotPrompt) to how its request ended, written when it is sent, so that edits sent late or
+    out of order all say the latest."""
+
+    call: BotCall | None = None
+    prompt_id: int | None = None
+
+    @property
+    def priority(self) -> int:
+        if self.call is not None and self.call.prompt_of is not None:
+            return PROMPT_PRIORITY
+        return OTHER_PRIORITY
+
+    def as_payload(self) -> dict[str, Any]:
+        """The task's argument (JSON)."""
+        if self.call is None:
+            return {"prompt": self.prompt_id}
+        call = {"method": self.call.method, "params": self.call.params}
+        if self.call.prompt_of is not None:
+            call["prompt_of"] = self.call.prompt_of.hex
+        return {"call": call}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outgoing:
+        if "prompt" in payload:
+            return cls(prompt_id=int(payload["prompt"]))
+        call = payload["call"]
+        prompt_of = call.get("prompt_of")
+        return cls(
+            call=BotCall(
+                call["method"],
+                call.get("params", {}),
+                prompt_of=UUID(hex=prompt_of) if prompt_of else None,
+            )
+        )
+
 
 def send_later(calls: list[BotCall]) -> None:
-    if not calls:
-        return
-    if get_settings().send_inline:
-        send_now(calls)
-    else:
-        _executor.submit(send_now, calls)
+    dispatch([Outgoing(call=call) for call in calls])
+
+
+def edit_prompts_later(*, prompt_ids: list[int]) -> None:
+    dispatch([Outgoing(prompt_id=prompt_id) for prompt_id in prompt_ids])
 
 
 def send_now(calls: list[BotCall]) -> None:
-    from .prompts import prompt_delivered
+    """Send in this thread, now (the long-polling command, which has no answer to wait for)."""
+    for call in calls:
+        _deliver_here(Outgoing(call=call))
 
-    bot = get_bot()
-    queue = list(calls)
-    while queue:
-        call = queue.pop(0)
-        try:
-            result = bot.send(call)
-        except TelegramError as exc:
-            logger.warning("%s failed: %s", call.method, exc.summary)
-            chat_id = call.params.get("chat_id")
-            if exc.bot_blocked and isinstance(chat_id, int) and chat_id > 0:
-                services.telegram_user_blocked_bot(telegram_user_id=chat_id)
-            continue
-        except Exception:
-            logger.exception("%s failed", call.method)
-            continue
-        try:
-            queue.extend(prompt_delivered(call, result))
-        except Exception:
-            logger.exception("remembering the prompt of %s failed", call.prompt_of)
+
+def dispatch(items: list[Outgoing]) -> None:
+    if not items:
+        return
+    if get_settings().send_inline:
+        for item in items:
+            _deliver_here(item)
+        return
+    from .. import tasks
+
+    if not tasks.queue_keeps_tasks():
+        # Nothing keeps them: send after the answer (and after the transaction that asked for
+        # them, whose rows the messages read).
+        transaction.on_commit(partial(_executor.submit, _deliver_in_background, items))
+        return
+    result_ids = [tasks.enqueue(item.as_payload(), priority=item.priority) for item in items]
+    if tasks.queue_runs_here():
+        # Stored first; now tried at once by this process instead of waiting for the worker.
+        transaction.on_commit(partial(_executor.submit, tasks.run_queued_now, result_ids))
+
+
+def _deliver_in_background(items: list[Outgoing]) -> None:
+    close_old_connections()
+    try:
+        for item in items:
+            _deliver_here(item)
+    finally:
+        close_old_connections()
+
+
+def _deliver_here(item: Outgoing) -> None:
+    """Deliver without a queue behind: the client retries briefly; anything else is logged."""
+    try:
+        deliver(item, attempt=0, queued=False)
+    except Exception:
+        logger.exception("sending a bot message failed")
+
+
+def deliver(item: Outgoing, *, attempt: int, queued: bool) -> str:
+    """Send one message; return what became of it. `queued`: a queue keeps this message, so a
+    failure worth another try is rescheduled there (tasks.py) instead of retried in place."""
+    from .prompts import outcome_edit, prompt_delivered, request_waits
+
+    call = item.call if item.call is not None else outcome_edit(prompt_id=item.prompt_id)
+    if call is None:
+        return "nothing to send"
+    retried_prompt = item.call is not None and call.prompt_of is not None and attempt > 0
+    if retried_prompt and not request_waits(request_id=call.prompt_of):
+        # A prompt whose request ended while it waited for its next try would only be edited
+        # away.
+        return "request ended"
+    try:
+        result = get_bot().send(call, retry=not queued)
+    except TelegramError as exc:
+        return _refused(item, call, exc, attempt=attempt, queued=queued)
+    follow_ups = prompt_delivered(call, result)
+    if queued:
+        dispatch(follow_ups)
+    else:
+        for follow_up in follow_ups:
+            deliver(follow_up, attempt=0, queued=False)
+    return "sent"
+
+
+class DeliveryFailed(Exception):
+    """Telegram refused a message for good, or kept failing past the last try."""
+
+
+def _refused(
+    item: Outgoing, call: BotCall, exc: TelegramError, *, attempt: int, queued: bool
+) -> str:
+    chat_id = call.params.get("chat_id")
+    if exc.not_modified:
+        return "already so"
+    if exc.bot_blocked:
+        # A normal event, not a failure: nothing more goes to this chat until they come back.
+        logger.info("%s to chat %s: %s", call.method, chat_id, exc.summary)
+        if isinstance(chat_id, int) and chat_id > 0:
+            services.telegram_user_blocked_bot(telegram_user_id=chat_id)
+        return "blocked"
+    delay = retry_delay(exc, attempt=attempt) if queued else None
+    if delay is not None:
+        from .. import tasks
+
+        logger.info(
+            "%s to chat %s: %s; try %s in %.0f s",
+            call.method,
+            chat_id,
+            exc.summary,
+            attempt + 2,
+            delay,
+        )
+        tasks.enqueue(item.as_payload(), priority=item.priority, attempt=attempt + 1, delay=delay)
+        return "retry scheduled"
+    logger.warning("%s to chat %s failed: %s", call.method, chat_id, exc.summary)
+    if queued:
+        # Recorded as a failed task, with the reason.
+        raise DeliveryFailed(f"{call.method}: {exc.summary} (try {attempt + 1})") from None
+    return "failed"
+
+
+def retry_delay(exc: TelegramError, *, attempt: int) -> float | None:
+    """Seconds until the next try of a queued message, or None if trying again is no use.
+
+    Telegram's flood control says how long to wait (429); its own failures (5xx), timeouts and
+    no connection are tried again with a doubling wait. A sendMessage that timed out may have
+    arrived, so it may arrive twice: a security alert twice is better than none.
+    """
+    if attempt + 1 >= MAX_ATTEMPTS:
+        return None
+    if exc.rate_limited:
+        return float(max(exc.retry_after or 1, 1))
+    if exc.error_code is None or exc.error_code >= 500:
+        return min(FIRST_BACKOFF * 2**attempt, MAX_BACKOFF)
+    return None

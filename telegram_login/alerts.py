@@ -1,0 +1,112 @@
+"""Sign-in alerts: after every sign-in to an account with Telegram linked, by any way (Telegram,
+email and password, a password reset, a code), the bot tells that Telegram user which browser
+and OS, from which address, when and how, with a button that ends exactly that session and one
+that ends them all. A sign-in through Telegram needs no second message: its consent prompt is
+edited to say it, with the same buttons (bot/prompts.py).
+
+Alerts are on unless the account turns them off (Settings > Sessions); the Telegram sign-in's
+own message always says what it opened.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.socialaccount.models import SocialLogin
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import translation
+
+from . import linking, sessions
+from .bot import messages
+from .bot.language import bot_language_code
+from .bot.outbox import send_later
+from .models import AlertPreference, LoginRequest, SignInSession
+
+logger = logging.getLogger(__name__)
+
+
+def alerts_enabled(*, user: Any) -> bool:
+    return not AlertPreference.objects.filter(user_id=user.pk, sign_in_alerts=False).exists()
+
+
+@transaction.atomic
+def alerts_set(*, user: Any, enabled: bool) -> None:
+    AlertPreference.objects.update_or_create(user=user, defaults={"sign_in_alerts": enabled})
+    logger.info("user %s turned sign-in alerts %s", user.pk, "on" if enabled else "off")
+
+
+def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin | None) -> None:
+    """allauth signed `user` in on `request` (its user_logged_in signal): tell their Telegram."""
+    if not sessions.sessions_kept():
+        return
+    account = linking.telegram_account_for_user(user=user)
+    if account is None:
+        return
+    session = sessions.session_of_request(request=request)
+    if session is None:
+        return
+    login_request = _telegram_sign_in(request, account.uid, sociallogin)
+    if login_request is not None:
+        SignInSession.objects.update_or_create(
+            login_request=login_request,
+            defaults={"user": user, "user_session_id": session.pk},
+        )
+        from .bot.prompts import show_outcome
+
+        show_outcome(login_request)
+        return
+    if not alerts_enabled(user=user):
+        return
+    try:
+        chat_id = int(account.uid)
+    except ValueError:
+        return
+    method, provider = sign_in_method(request, sociallogin)
+    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
+        call = messages.sign_in_alert(
+            chat_id=chat_id,
+            account=linking.account_label(user),
+            session=sessions.session_view(session),
+            method=messages.sign_in_method_text(method, provider),
+        )
+    send_later([call])
+
+
+def _telegram_sign_in(
+    request: HttpRequest, uid: str, sociallogin: SocialLogin | None
+) -> LoginRequest | None:
+    """The login request this sign-in completed, when it is one through this app's Telegram
+    flow: the browser's poll (or its typed code) finished it, in the view that names it."""
+    if sociallogin is None or sociallogin.account.provider != linking.PROVIDER_ID:
+        return None
+    match = getattr(request, "resolver_match", None)
+    request_id = match.kwargs.get("request_id") if match is not None else None
+    if request_id is None:
+        return None
+    return LoginRequest.objects.filter(
+        pk=request_id,
+        process=LoginRequest.Process.LOGIN,
+        status=LoginRequest.Status.COMPLETED,
+        telegram_user_id=int(uid),
+    ).first()
+
+
+def sign_in_method(request: HttpRequest, sociallogin: SocialLogin | None) -> tuple[str, str]:
+    """How the person proved it was them: allauth's record of the sign-in ("password",
+    "password_reset", "code", ...), and a provider's name for a linked account."""
+    if sociallogin is not None:
+        provider = sociallogin.account.get_provider(request)
+        if sociallogin.account.provider == linking.PROVIDER_ID:
+            return "telegram", provider.name
+        return "socialaccount", provider.name
+    records = request.session.get(AUTHENTICATION_METHODS_SESSION_KEY) or []
+    # A second factor comes after the first; a later password check is no sign-in.
+    for record in reversed(records):
+        if not isinstance(record, dict) or record.get("reauthenticated"):
+            continue
+        if record.get("method") != "mfa":
+            return str(record.get("method", "")), ""
+    return "", ""

@@ -1,0 +1,58 @@
+"""Keeps the "last seen" of each signed-in session (allauth.usersessions) roughly current, for
+Settings > Sessions and the bot's /sessions, without costing the waiting poll anything."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.apps import apps
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
+
+# At most one write per session in this many seconds; "active now" means seen within five
+# minutes (bot/messages.py), so a minute is fine-grained enough.
+ACTIVITY_INTERVAL = 60
+
+
+class SessionActivityMiddleware:
+    """After each request that loaded a signed-in user anyway, notes that its session was seen
+    (allauth's own USERSESSIONS_TRACK_ACTIVITY writes on every request, and loads the session
+    and the user for every request that has a cookie, the waiting poll's included)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.enabled = apps.is_installed("allauth.usersessions")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.enabled:
+            session_seen(request)
+        return response
+
+
+def session_seen(request: HttpRequest) -> None:
+    user = getattr(request, "user", None)
+    # The waiting poll's quick answer never looks at the user (one round trip, no session):
+    # only a request that already did pays for this.
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return
+    if not user.is_authenticated:
+        return
+    session_key = request.session.session_key
+    if not session_key:
+        return
+    digest = hashlib.sha256(session_key.encode()).hexdigest()[:32]
+    if not cache.add(f"telegram_login:seen:{digest}", 1, timeout=ACTIVITY_INTERVAL):
+        return
+    from allauth.account.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+
+    seen = UserSession.objects.filter(session_key=session_key, user_id=user.pk).update(
+        last_seen_at=timezone.now(), ip=get_adapter().get_client_ip(request)
+    )
+    if not seen:
+        # A session opened without allauth's sign-in (or before sessions were kept).
+        UserSession.objects.create_from_request(request)

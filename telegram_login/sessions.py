@@ -1,0 +1,152 @@
+"""The account's signed-in browsers (allauth.usersessions), as the bot lists and ends them.
+
+allauth keeps one UserSession per signed-in browser session; ending one deletes the session
+itself, so that browser is signed out on its next request. The Telegram user may end only the
+sessions of the site account their Telegram is linked to.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from allauth.socialaccount.models import SocialAccount
+from django.apps import apps
+from django.utils import timezone
+
+from .provider import TelegramLoginProvider
+from .useragent import describe_user_agent
+
+if TYPE_CHECKING:
+    from allauth.usersessions.models import UserSession
+
+logger = logging.getLogger(__name__)
+
+SESSIONS_APP = "allauth.usersessions"
+PROVIDER_ID = TelegramLoginProvider.id
+# Seen this recently (middleware.py notes a visit at most once a minute): "active now".
+ACTIVE_WINDOW = timedelta(minutes=5)
+
+
+def sessions_kept() -> bool:
+    """allauth.usersessions is installed: sessions are kept, so they can be listed and ended."""
+    return apps.is_installed(SESSIONS_APP)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """What the bot says about a session: known browser and OS families only (never the raw
+    User-Agent), the address, and when it signed in and was last seen."""
+
+    id: int
+    browser: str
+    os: str
+    ip: str
+    signed_in_at: datetime
+    last_seen_at: datetime
+
+    def active(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) - self.last_seen_at <= ACTIVE_WINDOW
+
+
+def session_view(session: UserSession) -> SessionView:
+    device = describe_user_agent(session.user_agent or "")
+    return SessionView(
+        id=session.pk,
+        browser=device.browser,
+        os=device.os,
+        ip=session.ip,
+        signed_in_at=session.created_at,
+        last_seen_at=max(session.last_seen_at, session.created_at),
+    )
+
+
+def session_of_request(*, request: Any) -> UserSession | None:
+    """The signed-in session of this request, made now if allauth has not made it yet."""
+    from allauth.usersessions.models import UserSession
+
+    if not request.user.is_authenticated:
+        return None
+    if not request.session.session_key:
+        request.session.save()
+    found = UserSession.objects.filter(session_key=request.session.session_key).first()
+    if found is None:
+        UserSession.objects.create_from_request(request)
+        found = UserSession.objects.filter(session_key=request.session.session_key).first()
+    return found
+
+
+def session_exists(*, session_id: int) -> bool:
+    from allauth.usersessions.models import UserSession
+
+    return UserSession.objects.filter(pk=session_id).exists()
+
+
+def sessions_of_user(*, user: Any) -> list[SessionView]:
+    """The account's live sessions, the most recently seen first (ended ones are dropped)."""
+    from allauth.usersessions.models import UserSession
+
+    views = [session_view(s) for s in UserSession.objects.purge_and_list(user)]
+    return sorted(views, key=lambda v: v.last_seen_at, reverse=True)
+
+
+def telegram_account_of(*, telegram_user_id: int) -> SocialAccount | None:
+    """The site account this Telegram user's Telegram is linked to, if any."""
+    return (
+        SocialAccount.objects.select_related("user")
+        .filter(provider=PROVIDER_ID, uid=str(telegram_user_id))
+        .first()
+    )
+
+
+class EndOutcome(enum.Enum):
+    ENDED = "ended"
+    GONE = "gone"
+    NOT_YOURS = "not_yours"
+
+
+def session_end_by_telegram_user(
+    *, session_id: int, telegram_user_id: int
+) -> tuple[EndOutcome, SessionView | None]:
+    """A "sign this session out" button was pressed: end that session if it belongs to the
+    account this Telegram user is linked to. Returns what it was, to say so."""
+    from allauth.usersessions.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+
+    session = UserSession.objects.filter(pk=session_id).first()
+    if session is None:
+        return EndOutcome.GONE, None
+    owner = SocialAccount.objects.filter(
+        provider=PROVIDER_ID, uid=str(telegram_user_id), user_id=session.user_id
+    )
+    if not owner.exists():
+        return EndOutcome.NOT_YOURS, None
+    view = session_view(session)
+    get_adapter().end_sessions([session])
+    logger.info(
+        "telegram user %s ended session %s of user %s", telegram_user_id, view.id, session.user_id
+    )
+    return EndOutcome.ENDED, view
+
+
+def sessions_end_all_by_telegram_user(*, telegram_user_id: int) -> tuple[SocialAccount | None, int]:
+    """ "Sign out everywhere": end every session of the account this Telegram is linked to.
+    Returns the linked account (None if there is none) and how many sessions ended."""
+    from allauth.usersessions.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+
+    account = telegram_account_of(telegram_user_id=telegram_user_id)
+    if account is None:
+        return None, 0
+    sessions = list(UserSession.objects.filter(user_id=account.user_id))
+    get_adapter().end_sessions(sessions)
+    logger.info(
+        "telegram user %s ended all %s session(s) of user %s",
+        telegram_user_id,
+        len(sessions),
+        account.user_id,
+    )
+    return account, len(sessions)
