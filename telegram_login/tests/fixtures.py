@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from telegram_login.models import LoginRequest
+from telegram_login.sandbox import fake_api
 from telegram_login.sandbox.fake_api import FakeBotApi
 
 from .helpers import (
@@ -162,6 +163,19 @@ def post_update(bot_api: FakeBotApi) -> Callable[..., Any]:
         return response
 
     return post
+
+
+@pytest.fixture
+def sandbox(settings: Any) -> Iterator[FakeBotApi]:
+    """The built-in sandbox as `make run` has it (DEBUG, no bot): its fake Bot API, fresh."""
+    settings.DEBUG = True
+    settings.TELEGRAM_SANDBOX = None
+    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_BOT_USERNAME = ""
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    fake_api._api = None
+    yield fake_api.fake_bot_api()
+    fake_api._api = None
 
 
 @pytest.fixture
