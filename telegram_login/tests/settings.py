@@ -55,13 +55,14 @@ TEMPLATES = [
         },
     },
 ]
+# A file, never ":memory:": pytest-django's live server can start before the test database is
+# set up, and would then share the tests' in-memory connection across threads (a segfault).
+SQLITE_FILE = Path(tempfile.gettempdir()) / f"telegram-login-pkg-{os.getpid()}.sqlite3"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:",
-        "TEST": {
-            "NAME": str(Path(tempfile.gettempdir()) / f"telegram-login-pkg-{os.getpid()}.sqlite3")
-        },
+        "NAME": str(SQLITE_FILE),
+        "TEST": {"NAME": str(SQLITE_FILE)},
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
