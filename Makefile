@@ -31,8 +31,13 @@ serve: install
 ## Every test: unit and integration, then the browser suite.
 test: unit e2e
 
+## The unit and integration tests in two runs: the app's own on its minimal site
+## (telegram_login/tests/settings.py, no example site), then the example site's.
+UNIT_ARGS := -q -m "not scale and not package"
+APP_TESTS := --ds telegram_login.tests.settings telegram_login
 unit: install
-	$(PY) -m pytest -q -m "not scale and not package"
+	$(PY) -m pytest $(UNIT_ARGS) $(APP_TESTS)
+	$(PY) -m pytest $(UNIT_ARGS)
 
 ## The browser suite (Chromium). A failure leaves a trace, a video and screenshots under
 ## test-results/playwright/ and the report test-results/e2e-report.html; the run prints where.
@@ -58,11 +63,13 @@ test-scale: install
 test-package: install
 	$(PY) -m pytest -q -m package site_config/tests/test_package.py
 
-## The unit and integration tests (races included) on PostgreSQL + Redis.
+## The unit and integration tests (races included) on PostgreSQL + Redis, both runs.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
+PG_ENV = DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL)
 test-pg: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest -q -m "not scale and not package"
+	$(PG_ENV) $(PY) -m pytest $(UNIT_ARGS) $(APP_TESTS)
+	$(PG_ENV) $(PY) -m pytest $(UNIT_ARGS)
 
 ## Refresh and compile the Russian catalogues, the app's (telegram_login/locale, it ships with
 ## the package) and the example site's (locale/). Needs GNU gettext: apt-get install gettext.

@@ -187,3 +187,13 @@ def test_home_of_an_email_user_shows_no_telegram(client):
     assert "Signed in as Eve" in content
     assert 'data-testid="telegram-name"' not in content
     assert "eve@example.test" in content
+
+
+def test_telegram_name_with_html_is_shown_escaped(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    user = telegram_user(first_name='<img src=x onerror="alert(1)">')
+    confirm_in_telegram(browser_client, user, telegram_update, post_update)
+    page = browser_client.get("/").content.decode()
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "<img src=x" not in page

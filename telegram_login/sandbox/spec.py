@@ -1,7 +1,8 @@
 """Checks Bot API calls against the published method and type tables (bot_api.json).
 
 bot_api.json is the Bot API 10.1 table from PaulSonOfLars/telegram-bot-api-spec (MIT, see
-bot_api.LICENSE); the tests check it is the same file as ../shared/telegram-bot-api/api.min.json.
+bot_api.LICENSE); the tests check its SHA-256 against the one recorded for
+../shared/telegram-bot-api/api.min.json, and that file too where it is at hand.
 """
 
 from __future__ import annotations

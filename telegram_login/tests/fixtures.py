@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from telegram_login.models import LoginRequest
+from telegram_login.sandbox import fake_api
 from telegram_login.sandbox.fake_api import FakeBotApi
 
 from .helpers import (
@@ -24,6 +25,8 @@ from .helpers import (
     BROWSER_UA,
     WEBHOOK_SECRET,
     WEBHOOK_URL,
+    bot_reply,
+    start_sign_in,
 )
 
 
@@ -162,6 +165,42 @@ def post_update(bot_api: FakeBotApi) -> Callable[..., Any]:
         return response
 
     return post
+
+
+@pytest.fixture
+def sandbox(settings: Any) -> Iterator[FakeBotApi]:
+    """The built-in sandbox as `make run` has it (DEBUG, no bot): its fake Bot API, fresh."""
+    settings.DEBUG = True
+    settings.TELEGRAM_SANDBOX = None
+    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_BOT_USERNAME = ""
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    fake_api._api = None
+    yield fake_api.fake_bot_api()
+    fake_api._api = None
+
+
+@pytest.fixture
+def started(browser_client: Client) -> tuple[LoginRequest, str]:
+    """A sign-in started in `browser_client`: its request and token."""
+    login_request, token, _ = start_sign_in(browser_client)
+    return login_request, token
+
+
+@pytest.fixture
+def claimed(
+    started: tuple[LoginRequest, str],
+    telegram_user: Callable[..., dict[str, Any]],
+    telegram_update: Callable[..., dict[str, Any]],
+    post_update: Callable[..., Any],
+) -> tuple[LoginRequest, dict[str, Any]]:
+    """That sign-in claimed in Telegram (Start pressed) by a new Telegram user: the request and
+    its owner."""
+    login_request, token = started
+    owner = telegram_user()
+    bot_reply(post_update(telegram_update(message=(owner, f"/start {token}"))))
+    login_request.refresh_from_db()
+    return login_request, owner
 
 
 @pytest.fixture

@@ -15,10 +15,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.models import LoginRequest
 
-from .helpers import poll, start_sign_in
+from .helpers import bot_reply, poll, start_sign_in
 
 PASSWORD = "a-long-Passw0rd-nobody-guesses"
+CONNECTIONS_URL = "/accounts/3rdparty/"
 
 
 def confirm_in_telegram(
@@ -123,3 +125,47 @@ def telegram_user_of(user: Any, *, uid: int, **extra_data: Any) -> SocialAccount
         uid=str(uid),
         extra_data={"id": uid, "first_name": "Tele", "language_code": "en", **extra_data},
     )
+
+
+def account_with(*, telegram: bool, password: bool, emails: dict[str, bool]) -> Any:
+    """An account with exactly these ways in: a linked Telegram, a password, and addresses
+    (`{address: verified}`, the first one primary)."""
+    user = get_user_model().objects.create_user(
+        username="combo", password=PASSWORD if password else None
+    )
+    for index, (address, verified) in enumerate(emails.items()):
+        EmailAddress.objects.create(user=user, email=address, verified=verified, primary=index == 0)
+    if telegram:
+        telegram_user_of(user, uid=880001)
+    return user
+
+
+def attacker_starts_connect(
+    browser: Client, email: str = "mallory@example.test"
+) -> tuple[Any, LoginRequest, str]:
+    """An email user signs in, confirms the password and starts linking a Telegram account;
+    return the user, the request and its token (the link they send a victim)."""
+    attacker = email_user(email)
+    sign_in_with_password(browser, email)
+    reauthenticate(browser)
+    login_request, token, _ = start_sign_in(browser, process="connect")
+    return attacker, login_request, token
+
+
+def linked_by_victim(
+    browser: Client,
+    victim: dict[str, Any],
+    telegram_update: Any,
+    post_update: Any,
+    login_request: LoginRequest,
+    token: str,
+) -> dict[str, Any]:
+    """The victim follows the lure: Start, then the code the attacker told them; return the
+    bot's prompt."""
+    prompt = bot_reply(post_update(telegram_update(message=(victim, f"/start {token}"))))
+    login_request.refresh_from_db()
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    post_update(telegram_update(callback=(victim, data)))
+    done = poll(browser, login_request, shown="claimed")
+    assert done["HX-Redirect"] == CONNECTIONS_URL
+    return prompt

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,18 @@ def bot_reply(response: Any) -> dict[str, Any]:
     method = reply.pop("method")
     assert call_problems(method, reply) == []
     return {"method": method, **reply}
+
+
+def assert_no_reply(response: Any) -> None:
+    """The webhook answered 200 with nothing for the bot to do."""
+    assert response.status_code == HTTPStatus.OK
+    assert response.content == b""
+
+
+def status_of(login_request: LoginRequest) -> str:
+    """The request's status in the database now."""
+    login_request.refresh_from_db()
+    return login_request.status
 
 
 def poll(browser: Client, login_request: LoginRequest, *, shown: str = "pending") -> Any:

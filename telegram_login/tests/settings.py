@@ -55,18 +55,37 @@ TEMPLATES = [
         },
     },
 ]
+# A file, never ":memory:": pytest-django's live server can start before the test database is
+# set up, and would then share the tests' in-memory connection across threads (a segfault).
+SQLITE_FILE = Path(tempfile.gettempdir()) / f"telegram-login-pkg-{os.getpid()}.sqlite3"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": ":memory:",
-        "TEST": {
-            "NAME": str(Path(tempfile.gettempdir()) / f"telegram-login-pkg-{os.getpid()}.sqlite3")
-        },
+        "NAME": str(SQLITE_FILE),
+        "TEST": {"NAME": str(SQLITE_FILE)},
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# `make test-pg` runs these tests on PostgreSQL and Redis, as the example site's: the same
+# variables, read the same way.
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    # Its own test database, apart from the example site's.
+    DATABASES["default"]["TEST"] = {"NAME": "test_telegram_login_package"}
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 LOGIN_REDIRECT_URL = "/"
 

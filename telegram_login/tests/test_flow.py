@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from http import HTTPStatus
 
 import pytest
@@ -11,7 +12,7 @@ from django.contrib.auth import get_user_model
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 
-from .helpers import BROWSER_UA, bot_reply, poll, set_deadline, start_sign_in
+from .helpers import BROWSER_UA, START_URL, bot_reply, poll, set_deadline, start_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -218,9 +219,11 @@ def test_start_page_get_has_no_side_effects(client):
     assert LoginRequest.objects.count() == 0
 
 
-def test_login_page_offers_telegram_and_email(client):
-    page = client.get("/accounts/login/?next=/accounts/email/")
-    content = page.content.decode()
-    assert 'hx-post="/accounts/telegram/login/"' in content
-    assert 'name="next" value="/accounts/email/"' in content
-    assert 'name="password"' in content
+def test_allauths_sign_in_page_offers_telegram_and_email_keeping_next(client):
+    page = client.get("/accounts/login/?next=/accounts/email/").content.decode()
+    link = f"{START_URL}?process=login&amp;next=%2Faccounts%2Femail%2F"
+    assert f'href="{link}"' in page
+    assert 'name="password"' in page
+    telegram_page = client.get(html.unescape(link)).content.decode()
+    assert f'hx-post="{START_URL}"' in telegram_page
+    assert 'name="next" value="/accounts/email/"' in telegram_page

@@ -1,4 +1,5 @@
-"""The last way in can never be removed, in every combination of Telegram, password and email.
+"""The last way in can never be removed, in every combination of Telegram, password and email,
+through allauth's own settings pages (the example site's tests look at its pages too).
 
 A way in is a linked Telegram account, or a verified email address with a password.
 """
@@ -11,24 +12,13 @@ from http import HTTPStatus
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.contrib.auth import get_user_model
 
-from .flows import PASSWORD, grant_fresh_proof, messages_on, telegram_user_of
+from .flows import account_with, grant_fresh_proof, messages_on
 
 pytestmark = pytest.mark.django_db
 
-User = get_user_model()
 CONNECTIONS_URL = "/accounts/3rdparty/"
 EMAIL_URL = "/accounts/email/"
-
-
-def _account(*, telegram: bool, password: bool, emails: dict[str, bool]) -> User:
-    user = User.objects.create_user(username="combo", password=PASSWORD if password else None)
-    for index, (address, verified) in enumerate(emails.items()):
-        EmailAddress.objects.create(user=user, email=address, verified=verified, primary=index == 0)
-    if telegram:
-        telegram_user_of(user, uid=880001)
-    return user
 
 
 @pytest.mark.parametrize(
@@ -39,19 +29,18 @@ def test_telegram_can_be_disconnected_only_when_a_verified_email_and_password_re
     client, password, email
 ):
     emails = {} if email == "none" else {"a@example.test": email == "verified"}
-    user = _account(telegram=True, password=password, emails=emails)
+    user = account_with(telegram=True, password=password, emails=emails)
     grant_fresh_proof(client, user)
     allowed = password and email == "verified"
 
-    page = client.get(CONNECTIONS_URL).content.decode()
     response = client.post(CONNECTIONS_URL, {"account": SocialAccount.objects.get().pk})
 
     assert SocialAccount.objects.filter(user=user).exists() is not allowed
-    assert ('data-testid="disconnect"' in page) is allowed
-    assert ('data-testid="disconnect-unavailable"' in page) is not allowed
     if not allowed:
         assert response.status_code == HTTPStatus.OK
-        assert "Telegram is your only way to sign in here:" in response.content.decode()
+        # allauth's own page does not show the form's errors; the site's page does.
+        [reason] = response.context["form"].non_field_errors()
+        assert reason.startswith("Telegram is your only way to sign in here:")
 
 
 @pytest.mark.parametrize(
@@ -61,7 +50,7 @@ def test_telegram_can_be_disconnected_only_when_a_verified_email_and_password_re
 def test_an_email_address_can_be_removed_only_when_a_way_in_remains(
     client, telegram, password, primary_verified, other_verified
 ):
-    user = _account(
+    user = account_with(
         telegram=telegram,
         password=password,
         emails={"primary@example.test": primary_verified, "other@example.test": other_verified},
@@ -75,44 +64,17 @@ def test_an_email_address_can_be_removed_only_when_a_way_in_remains(
     assert still_there is not allowed
     if not allowed:
         shown = messages_on(client, EMAIL_URL)
-        assert any("other@example.test cannot be removed" in message for message in shown)
+        assert any("other@example.test" in message for message in shown), shown
 
 
 def test_lockout_a_telegram_only_account_that_set_a_password_without_an_email_keeps_telegram(
     client,
 ):
     """The reported lockout: password set, no email, then "Disconnect" and signed out forever."""
-    user = _account(telegram=True, password=True, emails={})
+    user = account_with(telegram=True, password=True, emails={})
     grant_fresh_proof(client, user)
 
-    page = client.get(CONNECTIONS_URL).content.decode()
     response = client.post(CONNECTIONS_URL, {"account": SocialAccount.objects.get().pk})
 
-    assert "then you can also sign in with" not in page
-    assert 'data-testid="disconnect-unavailable"' in page
     assert response.status_code == HTTPStatus.OK
     assert SocialAccount.objects.filter(user=user).exists()
-
-
-@pytest.mark.parametrize(
-    ("telegram", "password", "email", "promised"),
-    [
-        (True, False, "none", ["Telegram"]),
-        (True, False, "verified", ["Telegram"]),
-        (True, True, "unverified", ["Telegram"]),
-        (True, True, "verified", ["Telegram", "Email and password"]),
-        (False, True, "unverified", []),
-        (False, True, "verified", ["Email and password"]),
-    ],
-)
-def test_the_profile_lists_only_the_ways_in_the_account_has(
-    client, telegram, password, email, promised
-):
-    emails = {} if email == "none" else {"a@example.test": email == "verified"}
-    user = _account(telegram=telegram, password=password, emails=emails)
-    client.force_login(user)
-
-    content = client.get("/accounts/profile/").content.decode()
-    methods = content.split('data-testid="sign-in-methods">', 1)[1].split("</ul>", 1)[0]
-    listed = [way for way in ["Telegram", "Email and password"] if f"<li>{way}</li>" in methods]
-    assert listed == promised

@@ -196,3 +196,15 @@ def test_polls_past_the_cap_stop_with_start_again(
     assert capped.status_code == 286
     assert b"too many times" in capped.content
     assert b'data-testid="telegram-start"' in capped.content
+
+
+def test_with_redis_away_polls_and_sign_ins_go_on_through_the_database(
+    browser_client, bot_api, settings, telegram_user, telegram_update, post_update, caplog
+):
+    settings.TELEGRAM_LOGIN_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    login_request, token, _ = start_sign_in(browser_client)
+    assert poll(browser_client, login_request).status_code == HTTPStatus.NO_CONTENT
+    post_update(telegram_update(message=(telegram_user(), f"/start {token}")))
+    claimed = poll(browser_client, login_request)
+    assert b'data-state="claimed"' in claimed.content
+    assert "status mirror" in caplog.text
