@@ -105,14 +105,23 @@ def dispatch(items: list[Outgoing]) -> None:
     from .. import tasks
 
     if not tasks.queue_keeps_tasks():
-        # Nothing keeps them: send after the answer (and after the transaction that asked for
-        # them, whose rows the messages read).
-        transaction.on_commit(partial(_executor.submit, _deliver_in_background, items))
+        # Nothing would keep them: this process sends them, beside the answer, as written now
+        # (what they read may not be committed yet where the thread looks).
+        _executor.submit(_deliver_in_background, [_written_now(item) for item in items])
         return
     result_ids = [tasks.enqueue(item.as_payload(), priority=item.priority) for item in items]
     if tasks.queue_runs_here():
-        # Stored first; now tried at once by this process instead of waiting for the worker.
+        # Stored first (with the transaction that asked for them, so they are visible once it
+        # commits); then tried at once by this process instead of waiting for the worker.
         transaction.on_commit(partial(_executor.submit, tasks.run_queued_now, result_ids))
+
+
+def _written_now(item: Outgoing) -> Outgoing:
+    from .prompts import outcome_edit
+
+    if item.call is not None:
+        return item
+    return Outgoing(call=outcome_edit(prompt_id=item.prompt_id))
 
 
 def _deliver_in_background(items: list[Outgoing]) -> None:
@@ -137,6 +146,8 @@ def deliver(item: Outgoing, *, attempt: int, queued: bool) -> str:
     failure worth another try is rescheduled there (tasks.py) instead of retried in place."""
     from .prompts import outcome_edit, prompt_delivered, request_waits
 
+    if item.call is None and item.prompt_id is None:
+        return "nothing to send"
     call = item.call if item.call is not None else outcome_edit(prompt_id=item.prompt_id)
     if call is None:
         return "nothing to send"
@@ -188,7 +199,7 @@ def _refused(
         )
         tasks.enqueue(item.as_payload(), priority=item.priority, attempt=attempt + 1, delay=delay)
         return "retry scheduled"
-    logger.warning("%s to chat %s failed: %s", call.method, chat_id, exc.summary)
+    logger.warning("%s failed: %s (chat %s)", call.method, exc.summary, chat_id)
     if queued:
         # Recorded as a failed task, with the reason.
         raise DeliveryFailed(f"{call.method}: {exc.summary} (try {attempt + 1})") from None

@@ -9,7 +9,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0001_initial'),
         ('telegram_login', '0005_provider_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
