@@ -32,10 +32,26 @@ def alerts_enabled(*, user: Any) -> bool:
     return not AlertPreference.objects.filter(user_id=user.pk, sign_in_alerts=False).exists()
 
 
-@transaction.atomic
-def alerts_set(*, user: Any, enabled: bool) -> None:
-    AlertPreference.objects.update_or_create(user=user, defaults={"sign_in_alerts": enabled})
+def alerts_set(*, request: HttpRequest, user: Any, enabled: bool) -> None:
+    """Turn the account's sign-in alerts on or off. The linked Telegram hears of the change
+    (turned off from a stolen session, it is the last alert they would get)."""
+    if alerts_enabled(user=user) == enabled:
+        return
+    with transaction.atomic():
+        AlertPreference.objects.update_or_create(user=user, defaults={"sign_in_alerts": enabled})
     logger.info("user %s turned sign-in alerts %s", user.pk, "on" if enabled else "off")
+    account = linking.telegram_account_for_user(user=user)
+    if account is None or not account.uid.isdigit():
+        return
+    session = sessions.session_of_request(request=request) if sessions.sessions_kept() else None
+    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
+        call = messages.alerts_changed_notice(
+            chat_id=int(account.uid),
+            account=linking.account_label(user),
+            enabled=enabled,
+            session=sessions.session_view(session) if session is not None else None,
+        )
+    send_later([call])
 
 
 def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin | None) -> None:

@@ -124,6 +124,9 @@ def session_end_by_telegram_user(
     )
     if not owner.exists():
         return EndOutcome.NOT_YOURS, None
+    if session.purge():
+        # Signed out already (allauth keeps the record until it looks).
+        return EndOutcome.GONE, None
     view = session_view(session)
     get_adapter().end_sessions([session])
     logger.info(

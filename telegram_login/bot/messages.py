@@ -74,6 +74,7 @@ PURPOSES = {
     "account_change_password": gettext_lazy("change the account's password"),
     "account_email": gettext_lazy("change the account's email addresses"),
     "socialaccount_connections": gettext_lazy("change how you sign in to the account"),
+    "telegram_login_alerts": gettext_lazy("turn off the sign-in alerts in Telegram"),
 }
 DEFAULT_PURPOSE = gettext_lazy("change the account's security settings")
 
@@ -493,6 +494,38 @@ def signed_in_edit(
             "text": "\n".join(lines),
             "reply_markup": _session_buttons(session.id),
         },
+    )
+
+
+def alerts_changed_notice(
+    *, chat_id: int, account: str, enabled: bool, session: SessionView | None
+) -> BotCall:
+    """Told to the linked Telegram when the account's sign-in alerts are turned on or off."""
+    if enabled:
+        return text_message(
+            chat_id=chat_id,
+            text=_(
+                "🔔 Sign-in alerts for %(account)s on %(site)s are on: I will tell you of every "
+                "new sign-in."
+            )
+            % {"account": account, "site": _site()},
+        )
+    where = (
+        _(" from %(agent)s (IP %(ip)s)")
+        % {
+            "agent": device_of(browser=session.browser, system=session.os),
+            "ip": session.ip or _("unknown"),
+        }
+        if session is not None
+        else ""
+    )
+    text = _(
+        "🔕 Sign-in alerts for %(account)s on %(site)s were turned off%(where)s. If it was not "
+        "you, sign out everywhere and change your password."
+    ) % {"account": account, "site": _site(), "where": where}
+    return BotCall(
+        "sendMessage",
+        {"chat_id": chat_id, "text": text, "reply_markup": _session_buttons(None)},
     )
 
 

@@ -100,3 +100,27 @@ def telegram_login_widget(
         widget_context(request, login_request, state=state, token=token, resumed=True),
         request=request,
     )
+
+
+@register.filter
+def telegram_device(user_agent: str) -> str:
+    """ "Chrome 120 on Windows 10" from a User-Agent, known browser and OS families only."""
+    from ..bot.messages import device_of
+    from ..useragent import describe_user_agent
+
+    device = describe_user_agent(user_agent or "")
+    return device_of(browser=device.browser, system=device.os)
+
+
+@register.inclusion_tag("telegram_login/sign_in_alerts.html", takes_context=True)
+def telegram_sign_in_alerts(context: dict[str, Any]) -> dict[str, Any]:
+    """The switch for the account's sign-in alerts in Telegram (for Settings > Sessions)."""
+    from ..alerts import alerts_enabled
+
+    user = context["request"].user
+    return {
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        "linked": linking.telegram_account_for_user(user=user) is not None,
+        "enabled": alerts_enabled(user=user),
+    }

@@ -1,4 +1,5 @@
-"""Point the bot's webhook at this site, with the secret and only the updates we handle."""
+"""Point the bot's webhook at this site, with the secret and only the updates we handle, and
+set the bot's command menu in both languages."""
 
 from __future__ import annotations
 
@@ -7,14 +8,22 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
+from django.utils import translation
 
+from ...bot import messages
 from ...bot.client import TelegramError
 from ...conf import get_settings
 from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
 
+# "" is the default list (English); "ru" is what Russian Telegram clients show.
+COMMAND_LANGUAGES = ("", "ru")
+
 
 class Command(BaseCommand):
-    help = "Register https://<domain>/telegram/webhook/ as the bot's webhook (setWebhook)."
+    help = (
+        "Register https://<domain>/telegram/webhook/ as the bot's webhook (setWebhook) and the "
+        "bot's commands in English and Russian (setMyCommands)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         group = parser.add_mutually_exclusive_group()
@@ -46,10 +55,16 @@ class Command(BaseCommand):
             )
         try:
             bot.call("setWebhook", **params)
+            # English for everyone, Russian for Russian clients (the bot's two languages).
+            for language in COMMAND_LANGUAGES:
+                with translation.override(language or "en"):
+                    bot.send(messages.my_commands(language_code=language))
         except TelegramError as exc:
             raise telegram_failed(exc) from None
         self.stdout.write(self.style.SUCCESS(f"Webhook set to {url}"))
         self.stdout.write(f"Updates: {', '.join(ALLOWED_UPDATES)}")
+        commands = ", ".join(f"/{command}" for command, _ in messages.BOT_COMMANDS)
+        self.stdout.write(f"Commands: {commands} (English, Russian)")
 
     def _url_for(self, domain: str | None) -> str:
         if not domain:

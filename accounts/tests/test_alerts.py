@@ -1,0 +1,290 @@
+"""Sign-in alerts in Telegram: after every sign-in to an account with Telegram linked, the bot
+says where from, with a button that signs exactly that browser out."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from allauth.usersessions.models import UserSession
+from django.core import mail
+from django.test import Client
+
+from telegram_login.models import AlertPreference, LoginRequest
+from telegram_login.sandbox.fake_api import FakeBotApi, SandboxMessage
+from telegram_login.tests.flows import (
+    PASSWORD,
+    confirm_in_telegram,
+    email_user,
+    reauthenticate,
+    sign_in_with_password,
+    telegram_user_of,
+)
+from telegram_login.tests.helpers import BROWSER_UA
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "owner@example.test"
+FIREFOX_UA = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+NOT_ME = "Not me: sign this session out"
+EVERYWHERE = "Sign out everywhere"
+
+
+@pytest.fixture
+def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
+    """An account with a verified email, a password and Telegram linked; the bot has talked
+    with that Telegram user before (the chat exists)."""
+    user = email_user(EMAIL)
+    telegram = telegram_user(first_name="Owner")
+    telegram_user_of(user, uid=telegram["id"])
+    bot_api.users[telegram["id"]] = telegram
+    return user, telegram
+
+
+def bot_messages(bot_api: FakeBotApi, telegram: dict[str, Any]) -> list[SandboxMessage]:
+    return [m for m in bot_api.chat(telegram["id"]) if m.from_bot]
+
+
+def buttons(message: SandboxMessage) -> dict[str, str]:
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def press(
+    post_update: Any,
+    telegram_update: Any,
+    telegram: dict[str, Any],
+    message: SandboxMessage,
+    text: str,
+) -> Any:
+    """Press the button `text` under `message`, as Telegram would send it."""
+    data = buttons(message)[text]
+    return post_update(telegram_update(callback=(telegram, data), message_id=message.message_id))
+
+
+def signed_in(browser: Client) -> bool:
+    return browser.get("/accounts/email/").status_code == HTTPStatus.OK
+
+
+def test_an_alert_after_a_password_sign_in_says_browser_ip_time_and_method(owner, bot_api):
+    _, telegram = owner
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(browser, EMAIL)
+
+    [alert] = bot_messages(bot_api, telegram)
+    assert alert.text.startswith(f"🔐 New sign-in to {EMAIL} on telegram-login")
+    assert "Signed in with: email and password" in alert.text
+    assert "Browser: Chrome 120 on Windows 10" in alert.text
+    assert "IP address: 127.0.0.1" in alert.text
+    assert re.search(r"Time: .+ UTC", alert.text)
+    session = UserSession.objects.get()
+    assert buttons(alert) == {NOT_ME: f"tl:s:{session.pk}:a", EVERYWHERE: "tl:e::"}
+    assert all(call.problems == [] for call in bot_api.calls)
+
+
+def test_an_alert_after_a_password_reset_sign_in_names_the_reset(owner, bot_api, settings):
+    settings.ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+    _, telegram = owner
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    browser.post("/accounts/password/reset/", {"email": EMAIL})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    form = browser.get(link.group(1), follow=True)
+    done = browser.post(
+        form.redirect_chain[-1][0],
+        {"password1": PASSWORD + "-new", "password2": PASSWORD + "-new"},
+    )
+    assert done.status_code == HTTPStatus.FOUND
+    assert signed_in(browser)
+
+    [alert] = bot_messages(bot_api, telegram)
+    assert "Signed in with: a password reset link from email" in alert.text
+    assert NOT_ME in buttons(alert)
+
+
+def test_a_telegram_sign_in_turns_its_own_prompt_into_the_alert_instead_of_a_second_message(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Tanya")
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    confirm_in_telegram(browser, telegram, telegram_update, post_update)
+
+    [prompt] = bot_messages(bot_api, telegram)
+    assert prompt.edited
+    assert prompt.text.startswith("✔ Signed in to ")
+    assert "Browser: Chrome 120 on Windows 10" in prompt.text
+    assert "IP address: 127.0.0.1" in prompt.text
+    session = UserSession.objects.get()
+    assert buttons(prompt) == {NOT_ME: f"tl:s:{session.pk}:a", EVERYWHERE: "tl:e::"}
+    # The same message: no alert of its own.
+    assert [c.method for c in bot_api.calls].count("sendMessage") == 1
+
+
+def test_not_me_signs_that_browser_out_on_its_next_request_and_leaves_the_others(
+    owner, bot_api, telegram_update, post_update
+):
+    _, telegram = owner
+    chrome = Client(HTTP_USER_AGENT=BROWSER_UA)
+    firefox = Client(HTTP_USER_AGENT=FIREFOX_UA)
+    sign_in_with_password(chrome, EMAIL)
+    sign_in_with_password(firefox, EMAIL)
+    chrome_alert, firefox_alert = bot_messages(bot_api, telegram)
+    assert "Firefox 121 on Ubuntu" in firefox_alert.text
+
+    response = press(post_update, telegram_update, telegram, chrome_alert, NOT_ME)
+
+    assert response.json()["method"] == "answerCallbackQuery"
+    assert bot_api.callback_answers[response.json()["callback_query_id"]]["text"] == (
+        "Signed out: Chrome 120 on Windows 10."
+    )
+    assert not signed_in(chrome)
+    assert signed_in(firefox)
+    [edited] = [
+        m for m in bot_messages(bot_api, telegram) if m.message_id == chrome_alert.message_id
+    ]
+    assert edited.text.startswith("✔ Signed out: Chrome 120 on Windows 10 (IP 127.0.0.1)")
+    assert "change your password" in edited.text
+    assert buttons(edited) == {EVERYWHERE: "tl:e::"}
+
+
+def test_not_me_under_a_telegram_sign_in_signs_that_browser_out(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user()
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    confirm_in_telegram(browser, telegram, telegram_update, post_update)
+    assert signed_in(browser)
+    [prompt] = bot_messages(bot_api, telegram)
+
+    press(post_update, telegram_update, telegram, prompt, NOT_ME)
+
+    assert not signed_in(browser)
+    assert UserSession.objects.count() == 0
+
+
+def test_sign_out_everywhere_from_an_alert_ends_every_session_of_the_account(
+    owner, bot_api, telegram_update, post_update
+):
+    _, telegram = owner
+    browsers = [Client(HTTP_USER_AGENT=BROWSER_UA), Client(HTTP_USER_AGENT=FIREFOX_UA)]
+    for browser in browsers:
+        sign_in_with_password(browser, EMAIL)
+    alert = bot_messages(bot_api, telegram)[-1]
+
+    press(post_update, telegram_update, telegram, alert, EVERYWHERE)
+
+    assert not any(signed_in(browser) for browser in browsers)
+    edited = bot_messages(bot_api, telegram)[-1]
+    assert edited.text.startswith("✔ Signed out everywhere: 2 sessions of owner@example.test")
+    assert not edited.reply_markup
+
+
+def test_another_telegram_user_cannot_end_a_session_that_is_not_theirs(
+    owner, bot_api, telegram_user, telegram_update, post_update
+):
+    _, telegram = owner
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(browser, EMAIL)
+    [alert] = bot_messages(bot_api, telegram)
+    stranger = telegram_user(first_name="Mallory")
+    bot_api.users[stranger["id"]] = stranger
+
+    # A forged press with the owner's session id, from the stranger's own chat.
+    response = post_update(telegram_update(callback=(stranger, buttons(alert)[NOT_ME])))
+
+    answer = bot_api.callback_answers[response.json()["callback_query_id"]]
+    assert answer["text"] == "This is not a session of your account."
+    assert signed_in(browser)
+
+
+def test_no_alert_for_an_account_without_telegram(bot_api, telegram_user):
+    email_user("plain@example.test")
+    sign_in_with_password(Client(HTTP_USER_AGENT=BROWSER_UA), "plain@example.test")
+    assert [c for c in bot_api.calls if c.method == "sendMessage"] == []
+
+
+def test_the_alert_speaks_russian_to_a_russian_telegram_user(bot_api, telegram_user):
+    user = email_user("ivan@example.test")
+    telegram = telegram_user(first_name="Иван", language_code="ru")
+    telegram_user_of(user, uid=telegram["id"], language_code="ru")
+    bot_api.users[telegram["id"]] = telegram
+
+    sign_in_with_password(Client(HTTP_USER_AGENT=BROWSER_UA), "ivan@example.test")
+
+    [alert] = bot_messages(bot_api, telegram)
+    assert alert.text.startswith("🔐 Новый вход в ivan@example.test на telegram-login")
+    assert "Браузер: Chrome 120, Windows 10" in alert.text
+    assert set(buttons(alert)) == {"Это не я: завершить этот сеанс", "Выйти везде"}
+
+
+def test_alerts_turned_off_in_settings_send_nothing_and_the_telegram_user_is_told(owner, bot_api):
+    user, telegram = owner
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(browser, EMAIL)
+    page = browser.get("/accounts/sessions/")
+    assert 'data-testid="sign-in-alerts-switch" checked' not in page.content.decode()
+    assert "checked" in page.content.decode()
+
+    reauthenticate(browser)
+
+    response = browser.post("/accounts/telegram/alerts/", {})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert AlertPreference.objects.get(user=user).sign_in_alerts is False
+    notice = bot_messages(bot_api, telegram)[-1]
+    assert notice.text.startswith(f"🔕 Sign-in alerts for {EMAIL} on telegram-login were turned")
+    assert "from Chrome 120 on Windows 10 (IP 127.0.0.1)" in notice.text
+    assert buttons(notice) == {EVERYWHERE: "tl:e::"}
+    sent = len(bot_messages(bot_api, telegram))
+    sign_in_with_password(Client(HTTP_USER_AGENT=FIREFOX_UA), EMAIL)
+    assert len(bot_messages(bot_api, telegram)) == sent
+
+
+def test_turning_alerts_off_takes_a_fresh_proof(owner, bot_api):
+    user, _ = owner
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(browser, EMAIL)
+
+    response = browser.post("/accounts/telegram/alerts/", {})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    assert not AlertPreference.objects.filter(user=user).exists()
+    # The password again: the suspended change goes through.
+    browser.post(
+        "/accounts/reauthenticate/?next=/accounts/telegram/alerts/", {"password": PASSWORD}
+    )
+    assert AlertPreference.objects.get(user=user).sign_in_alerts is False
+
+
+def test_with_alerts_off_a_telegram_sign_in_still_shows_the_session_it_opened(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user()
+    first = Client(HTTP_USER_AGENT=BROWSER_UA)
+    confirm_in_telegram(first, telegram, telegram_update, post_update)
+    AlertPreference.objects.create(
+        user=LoginRequest.objects.get().signed_in_session.user, sign_in_alerts=False
+    )
+
+    confirm_in_telegram(Client(HTTP_USER_AGENT=FIREFOX_UA), telegram, telegram_update, post_update)
+
+    latest = bot_messages(bot_api, telegram)[-1]
+    assert latest.text.startswith("✔ Signed in to ")
+    assert NOT_ME in buttons(latest)
+
+
+def test_the_sessions_page_lists_the_browsers_in_the_settings_layout(owner):
+    chrome = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(chrome, EMAIL)
+    sign_in_with_password(Client(HTTP_USER_AGENT=FIREFOX_UA), EMAIL)
+
+    page = chrome.get("/accounts/sessions/").content.decode()
+
+    assert 'data-testid="settings-nav"' in page
+    assert page.count('data-testid="session"') == 2
+    assert "Chrome 120 on Windows 10" in page
+    assert "Firefox 121 on Ubuntu" in page
+    assert "This browser" in page
+    assert 'data-testid="sign-in-alerts"' in page
