@@ -18,14 +18,18 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-## Serve the site on http://127.0.0.1:8000 (SQLite, DEBUG, Telegram sandbox).
+## Serve the site on http://127.0.0.1:8000 (SQLite, DEBUG, Telegram sandbox). With DEBUG the site
+## sends the bot's messages itself, where the sandbox lives: no worker to start.
 run: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## The production stack: DEBUG off, gunicorn, whitenoise; needs SECRET_KEY, DATABASE_URL, ...
+## The production stack: DEBUG off, gunicorn, whitenoise, and the worker that sends the bot's
+## queued messages (stopped with gunicorn); needs SECRET_KEY, DATABASE_URL, ...
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
+	$(PY) manage.py telegram_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn -c site_config/gunicorn.py
 
 ## Every test: unit and integration, then the browser suite.
@@ -55,7 +59,8 @@ e2e-headed: install
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then echo "No display here: run it on a desktop (or under xvfb-run)."; exit 1; fi
 	$(PY) -m pytest e2e --headed --slowmo 300 $(E2E_ARGS)
 
-## Two gunicorn servers on PostgreSQL + Redis; the webhook and the browser on different ones.
+## Two gunicorn servers and their queue workers on PostgreSQL + Redis; the webhook and the browser
+## on different ones.
 test-scale: install
 	$(PY) -m pytest -q -m scale site_config/tests/test_scale_out.py
 

@@ -49,6 +49,7 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
             )
         )
     messages += _adapter_messages()
+    messages += _alert_messages(conf)
     if conf.enabled and not conf.webhook_secret:
         messages.append(
             checks.Warning(
@@ -78,4 +79,35 @@ def _adapter_messages() -> list[checks.CheckMessage]:
                     id="telegram_login.W005",
                 )
             )
+    return found
+
+
+def _alert_messages(conf: Any) -> list[checks.CheckMessage]:
+    """Sign-in alerts and the bot's /sessions need allauth's sessions; the bot's messages
+    survive a restart or a Telegram outage only in a queue that keeps them."""
+    from django.apps import apps
+
+    from .tasks import queue_keeps_tasks
+
+    found = []
+    if conf.enabled and not apps.is_installed("allauth.usersessions"):
+        found.append(
+            checks.Warning(
+                "allauth.usersessions is not installed: the bot sends no sign-in alerts and "
+                "/sessions lists nothing.",
+                hint='Add "allauth.usersessions" to INSTALLED_APPS (README, "Add it to your '
+                'site").',
+                id="telegram_login.W006",
+            )
+        )
+    if conf.enabled and not settings.DEBUG and not conf.sandbox and not queue_keeps_tasks():
+        found.append(
+            checks.Warning(
+                "The bot's messages (prompts, their edits, sign-in alerts) are sent by the web "
+                "process alone: a restart or a Telegram outage loses them.",
+                hint="Install django-tasks-db, add it to INSTALLED_APPS, set TASKS to its "
+                'DatabaseBackend and run "manage.py telegram_worker" (docs/deploy.md).',
+                id="telegram_login.W007",
+            )
+        )
     return found

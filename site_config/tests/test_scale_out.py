@@ -69,8 +69,8 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def servers(fake_telegram, database_url, tmp_path_factory) -> Iterator[list[str]]:
-    """Two gunicorn servers, each with two workers, sharing PostgreSQL and Redis."""
+def site_env(fake_telegram, database_url, tmp_path_factory) -> dict[str, str]:
+    """The production environment of every process of the site (DEBUG off)."""
     api_url, _ = fake_telegram
     env = {
         **os.environ,
@@ -88,6 +88,14 @@ def servers(fake_telegram, database_url, tmp_path_factory) -> Iterator[list[str]
         "GUNICORN_ACCESS_LOG": "",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def servers(site_env) -> Iterator[list[str]]:
+    """Two gunicorn servers, each with two workers and a worker of the bot's message queue,
+    sharing PostgreSQL and Redis."""
+    env = site_env
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=REPO,
@@ -119,8 +127,18 @@ def servers(fake_telegram, database_url, tmp_path_factory) -> Iterator[list[str]
             )
         )
         urls.append(f"http://127.0.0.1:{port}")
+        # What a server's gunicorn stored and could not send (a restart, Telegram down).
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "manage.py", "telegram_worker", "--no-reload"],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        )
     try:
-        for url, process in zip(urls, processes, strict=True):
+        for url, process in zip(urls, processes[::2], strict=True):
             _wait_until_up(url, process)
         yield urls
     finally:
@@ -418,3 +436,126 @@ def test_slow_bodies_stall_nginx_not_gunicorn(servers, certificate, tmp_path):
         finally:
             for sock in slow:
                 sock.close()
+
+
+def _press(
+    server: str,
+    api: FakeBotApi,
+    user: dict[str, Any],
+    message: Any,
+    data: str,
+    *,
+    update_id: int,
+    verify: str,
+) -> None:
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    _telegram_sends(
+        server,
+        api,
+        {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cq-{update_id}",
+                "from": user,
+                "chat_instance": "1",
+                "data": data,
+                "message": {
+                    "message_id": message.message_id,
+                    "date": 0,
+                    "chat": chat,
+                    "text": message.text,
+                },
+            },
+        },
+        verify=verify,
+    )
+
+
+def _bot_message_saying(api: FakeBotApi, chat_id: int, words: str) -> Any:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [m for m in api.chat(chat_id) if m.from_bot and words in m.text]
+        if found:
+            return found[-1]
+        time.sleep(0.05)
+    pytest.fail(f"the bot never said {words!r} in chat {chat_id}")
+
+
+def test_not_me_pressed_through_one_server_signs_the_browser_out_on_the_other(
+    proxies, certificate, fake_telegram
+):
+    _, api = fake_telegram
+    browser_server, telegram_server = proxies
+    verify = str(certificate.cert)
+    browser = Browser(verify=verify)
+    token, poll_path = browser.start(browser_server, "/accounts/email/")
+    user = {"id": 9_200_000, "is_bot": False, "first_name": "Remote"}
+    api.users[user["id"]] = user
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    _telegram_sends(
+        telegram_server,
+        api,
+        {
+            "update_id": 30_000,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": chat,
+                "from": user,
+                "text": f"/start {token}",
+            },
+        },
+        verify=verify,
+    )
+    prompt = _bot_message_with_buttons(api, user["id"])
+    claimed = browser.request("GET", browser_server + poll_path, headers={"HX-Request": "true"})
+    code = re.search(r'data-testid="match-code">(\d+)<', claimed.text).group(1)
+    [button] = [b for b in prompt.reply_markup["inline_keyboard"][0] if b["text"] == code]
+    _press(
+        telegram_server, api, user, prompt, button["callback_data"], update_id=30_001, verify=verify
+    )
+    done = browser.request(
+        "GET",
+        browser_server + poll_path.replace("shown=pending", "shown=claimed"),
+        headers={"HX-Request": "true"},
+    )
+    assert done.headers.get("HX-Redirect") == "/accounts/email/"
+    assert browser.request("GET", browser_server + "/accounts/email/").status_code == HTTPStatus.OK
+
+    # The prompt becomes the sign-in's alert, with the button that ends that session.
+    alert = _bot_message_saying(api, user["id"], "Signed in to")
+    not_me = alert.reply_markup["inline_keyboard"][0][0]
+    assert not_me["text"] == "Not me: sign this session out"
+    _press(
+        telegram_server, api, user, alert, not_me["callback_data"], update_id=30_002, verify=verify
+    )
+
+    for server in proxies:
+        page = browser.request("GET", server + "/accounts/email/")
+        assert page.status_code == HTTPStatus.FOUND
+        assert "/accounts/login/" in page.headers["Location"]
+    assert all(not call.problems for call in api.calls)
+
+
+def test_a_message_a_stopped_process_left_in_the_queue_is_sent_by_the_worker(
+    servers, site_env, fake_telegram
+):
+    _, api = fake_telegram
+    user = {"id": 9_300_000, "is_bot": False, "first_name": "Later"}
+    api.users[user["id"]] = user
+    # A process that stores a message and exits without sending it.
+    store = (
+        "from telegram_login import tasks\n"
+        "from telegram_login.bot.client import BotCall\n"
+        "from telegram_login.bot.outbox import Outgoing\n"
+        f"call = BotCall('sendMessage', {{'chat_id': {user['id']}, 'text': 'left behind'}})\n"
+        "tasks.enqueue(Outgoing(call=call).as_payload(), priority=0)\n"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", store],
+        cwd=REPO,
+        env=site_env,
+        check=True,
+        capture_output=True,
+    )
+    assert _bot_message_saying(api, user["id"], "left behind").text == "left behind"

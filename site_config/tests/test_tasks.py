@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 from django.core.management import CommandError, call_command
-from django.test import Client
+from django.test import Client, modify_settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -312,3 +312,23 @@ def test_a_telegram_sign_in_through_the_queue_shows_its_session_in_the_prompt(
     [prompt] = [m for m in bot_api.chat(person["id"]) if m.from_bot]
     assert prompt.text.startswith("✔ Signed in to ")
     assert all(r.status == TaskResultStatus.SUCCESSFUL for r in rows())
+
+
+def test_a_check_warns_where_nothing_keeps_the_bots_messages(settings):
+    from django.core import checks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert [m.id for m in checks.run_checks() if m.id == "telegram_login.W007"] == [
+        "telegram_login.W007"
+    ]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert not [m for m in checks.run_checks() if m.id == "telegram_login.W007"]
+
+
+def test_a_check_warns_that_alerts_need_allauths_sessions(settings):
+    from django.core import checks
+
+    assert not [m for m in checks.run_checks() if m.id == "telegram_login.W006"]
+    with modify_settings(INSTALLED_APPS={"remove": ["allauth.usersessions"]}):
+        found = [m for m in checks.run_checks() if m.id == "telegram_login.W006"]
+    assert "no sign-in alerts" in found[0].msg
