@@ -69,7 +69,8 @@ def test_new_telegram_user_signs_in_and_lands_on_next(
     expect(page.locator(".site-header")).to_contain_text("Alice Liddell")
     expect(page.get_by_test_id("logout")).to_be_visible()
     screenshot(page, "05-signed-in-landing")
-    telegram.expect_bot_says("Done. Go back to the browser where you started")
+    # Its prompt now says where it signed in, with the button that would sign that browser out.
+    telegram.expect_bot_says("✔ Signed in to")
 
     assert expect_home_shows(page, server_url, user) == username
     expect(page.get_by_test_id("telegram-username")).to_have_text(f"@{username}")

@@ -479,6 +479,7 @@ def signed_in_edit(
     lines = [
         _("✔ Signed in to %(account)s on %(site)s.") % {"account": account, "site": _site()},
         "",
+        _("Signed in with: %(method)s") % {"method": sign_in_method_text("telegram")},
         *_session_lines(session),
         "",
     ]

@@ -8,10 +8,12 @@ import threading
 import time
 from typing import Any
 
+from django.core.management.base import CommandParser
 from django.db import close_old_connections
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands import db_worker
 
-from ...tasks import requeue_stalled
+from ...tasks import queue_runs_here, requeue_stalled
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +26,21 @@ class Command(db_worker.Command):
         "again those a dead process left half-sent."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        # db_worker refuses a default backend that is not a database queue as it parses its
+        # arguments; without --backend, say instead why there is nothing to do (below).
+        parser.set_defaults(backend_name=None)
+
     def handle(self, *args: Any, **options: Any) -> None:
-        # db_worker itself refuses a TASKS backend that is not django-tasks-db's ("... is not a
-        # database backend"): with Django's ImmediateBackend the site sends the messages.
+        if options["backend_name"] is None:
+            if not queue_runs_here():
+                self.stdout.write(
+                    "The task backend is not a database queue (with DEBUG or the sandbox, the "
+                    "site sends the bot's messages itself): no worker is needed."
+                )
+                return
+            options["backend_name"] = DEFAULT_TASK_BACKEND_ALIAS
         requeue_stalled()
         if not options["batch"]:
             threading.Thread(target=_requeue_now_and_then, daemon=True).start()
