@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 # A message is one Bot API call of a few seconds at most (the client's timeouts): one that has
 # been running for this long has nobody running it any more.
 STALLED_AFTER = timedelta(minutes=2)
+# How long the queue keeps the record of a message: sent ones a day, failed ones a week (the
+# admin's "Task results" shows why each failed).
+SENT_KEEP = timedelta(days=1)
+FAILED_KEEP = timedelta(days=7)
 # Who ran a task, in the queue's record of it (the worker names itself the same way).
 RUNNER_ID = f"{socket.gethostname()}:{os.getpid()}"[:64]
 
@@ -104,3 +108,18 @@ def requeue_stalled() -> int:
     if count:
         logger.warning("%s bot message(s) left half-sent are queued again", count)
     return count
+
+
+def prune_finished() -> int:
+    """Delete the records of messages sent over a day ago and failed over a week ago (the
+    worker does it every hour, and `manage.py telegram_cleanup`); returns how many."""
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    deleted, _ = DBTaskResult.objects.filter(
+        Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - SENT_KEEP)
+        | Q(status=TaskResultStatus.FAILED, finished_at__lt=now - FAILED_KEEP),
+        task_path=send_bot_message.module_path,
+    ).delete()
+    return deleted

@@ -331,3 +331,30 @@ def test_a_check_warns_that_alerts_need_allauths_sessions(settings):
     with modify_settings(INSTALLED_APPS={"remove": ["allauth.usersessions"]}):
         found = [m for m in checks.run_checks() if m.id == "telegram_login.W006"]
     assert "no sign-in alerts" in found[0].msg
+
+
+def test_records_of_sent_messages_are_deleted_after_a_day_and_failed_ones_after_a_week(
+    queue, owner
+):
+    call = outbox.Outgoing(
+        call=outbox.BotCall("sendMessage", {"chat_id": owner["id"], "text": "hello"})
+    )
+    for _ in range(4):
+        tasks.enqueue(call.as_payload(), priority=0)
+    sent_long_ago, sent_today, failed_days_ago, waiting = rows()
+    now = timezone.now()
+    DBTaskResult.objects.filter(pk=sent_long_ago.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=2)
+    )
+    DBTaskResult.objects.filter(pk=sent_today.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(hours=2)
+    )
+    DBTaskResult.objects.filter(pk=failed_days_ago.pk).update(
+        status=TaskResultStatus.FAILED, finished_at=now - timedelta(days=2)
+    )
+
+    out = StringIO()
+    call_command("telegram_cleanup", stdout=out)
+
+    assert "Deleted 1 old record(s) of bot messages." in out.getvalue()
+    assert [r.pk for r in rows()] == [sent_today.pk, failed_days_ago.pk, waiting.pk]

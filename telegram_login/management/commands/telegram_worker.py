@@ -1,5 +1,6 @@
 """The worker of the bot's message queue: django-tasks-db's db_worker, which also puts back the
-messages a process left half-sent when it died (a restart, a kill), now and every minute."""
+messages a process left half-sent when it died (a restart, a kill), now and every minute, and
+deletes old records of sent messages every hour."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from django.db import close_old_connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands import db_worker
 
-from ...tasks import queue_runs_here, requeue_stalled
+from ...tasks import prune_finished, queue_runs_here, requeue_stalled
 
 logger = logging.getLogger(__name__)
 
 REQUEUE_EVERY = 60.0
+PRUNE_EVERY = 60  # rounds of REQUEUE_EVERY
 
 
 class Command(db_worker.Command):
@@ -48,11 +50,15 @@ class Command(db_worker.Command):
 
 
 def _requeue_now_and_then() -> None:
+    rounds = 0
     while True:
         time.sleep(REQUEUE_EVERY)
+        rounds += 1
         try:
             requeue_stalled()
+            if rounds % PRUNE_EVERY == 0:
+                prune_finished()
         except Exception:
-            logger.exception("queueing half-sent bot messages again failed")
+            logger.exception("looking after the bot's message queue failed")
         finally:
             close_old_connections()
