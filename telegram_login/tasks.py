@@ -65,31 +65,34 @@ def enqueue(
     return str(result.id)
 
 
-def run_queued_now(result_ids: list[str]) -> None:
-    """Run the messages this process has just stored, each unless a worker took it first (the
-    claim is one conditional UPDATE, as the worker's own is)."""
+def run_queued_now(queued: list[tuple[str, dict[str, Any]]]) -> None:
+    """Run the messages this process has just stored ((task id, payload) pairs), each unless a
+    worker took it first: the claim is one conditional UPDATE, as the worker's own is, and the
+    message is sent from the payload in hand, with no query between the claim and Telegram."""
     from django_tasks_db.models import DBTaskResult
 
     close_old_connections()
     try:
-        for result_id in result_ids:
-            claimed = DBTaskResult.objects.filter(
-                pk=result_id, status=TaskResultStatus.READY
-            ).update(
+        for result_id, payload in queued:
+            task = DBTaskResult.objects.filter(pk=result_id)
+            claimed = task.filter(status=TaskResultStatus.READY).update(
                 status=TaskResultStatus.RUNNING,
                 started_at=timezone.now(),
                 worker_ids=[RUNNER_ID],
             )
             if not claimed:
                 continue
-            row = DBTaskResult.objects.get(pk=result_id)
             try:
-                value = row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+                value = send_bot_message.call(payload, 0)
             except Exception as exc:
                 logger.exception("bot message %s failed", result_id)
-                row.set_failed(exc)
+                task.get().set_failed(exc)
             else:
-                row.set_successful(value)
+                task.update(
+                    status=TaskResultStatus.SUCCESSFUL,
+                    finished_at=timezone.now(),
+                    return_value=value,
+                )
     finally:
         close_old_connections()
 

@@ -109,11 +109,15 @@ def dispatch(items: list[Outgoing]) -> None:
         # (what they read may not be committed yet where the thread looks).
         _executor.submit(_deliver_in_background, [_written_now(item) for item in items])
         return
-    result_ids = [tasks.enqueue(item.as_payload(), priority=item.priority) for item in items]
+    payloads = [item.as_payload() for item in items]
+    queued = [
+        (tasks.enqueue(payload, priority=item.priority), payload)
+        for item, payload in zip(items, payloads, strict=True)
+    ]
     if tasks.queue_runs_here():
         # Stored first (with the transaction that asked for them, so they are visible once it
         # commits); then tried at once by this process instead of waiting for the worker.
-        transaction.on_commit(partial(_executor.submit, tasks.run_queued_now, result_ids))
+        transaction.on_commit(partial(_executor.submit, tasks.run_queued_now, queued))
 
 
 def _written_now(item: Outgoing) -> Outgoing:
