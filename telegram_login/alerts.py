@@ -76,10 +76,9 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
         return
     if not alerts_enabled(user=user):
         return
-    try:
-        chat_id = int(account.uid)
-    except ValueError:
+    if not account.uid.isdigit():
         return
+    chat_id = int(account.uid)
     method, provider = sign_in_method(request, sociallogin)
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
         call = messages.sign_in_alert(
@@ -97,6 +96,8 @@ def _telegram_sign_in(
     """The login request this sign-in completed, when it is one through this app's Telegram
     flow: the browser's poll (or its typed code) finished it, in the view that names it."""
     if sociallogin is None or sociallogin.account.provider != linking.PROVIDER_ID:
+        return None
+    if not uid.isdigit():
         return None
     match = getattr(request, "resolver_match", None)
     request_id = match.kwargs.get("request_id") if match is not None else None

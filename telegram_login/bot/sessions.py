@@ -3,7 +3,6 @@ linked account, and the buttons under that list and under sign-in alerts end one
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from django.utils.translation import gettext as _
@@ -17,8 +16,6 @@ from .client import BotCall
 from .messages import SessionPress
 from .reactions import Reactions
 from .updates import CallbackQuery, IncomingMessage
-
-logger = logging.getLogger(__name__)
 
 
 def on_sessions_command(message: IncomingMessage) -> Reactions:
