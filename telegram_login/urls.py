@@ -6,9 +6,10 @@ from django.apps import apps
 from django.urls import include, path
 
 from . import views
+from .bot.webhook import webhook
 
 urlpatterns = [
-    path("webhook/", views.webhook, name="telegram_login_webhook"),
+    path("webhook/", webhook, name="telegram_login_webhook"),
     # The waiting widget's poll, every 2 s from every waiting browser: here rather than among
     # allauth's pages, whose long list of URL patterns would be tried before it on each poll.
     path("poll/<uuid:request_id>/", views.poll, name="telegram_login_poll"),
