@@ -3,12 +3,12 @@ the webhook /telegram/webhook/ and the widget's poll /telegram/poll/<id>/ (and, 
 sandbox app is installed, /telegram/sandbox/)."""
 
 from django.apps import apps
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 from .bot.webhook import webhook
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("webhook/", webhook, name="telegram_login_webhook"),
     # The waiting widget's poll, every 2 s from every waiting browser: here rather than among
     # allauth's pages, whose long list of URL patterns would be tried before it on each poll.

@@ -330,6 +330,8 @@ def _connect(
     redirect_state: dict[str, Any],
 ) -> HttpResponse:
     """Link the confirmed Telegram account to the signed-in account, through allauth."""
+    if request.user.pk is None:
+        raise CompletionRefused(WidgetState.REFUSED_CHANGED_ACCOUNT)
     with transaction.atomic():
         # One connect at a time per account, so two tabs cannot link two Telegram accounts.
         get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()

@@ -198,7 +198,9 @@ def resumable_request(
         ],
     )
     if process != LoginRequest.Process.LOGIN:
-        candidates = candidates.filter(user_id=getattr(request.user, "pk", None))
+        if not request.user.is_authenticated:
+            return None
+        candidates = candidates.filter(user_id=request.user.pk)
     login_request = candidates.order_by("-created_at").first()
     if login_request is None or login_request.has_timed_out():
         return None

@@ -22,6 +22,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.test.client import RequestFactory
 from django.urls import reverse
@@ -29,6 +30,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ..conf import get_settings
+from ..views import HtmxHttpRequest
 from .fake_api import fake_bot_api
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def sandbox_user(request: HttpRequest) -> dict[str, Any] | None:
     return user if isinstance(user, dict) and isinstance(user.get("id"), int) else None
 
 
-def deliver_update(update: dict[str, Any], *, host: str) -> HttpResponse:
+def deliver_update(update: dict[str, Any], *, host: str) -> HttpResponseBase:
     """Post an update to the webhook as Telegram would, and apply its reply to the fake API."""
     conf = get_settings()
     request = RequestFactory().post(
@@ -71,7 +73,9 @@ def deliver_update(update: dict[str, Any], *, host: str) -> HttpResponse:
     response = _handler().get_response(request)
     if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("webhook answered %s to the sandbox", response.status_code)
-    if response.get("Content-Type", "").startswith("application/json"):
+    if isinstance(response, HttpResponse) and response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
         reply = json.loads(response.content)
         method = reply.pop("method", None)
         if isinstance(method, str):
@@ -99,7 +103,7 @@ def _chat_url(*, start: str = "", answer: str = "") -> str:
 
 @sandbox_only
 @require_GET
-def chat(request: HttpRequest) -> HttpResponse:
+def chat(request: HtmxHttpRequest) -> HttpResponse:
     user = sandbox_user(request)
     api = fake_bot_api()
     answer = api.callback_answers.get(request.GET.get("answer", ""))
@@ -111,7 +115,7 @@ def chat(request: HttpRequest) -> HttpResponse:
         "suggested_id": secrets.randbelow(9 * 10**9) + 10**9,
         "bot_username": get_settings().bot_username,
         "chat_messages": api.chat(user["id"]) if user else [],
-        "blocked": bool(user) and user["id"] in api.blocked,
+        "blocked": user is not None and user["id"] in api.blocked,
     }
     template = (
         "telegram_login/sandbox.html#chat-log" if request.htmx else "telegram_login/sandbox.html"
