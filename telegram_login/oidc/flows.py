@@ -91,7 +91,7 @@ def verified_claims(request: HttpRequest, *, state: dict[str, Any], code: str) -
     except CodeRefused as exc:
         raise Stopped(Problem.REFUSED, f"token endpoint: {exc}") from None
     except TokenRefused as exc:
-        raise Stopped(Problem(exc.refusal.value), str(exc)) from None
+        raise Stopped(Problem(exc.refusal.value), exc.detail) from None
     return claims
 
 

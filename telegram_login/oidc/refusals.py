@@ -19,3 +19,4 @@ class TokenRefused(Exception):
     def __init__(self, refusal: Refusal, detail: str = "") -> None:
         super().__init__(f"{refusal.value}: {detail}" if detail else refusal.value)
         self.refusal = refusal
+        self.detail = detail
