@@ -8,6 +8,7 @@ Connect promises is `IssuerUnavailable`; a token endpoint that refuses the code 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -57,19 +58,31 @@ def _session(issuer: str) -> requests.Session:
     return session
 
 
+def _read_capped(response: requests.Response, url: str) -> bytes:
+    """The answer's body, read no further than MAX_RESPONSE_BYTES."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=16 * 1024):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            response.close()
+            raise IssuerUnavailable(f"{url}: an answer over {MAX_RESPONSE_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _get_json(session: requests.Session, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
     conf = get_oidc_settings()
     try:
-        response = session.request(method, url, timeout=conf.timeout, **kwargs)
+        response = session.request(method, url, timeout=conf.timeout, stream=True, **kwargs)
+        status = response.status_code
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            response.close()
+            raise IssuerUnavailable(f"{url}: HTTP {status}")
+        content = _read_capped(response, url)
     except requests.RequestException as exc:
         raise IssuerUnavailable(f"{url}: {type(exc).__name__}") from exc
-    status = response.status_code
-    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        raise IssuerUnavailable(f"{url}: HTTP {status}")
-    if len(response.content) > MAX_RESPONSE_BYTES:
-        raise IssuerUnavailable(f"{url}: an answer of {len(response.content)} bytes")
     try:
-        body = response.json()
+        body = json.loads(content)
     except ValueError:
         body = None
     if method == "POST" and HTTPStatus.BAD_REQUEST <= status < HTTPStatus.INTERNAL_SERVER_ERROR:

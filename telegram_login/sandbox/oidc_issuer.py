@@ -392,6 +392,7 @@ class InProcessSite(BaseAdapter):
         response = requests.Response()
         response.status_code = answer.status_code
         response._content = answer.content
+        response._content_consumed = True
         response.headers.update({name: value for name, value in answer.items()})
         response.url = request.url or ""
         response.request = request

@@ -60,6 +60,7 @@ class IssuerTransport(BaseAdapter):
         response = requests.Response()
         response.status_code = status
         response._content = json.dumps(body).encode()
+        response._content_consumed = True
         response.headers["Content-Type"] = "application/json"
         response.url = request.url or ""
         response.request = request

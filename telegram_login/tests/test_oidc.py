@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from http import HTTPStatus
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import responses
 from allauth.account import app_settings as account_settings
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.internal import statekit
@@ -182,6 +184,39 @@ def test_a_signed_in_person_signing_in_as_another_telegram_user_changes_accounts
     first = signed_in_user_id(browser_client)
     sign_in_with_oidc(browser_client, oidc_issuer, telegram_user(first_name="Gus"))
     assert signed_in_user_id(browser_client) not in (None, first)
+
+
+def test_the_issuer_is_reached_over_plain_requests_with_basic_client_authentication(
+    settings, browser_client, telegram_user
+):
+    """The same trip with requests' own HTTPS transport (mocked by `responses`, as every test
+    of an outbound call here): discovery, the token endpoint with the client's id and secret in
+    HTTP Basic and the PKCE verifier in the body, then the keys."""
+    from telegram_login.sandbox.oidc_issuer import FakeIssuer
+
+    from .oidc_support import CLIENT_SECRET, ISSUER
+
+    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
+    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.TELEGRAM_OIDC_ISSUER = ISSUER
+    fake = FakeIssuer(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+
+    def token(request):
+        form = dict(parse_qsl(request.body))
+        assert "client_secret" not in form
+        assert form["code_verifier"]
+        status, body = fake.exchange(
+            form, authorization=request.headers["Authorization"], issuer=ISSUER
+        )
+        return status, {}, json.dumps(body)
+
+    with responses.RequestsMock() as mock:
+        mock.get(f"{ISSUER}/.well-known/openid-configuration", json=fake.discovery(ISSUER))
+        mock.get(f"{ISSUER}/.well-known/jwks.json", json=fake.jwks())
+        mock.add_callback(responses.POST, f"{ISSUER}/token", callback=token)
+        response = sign_in_with_oidc(browser_client, fake, telegram_user(first_name="Uma"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert signed_in_user_id(browser_client) is not None
 
 
 # -- connecting from settings ----------------------------------------------------------------

@@ -162,10 +162,29 @@ def test_an_issuer_answering_5xx_or_garbage_is_down(oidc_transport, browser_clie
         response = requests.Response()
         response.status_code = 200
         response._content = b"<html>maintenance</html>"
+        response._content_consumed = True
         response.request = request
         return response
 
     monkeypatch.setattr(oidc_transport, "send", broken)
+    response = browser_client.post("/accounts/telegram/oidc/login/", {"process": "login"})
+    assert_refused(response, browser_client, "issuer_down", HTTPStatus.BAD_GATEWAY)
+
+
+def test_an_issuer_answering_without_end_is_cut_off(oidc_transport, browser_client, monkeypatch):
+    import requests
+
+    from telegram_login.oidc.issuer import MAX_RESPONSE_BYTES
+
+    def endless(request: Any, *args: Any, **kwargs: Any) -> Any:
+        response = requests.Response()
+        response.status_code = 200
+        response._content = b"[" * (MAX_RESPONSE_BYTES + 1)
+        response._content_consumed = True
+        response.request = request
+        return response
+
+    monkeypatch.setattr(oidc_transport, "send", endless)
     response = browser_client.post("/accounts/telegram/oidc/login/", {"process": "login"})
     assert_refused(response, browser_client, "issuer_down", HTTPStatus.BAD_GATEWAY)
 
