@@ -245,7 +245,9 @@ class FakeIssuer:
 
     def _forget_old(self) -> None:
         now = time.time()
-        for consent_id in [c.id for c in self._consents.values() if now - c.created_at > 600]:
+        for consent_id in [
+            c.id for c in self._consents.values() if now - c.created_at > CONSENT_LIFETIME
+        ]:
             del self._consents[consent_id]
         for code in [c for c, g in self._grants.items() if now - g.created_at > CODE_LIFETIME]:
             del self._grants[code]
