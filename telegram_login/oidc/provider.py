@@ -2,7 +2,7 @@
 machinery: the state it stashes in the session, PKCE with S256, and its authorization URL.
 
 It only starts and finishes the browser's trip to the issuer. The account it signs in to is the
-deep-link provider's (`telegram_login`, uid = the numeric Telegram id): views.py hands allauth a
+deep-link provider's (`telegram_login`, uid = the numeric Telegram id): flows.py hands allauth a
 SocialLogin of that provider, so one Telegram user has one SocialAccount whichever way they
 come (docs/architecture.md, "One account, two ways in").
 """
@@ -34,7 +34,8 @@ def issuer_url(request: HttpRequest) -> str:
 
 
 def callback_url(request: HttpRequest) -> str:
-    """The redirect URI, as it must be allowed in BotFather: https://<host>/accounts/telegram/oidc/callback/."""
+    """The redirect URI, as it must be allowed in BotFather's Web Login settings:
+    https://<host>/accounts/telegram/oidc/callback/."""
     return build_absolute_uri(request, reverse("telegram_oidc_callback"))
 
 

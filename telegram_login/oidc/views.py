@@ -11,11 +11,11 @@ from typing import cast
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.socialaccount.adapter import get_adapter
-from allauth.socialaccount.internal import statekit
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.base.utils import respond_to_login_on_get
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -105,11 +105,10 @@ def login(request: HttpRequest) -> HttpResponse:
 def callback(request: HttpRequest) -> HttpResponse:
     """Telegram sends the browser back here with a code (or an error) and the state."""
     provider = _provider(request)
-    # One use only: the state leaves the session whatever happens next.
-    state = statekit.unstash_state(
-        request, provider_id=provider.sub_id, state_id=request.GET.get("state", "")
-    )
-    if state is None:
+    try:
+        # One use only: the state leaves the session whatever happens next.
+        state = provider.unstash_redirect_state(request, request.GET.get("state", ""))
+    except PermissionDenied:
         logger.info("telegram login callback without a state of this browser")
         return _stopped(request, Problem.STATE, process=AuthProcess.LOGIN)
     process = state.get("process", AuthProcess.LOGIN)
