@@ -26,7 +26,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.test.client import RequestFactory
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ..conf import get_settings
@@ -95,6 +95,15 @@ def _handler() -> WSGIHandler:
     return _wsgi_handler
 
 
+def _back(request: HttpRequest, start: str) -> str:
+    """Where the identity forms return: the chat, or the page that showed them (the sandbox's
+    Telegram login page), if it is on this site."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        return next_url
+    return _chat_url(start=start)
+
+
 def _chat_url(*, start: str = "", answer: str = "") -> str:
     query = {key: value for key, value in (("start", start), ("answer", answer)) if value}
     url = reverse("telegram_login_sandbox")
@@ -134,13 +143,13 @@ def identity(request: HttpRequest) -> HttpResponse:
         user_id = 0
     first_name = request.POST.get("first_name", "").strip()[:64]
     if not (0 < user_id < 2**52) or not first_name:
-        return redirect(_chat_url(start=start))
+        return redirect(_back(request, start))
     user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     for key in ("last_name", "username", "language_code"):
         value = request.POST.get(key, "").strip().lstrip("@")[:64]
         if value:
             user[key] = value
-    response = redirect(_chat_url(start=start))
+    response = redirect(_back(request, start))
     response.set_cookie(
         IDENTITY_COOKIE,
         signing.dumps(user, salt=IDENTITY_SALT),
@@ -154,7 +163,7 @@ def identity(request: HttpRequest) -> HttpResponse:
 @sandbox_only
 @require_POST
 def forget(request: HttpRequest) -> HttpResponse:
-    response = redirect(_chat_url(start=request.POST.get("start", "")))
+    response = redirect(_back(request, request.POST.get("start", "")))
     response.delete_cookie(IDENTITY_COOKIE, samesite="Lax")
     return response
 
