@@ -59,7 +59,7 @@ class SigningKey:
         return cls(kid=secrets.token_hex(8), algorithm=algorithm, private_key=key)
 
     def public_jwk(self) -> dict[str, Any]:
-        coder = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
+        coder: dict[str, Any] = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
         jwk = coder[self.algorithm].to_jwk(self.private_key.public_key(), as_dict=True)
         return {**jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
 
@@ -328,7 +328,12 @@ class FakeIssuer:
             fresh = SigningKey.make(key.algorithm)
             key = SigningKey(kid=key.kid, algorithm=key.algorithm, private_key=fresh.private_key)
         if faults.algorithm == "none":
-            return jwt.encode(claims, None, algorithm="none", headers={"kid": key.kid})
+            return jwt.encode(
+                claims,
+                None,  # type: ignore[arg-type]  # an unsigned token, as an attacker sends one
+                algorithm="none",
+                headers={"kid": key.kid},
+            )
         if faults.algorithm == "HS256":
             # The classic confusion: HMAC keyed with the issuer's *public* key.
             public = key.public_jwk()
@@ -393,8 +398,8 @@ class InProcessSite(BaseAdapter):
             answer = _handler().get_response(django_request)
         response = requests.Response()
         response.status_code = answer.status_code
-        response._content = answer.content
-        response._content_consumed = True
+        response._content = getattr(answer, "content", b"")
+        response._content_consumed = True  # type: ignore[attr-defined]
         response.headers.update({name: value for name, value in answer.items()})
         response.url = request.url or ""
         response.request = request

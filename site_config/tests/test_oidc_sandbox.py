@@ -16,9 +16,8 @@ from django.core.cache import cache
 from django.test import Client
 
 from telegram_login.sandbox import oidc_issuer
-
-from .helpers import BROWSER_UA
-from .oidc_support import CALLBACK_URL, LOGIN_URL, signed_in_user_id
+from telegram_login.tests.helpers import BROWSER_UA
+from telegram_login.tests.oidc_support import CALLBACK_URL, LOGIN_URL, signed_in_user_id
 
 pytestmark = pytest.mark.django_db
 
