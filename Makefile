@@ -89,9 +89,11 @@ messages: install
 bench: install
 	$(PY) -m bench.run
 
+## ruff (lint and format) over everything; mypy with django-stubs over the app and the site.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .

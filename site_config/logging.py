@@ -21,6 +21,7 @@ class RedactSecrets(logging.Filter):
         for secret in (
             getattr(settings, "TELEGRAM_BOT_TOKEN", ""),
             getattr(settings, "TELEGRAM_WEBHOOK_SECRET", ""),
+            getattr(settings, "TELEGRAM_OIDC_CLIENT_SECRET", ""),
         ):
             if secret:
                 redacted = redacted.replace(secret, "[redacted]")

@@ -8,10 +8,12 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from telegram_login.oidc.conf import get_oidc_settings, issuer_origin
+
 POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    "form-action 'self'{login_origin}; frame-ancestors 'none'"
 )
 
 
@@ -31,7 +33,11 @@ class ContentSecurityPolicyMiddleware:
         nonce = secrets.token_urlsafe(16)
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", POLICY.format(nonce=nonce))
+        # Browsers apply form-action to the redirect after a form, so the button to Telegram's
+        # login page needs its origin here.
+        origin = issuer_origin(get_oidc_settings())
+        policy = POLICY.format(nonce=nonce, login_origin=f" {origin}" if origin else "")
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 

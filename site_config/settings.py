@@ -236,6 +236,13 @@ TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
 TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
 TELEGRAM_API_BASE_URL = os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
 TELEGRAM_LOGIN_TTL = int(os.environ.get("TELEGRAM_LOGIN_TTL", "300"))
+# Telegram's own login page (OpenID Connect), beside the deep link: the bot's id and the secret
+# from BotFather's Web Login settings; off while unset (see telegram_login/oidc/conf.py).
+TELEGRAM_OIDC_CLIENT_ID = os.environ.get("TELEGRAM_OIDC_CLIENT_ID", "")
+TELEGRAM_OIDC_CLIENT_SECRET = os.environ.get("TELEGRAM_OIDC_CLIENT_SECRET", "")
+TELEGRAM_OIDC_ISSUER = os.environ.get("TELEGRAM_OIDC_ISSUER", "https://oauth.telegram.org")
+TELEGRAM_OIDC_SIGNING_ALGORITHM = os.environ.get("TELEGRAM_OIDC_SIGNING_ALGORITHM", "RS256")
+TELEGRAM_OIDC_REQUEST_PHONE = env_bool("TELEGRAM_OIDC_REQUEST_PHONE", False)
 # The built-in Telegram sandbox: on by itself with DEBUG and no bot token; TELEGRAM_SANDBOX=true
 # switches it on with DEBUG off, for a staging site the browser suite runs against (docs/qa.md).
 TELEGRAM_SANDBOX = env_optional_bool("TELEGRAM_SANDBOX")

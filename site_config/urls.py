@@ -3,12 +3,12 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 # The admin signs in through allauth's rate-limited sign-in page, not a form of its own.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("telegram/", include("telegram_login.urls")),

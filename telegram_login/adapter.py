@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import linking
 from .notices import verified_email_for
+from .oidc.provider import configured_apps
 from .reauthentication import needs_telegram_proof
 
 TELEGRAM_REAUTHENTICATION = "telegram_reauthenticate"
@@ -134,6 +135,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         ):
             raise self.validation_error("last_way_in")
         super().validate_disconnect(account, accounts)
+
+    def list_apps(
+        self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None
+    ) -> list[Any]:
+        # Telegram's OpenID Connect login is configured by settings (TELEGRAM_OIDC_*).
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        return apps + configured_apps(provider=provider, client_id=client_id)
 
     def is_auto_signup_allowed(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         if sociallogin.account.provider == linking.PROVIDER_ID:

@@ -27,9 +27,13 @@ class TelegramLoginConfig(AppConfig):
         from . import checks, reauthentication, receivers  # noqa: F401  register checks, signals
         from .bot import prompts  # noqa: F401  edits prompts when their requests settle
         from .conf import get_settings, validate
+        from .oidc import checks as oidc_checks  # noqa: F401  register its checks
+        from .oidc.conf import get_oidc_settings
+        from .oidc.conf import validate as validate_oidc
 
         conf = get_settings()
         validate(conf, debug=settings.DEBUG)
+        validate_oidc(get_oidc_settings(), debug=settings.DEBUG)
         logger = logging.getLogger(__name__)
         if conf.confirm_mode == "button" and not settings.DEBUG:
             logger.warning(checks.BUTTON_MODE_WARNING)

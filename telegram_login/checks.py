@@ -66,7 +66,7 @@ def _adapter_messages() -> list[checks.CheckMessage]:
 
     from .apps import ADAPTERS
 
-    found = []
+    found: list[checks.CheckMessage] = []
     for setting, ours in ADAPTERS.items():
         theirs = getattr(settings, setting, ours)
         if not issubclass(import_string(theirs), import_string(ours)):

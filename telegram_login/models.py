@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
@@ -83,7 +84,7 @@ class LoginRequest(models.Model):
     def is_terminal(self) -> bool:
         return self.status in {self.Status.COMPLETED, self.Status.DENIED, self.Status.EXPIRED}
 
-    def has_timed_out(self, now: timezone.datetime | None = None) -> bool:
+    def has_timed_out(self, now: datetime | None = None) -> bool:
         return self.is_live and (now or timezone.now()) >= self.expires_at
 
 

@@ -57,4 +57,8 @@ class TelegramLoginProvider(Provider):
         return {key: data[key] for key in keep if data.get(key) not in (None, "")}
 
 
-provider_classes = [TelegramLoginProvider]
+# Telegram's OpenID Connect login, registered here so a site needs no app of its own for it; it
+# signs in to this provider's accounts (oidc/flows.py).
+from .oidc.provider import TelegramOIDCProvider  # noqa: E402
+
+provider_classes = [TelegramLoginProvider, TelegramOIDCProvider]

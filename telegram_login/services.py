@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 Status = LoginRequest.Status
 PROVIDER_ID = TelegramLoginProvider.id
-LIVE = {Status.PENDING, Status.CLAIMED}
+LIVE: set[str] = {Status.PENDING, Status.CLAIMED}
 CODE_ALPHABET = "0123456789"
 CODE_LENGTH = 2
 CODE_CHOICES = 3

@@ -1,13 +1,18 @@
 """Telegram's side of the flow, for the site to mount: `path("telegram/", include(...))` makes
-the webhook /telegram/webhook/ (and, where the sandbox app is installed, /telegram/sandbox/)."""
+the webhook /telegram/webhook/ and the widget's poll /telegram/poll/<id>/ (and, where the
+sandbox app is installed, /telegram/sandbox/)."""
 
 from django.apps import apps
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
+from .bot.webhook import webhook
 
-urlpatterns = [
-    path("webhook/", views.webhook, name="telegram_login_webhook"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("webhook/", webhook, name="telegram_login_webhook"),
+    # The waiting widget's poll, every 2 s from every waiting browser: here rather than among
+    # allauth's pages, whose long list of URL patterns would be tried before it on each poll.
+    path("poll/<uuid:request_id>/", views.poll, name="telegram_login_poll"),
 ]
 
 if apps.is_installed("telegram_login.sandbox"):

@@ -1,8 +1,8 @@
-"""HTTP views: start a sign-in, poll it from the browser, and the Telegram webhook."""
+"""The browser's views: start a sign-in, poll it, type a code, confirm access (the webhook,
+Telegram's side, is bot/webhook.py)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
@@ -17,14 +17,12 @@ from allauth.socialaccount.helpers import complete_social_login, render_authenti
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import (
     HttpResponseClientRedirect,
@@ -35,8 +33,6 @@ from django_htmx.http import (
 from django_htmx.middleware import HtmxDetails
 
 from . import limits, linking, selectors, services, status_mirror, upkeep
-from .bot.dispatcher import handle_update
-from .bot.outbox import send_later
 from .browser_session import poll_bound_by_cookie, session_remember_request
 from .conf import get_settings
 from .models import LoginRequest
@@ -334,6 +330,8 @@ def _connect(
     redirect_state: dict[str, Any],
 ) -> HttpResponse:
     """Link the confirmed Telegram account to the signed-in account, through allauth."""
+    if request.user.pk is None:
+        raise CompletionRefused(WidgetState.REFUSED_CHANGED_ACCOUNT)
     with transaction.atomic():
         # One connect at a time per account, so two tabs cannot link two Telegram accounts.
         get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
@@ -392,39 +390,3 @@ def reauthenticate(request: HtmxHttpRequest) -> HttpResponse:
             "process": LoginRequest.Process.REAUTHENTICATE,
         },
     )
-
-
-@csrf_exempt
-@login_not_required
-@require_POST
-def webhook(request: HttpRequest) -> HttpResponse:
-    """Telegram's updates. Any authenticated input gets a 2xx: a 5xx makes Telegram retry it."""
-    conf = get_settings()
-    secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-    if not conf.webhook_secret or not constant_time_compare(secret, conf.webhook_secret):
-        return HttpResponse(status=HTTPStatus.FORBIDDEN)
-    try:
-        declared = int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        declared = 0
-    if declared > conf.max_update_bytes:
-        logger.warning("update of %s bytes refused", declared)
-        return HttpResponse(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-    body = request.read(conf.max_update_bytes + 1)
-    if len(body) > conf.max_update_bytes:
-        logger.warning("update over %s bytes refused", conf.max_update_bytes)
-        return HttpResponse(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        logger.warning("update is not JSON; ignored")
-        return HttpResponse()
-    except RecursionError:
-        # Nesting deeper than Python's parser allows still fits in a few kilobytes.
-        logger.warning("update nested too deeply to parse; ignored")
-        return HttpResponse()
-    reactions = handle_update(data)
-    send_later(reactions.later)
-    if reactions.reply is None:
-        return HttpResponse()
-    return JsonResponse(reactions.reply.as_webhook_reply())

@@ -98,6 +98,8 @@ def widget_context(
         "process": login_request.process if login_request else process,
         "next_url": next_url,
         "confirm_mode": conf.confirm_mode,
+        # The widget's words about the bot ("send this to @bot"), on any page that shows it.
+        "telegram_bot_username": conf.bot_username,
         "ttl_minutes": max(1, round(conf.login_ttl / 60)),
         "telegram_user": login_request.telegram_user if login_request else None,
         "resumed": resumed,
@@ -196,7 +198,9 @@ def resumable_request(
         ],
     )
     if process != LoginRequest.Process.LOGIN:
-        candidates = candidates.filter(user_id=getattr(request.user, "pk", None))
+        if not request.user.is_authenticated:
+            return None
+        candidates = candidates.filter(user_id=request.user.pk)
     login_request = candidates.order_by("-created_at").first()
     if login_request is None or login_request.has_timed_out():
         return None

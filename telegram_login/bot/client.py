@@ -174,7 +174,9 @@ class BotClient:
             raise TelegramError("answer is not a JSON object", method=method)
         if body.get("ok") is True:
             return body.get("result")
-        parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+        parameters = body.get("parameters")
+        if not isinstance(parameters, dict):
+            parameters = {}
         retry_after = parameters.get("retry_after")
         error_code = body.get("error_code")
         raise TelegramError(

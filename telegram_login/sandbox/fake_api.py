@@ -154,10 +154,10 @@ class FakeBotApi:
             text=params["text"],
             reply_markup=params.get("reply_markup"),
         )
-        return 200, {"ok": True, "result": message.as_api(self.bot, self.users.get(chat_id))}
+        return 200, {"ok": True, "result": message.as_api(self.bot, self.users.get(int(chat_id)))}
 
     def _api_editMessageText(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        chat_id, message_id = params.get("chat_id"), params.get("message_id")
+        chat_id, message_id = int(params.get("chat_id") or 0), params.get("message_id")
         for message in self.messages.get(chat_id, []):
             if message.message_id == message_id and message.from_bot:
                 if message.text == params["text"] and message.reply_markup == params.get(
@@ -211,7 +211,9 @@ class FakeBotApiAdapter(BaseAdapter):
         self.api = api
         self.token = token
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(  # type: ignore[override]  # the transport options mean nothing in process
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         path = (request.path_url or "").split("?", 1)[0]
         _, _, rest = path.partition("/bot")
         token, _, method = rest.rpartition("/")

@@ -1,6 +1,6 @@
 """URLs of the Telegram sandbox (they answer 404 unless the sandbox is on)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import qa, views
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("qa/reset/", qa.reset, name="telegram_login_sandbox_qa_reset"),
     path("qa/expire/", qa.expire, name="telegram_login_sandbox_qa_expire"),
     path("qa/email-account/", qa.email_account, name="telegram_login_sandbox_qa_email_account"),
+    # Telegram's login page and its issuer (OpenID Connect), played as well.
+    path("", include("telegram_login.sandbox.oidc_urls")),
 ]

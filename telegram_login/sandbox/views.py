@@ -22,13 +22,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.test.client import RequestFactory
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ..conf import get_settings
+from ..views import HtmxHttpRequest
 from .fake_api import fake_bot_api
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def sandbox_user(request: HttpRequest) -> dict[str, Any] | None:
     return user if isinstance(user, dict) and isinstance(user.get("id"), int) else None
 
 
-def deliver_update(update: dict[str, Any], *, host: str) -> HttpResponse:
+def deliver_update(update: dict[str, Any], *, host: str) -> HttpResponseBase:
     """Post an update to the webhook as Telegram would, and apply its reply to the fake API."""
     conf = get_settings()
     request = RequestFactory().post(
@@ -71,7 +73,9 @@ def deliver_update(update: dict[str, Any], *, host: str) -> HttpResponse:
     response = _handler().get_response(request)
     if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("webhook answered %s to the sandbox", response.status_code)
-    if response.get("Content-Type", "").startswith("application/json"):
+    if isinstance(response, HttpResponse) and response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
         reply = json.loads(response.content)
         method = reply.pop("method", None)
         if isinstance(method, str):
@@ -91,6 +95,15 @@ def _handler() -> WSGIHandler:
     return _wsgi_handler
 
 
+def _back(request: HttpRequest, start: str) -> str:
+    """Where the identity forms return: the chat, or the page that showed them (the sandbox's
+    Telegram login page), if it is on this site."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        return next_url
+    return _chat_url(start=start)
+
+
 def _chat_url(*, start: str = "", answer: str = "") -> str:
     query = {key: value for key, value in (("start", start), ("answer", answer)) if value}
     url = reverse("telegram_login_sandbox")
@@ -99,7 +112,7 @@ def _chat_url(*, start: str = "", answer: str = "") -> str:
 
 @sandbox_only
 @require_GET
-def chat(request: HttpRequest) -> HttpResponse:
+def chat(request: HtmxHttpRequest) -> HttpResponse:
     user = sandbox_user(request)
     api = fake_bot_api()
     answer = api.callback_answers.get(request.GET.get("answer", ""))
@@ -111,7 +124,7 @@ def chat(request: HttpRequest) -> HttpResponse:
         "suggested_id": secrets.randbelow(9 * 10**9) + 10**9,
         "bot_username": get_settings().bot_username,
         "chat_messages": api.chat(user["id"]) if user else [],
-        "blocked": bool(user) and user["id"] in api.blocked,
+        "blocked": user is not None and user["id"] in api.blocked,
     }
     template = (
         "telegram_login/sandbox.html#chat-log" if request.htmx else "telegram_login/sandbox.html"
@@ -130,13 +143,13 @@ def identity(request: HttpRequest) -> HttpResponse:
         user_id = 0
     first_name = request.POST.get("first_name", "").strip()[:64]
     if not (0 < user_id < 2**52) or not first_name:
-        return redirect(_chat_url(start=start))
+        return redirect(_back(request, start))
     user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
     for key in ("last_name", "username", "language_code"):
         value = request.POST.get(key, "").strip().lstrip("@")[:64]
         if value:
             user[key] = value
-    response = redirect(_chat_url(start=start))
+    response = redirect(_back(request, start))
     response.set_cookie(
         IDENTITY_COOKIE,
         signing.dumps(user, salt=IDENTITY_SALT),
@@ -150,7 +163,7 @@ def identity(request: HttpRequest) -> HttpResponse:
 @sandbox_only
 @require_POST
 def forget(request: HttpRequest) -> HttpResponse:
-    response = redirect(_chat_url(start=request.POST.get("start", "")))
+    response = redirect(_back(request, request.POST.get("start", "")))
     response.delete_cookie(IDENTITY_COOKIE, samesite="Lax")
     return response
 

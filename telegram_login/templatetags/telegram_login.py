@@ -9,7 +9,6 @@ from django import template
 from django.template.loader import render_to_string
 
 from .. import linking
-from ..conf import get_settings
 from ..identity import display_name
 from ..reauthentication import needs_telegram_proof
 from ..widget import WidgetState, resumable_request, widget_context
@@ -21,13 +20,6 @@ register = template.Library()
 def telegram_name(data: Any) -> str:
     """ "First Last" of a Telegram user's stored fields (a linked account's extra_data)."""
     return display_name(data) if isinstance(data, dict) else ""
-
-
-@register.simple_tag
-def telegram_bot_username() -> str:
-    """The bot's username, for the widget's words about the bot on any page that shows it
-    (no context processor needed)."""
-    return get_settings().bot_username
 
 
 @register.simple_tag

@@ -92,7 +92,7 @@ def poll_url(browser: Client, login_request: LoginRequest, *, shown: str = "pend
     cookie = browser.cookies.get(settings.SESSION_COOKIE_NAME)
     if cookie is not None and cookie.value:
         query["b"] = poll_binding(request_id=login_request.id, session_key=cookie.value)
-    return f"{START_URL}{login_request.id}/?{urlencode(query)}"
+    return f"{poll_path(login_request.id)}?{urlencode(query)}"
 
 
 def po_entries(locale: Path) -> list[tuple[str, str]]:
@@ -134,3 +134,10 @@ def set_deadline(login_request: LoginRequest, expires_at: Any) -> None:
 
     LoginRequest.objects.filter(pk=login_request.pk).update(expires_at=expires_at)
     status_mirror.forget(request_ids=[login_request.pk])
+
+
+def poll_path(request_id: Any) -> str:
+    """The poll's path for a request id (no query)."""
+    from django.urls import reverse
+
+    return reverse("telegram_login_poll", args=[request_id])

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 
-from .helpers import BROWSER_UA, START_URL, bot_reply, poll, set_deadline, start_sign_in
+from .helpers import BROWSER_UA, START_URL, bot_reply, poll, poll_path, set_deadline, start_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +207,7 @@ def test_without_javascript_the_flow_still_completes(
     post_update(telegram_update(message=(user, f"/start {token}")))
     login_request.refresh_from_db()
     _press_code(post_update, telegram_update, user, login_request, login_request.match_code)
-    final = client.get(f"/accounts/telegram/login/{login_request.id}/")
+    final = client.get(poll_path(login_request.id))
     assert final.status_code == HTTPStatus.FOUND
     assert final["Location"] == "/"
 

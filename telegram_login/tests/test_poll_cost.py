@@ -40,17 +40,38 @@ def redis_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-def test_a_waiting_poll_costs_one_query_and_never_loads_the_session(
-    browser_client, bot_api, settings
+@pytest.fixture
+def cache_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every call to Django's default cache, by method name."""
+    from django.core.cache import cache
+
+    calls: list[str] = []
+    for name in ("get", "get_many", "set", "set_many", "add", "incr", "decr", "delete", "touch"):
+        original = getattr(cache, name)
+
+        def counting(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+            calls.append(_name)
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(cache, name, counting)
+    return calls
+
+
+def test_a_waiting_poll_costs_one_query_and_one_cache_call_and_never_loads_the_session(
+    browser_client, bot_api, settings, cache_calls
 ):
     settings.TELEGRAM_LOGIN_REDIS_URL = ""  # without Redis, as the SQLite default runs
     login_request, _, _ = start_sign_in(browser_client)
+    poll(browser_client, login_request)  # the first one also makes the counter
+    cache_calls.clear()
     with CaptureQueriesContext(connection) as queries:
         response = poll(browser_client, login_request)
     assert response.status_code == HTTPStatus.NO_CONTENT
     assert len(queries) == 1
     assert "telegram_login_loginrequest" in queries[0]["sql"]
     assert "django_session" not in queries[0]["sql"]
+    # The poll counter; a cached session would show here too.
+    assert cache_calls == ["incr"]
 
 
 def test_the_widget_gives_its_poll_the_mac_of_its_session(browser_client, bot_api):
@@ -60,14 +81,24 @@ def test_the_widget_gives_its_poll_the_mac_of_its_session(browser_client, bot_ap
 
 
 def test_with_redis_a_waiting_poll_costs_no_query_and_one_round_trip(
-    browser_client, bot_api, redis_mirror, redis_round_trips, django_assert_num_queries
+    browser_client,
+    bot_api,
+    settings,
+    redis_mirror,
+    redis_round_trips,
+    cache_calls,
+    django_assert_num_queries,
 ):
+    # As in production: sessions in the database behind the cache.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     login_request, _, _ = start_sign_in(browser_client)
     redis_round_trips.clear()
+    cache_calls.clear()
     with django_assert_num_queries(0):
         response = poll(browser_client, login_request)
     assert response.status_code == HTTPStatus.NO_CONTENT
     assert len(redis_round_trips) == 1, redis_round_trips
+    assert cache_calls == []
 
 
 def test_with_redis_a_claim_reaches_the_next_poll(

@@ -13,7 +13,7 @@ from django.test import Client
 from telegram_login.conf import get_settings, validate
 from telegram_login.models import LoginRequest
 
-from .helpers import BROWSER_UA
+from .helpers import BROWSER_UA, poll_path
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_sandbox_user_signs_in_through_the_real_webhook(sandbox):
     assert any(call.method == "answerCallbackQuery" for call in sandbox.calls)
 
     done = browser.get(
-        f"/accounts/telegram/login/{login_request.id}/",
+        poll_path(login_request.id),
         {"shown": "claimed"},
         headers={"HX-Request": "true"},
     )

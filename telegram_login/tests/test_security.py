@@ -17,7 +17,15 @@ from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 
 from .flows import confirm_in_telegram
-from .helpers import BROWSER_UA, START_URL, WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
+from .helpers import (
+    BROWSER_UA,
+    START_URL,
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
+    poll,
+    poll_path,
+    start_sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +81,7 @@ def test_victim_lured_to_the_attackers_poll_url_is_not_signed_in_as_the_attacker
     _confirm(post_update, telegram_update, telegram_user(), token)
 
     victim = Client(HTTP_USER_AGENT=BROWSER_UA)
-    poll_url = f"{START_URL}{login_request.id}/"
+    poll_url = poll_path(login_request.id)
     for headers in [{}, {"HX-Request": "true"}]:  # a plain link, and a forged htmx poll
         response = victim.get(poll_url, {"shown": "claimed"}, headers=headers)
         assert b'data-state="unknown"' in response.content
@@ -95,7 +103,7 @@ def test_next_pointing_to_another_site_is_not_followed(
     _confirm(post_update, telegram_update, telegram_user(), token)
     # The poll carries `next` too; a forged one in its query string is not followed either.
     done = browser_client.get(
-        f"{START_URL}{login_request.id}/",
+        poll_path(login_request.id),
         {"shown": "claimed", "next": next_url},
         headers={"HX-Request": "true"},
     )

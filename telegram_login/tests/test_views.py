@@ -24,6 +24,7 @@ from .helpers import (
     START_URL,
     bot_reply,
     poll,
+    poll_path,
     set_deadline,
     start_sign_in,
 )
@@ -198,7 +199,7 @@ def test_poll_that_shows_an_old_state_gets_the_new_widget(browser_client):
 
 def test_poll_for_a_request_that_does_not_exist_stops(browser_client):
     start_sign_in(browser_client)
-    response = browser_client.get(f"{START_URL}{uuid.uuid4()}/", headers=HTMX)
+    response = browser_client.get(poll_path(uuid.uuid4()), headers=HTMX)
     assert response.status_code == STOP_POLLING
     assert b'data-state="unknown"' in response.content
     assert b"hx-get" not in response.content
@@ -213,7 +214,7 @@ def test_poll_of_a_request_deleted_from_the_database_stops(browser_client):
 
 def test_poll_without_htmx_renders_the_full_page(browser_client):
     login_request, _, _ = start_sign_in(browser_client)
-    response = browser_client.get(f"{START_URL}{login_request.id}/", {"shown": "pending"})
+    response = browser_client.get(poll_path(login_request.id), {"shown": "pending"})
     assert response.status_code == HTTPStatus.OK
     content = response.content.decode()
     assert "<html" in content
@@ -224,7 +225,7 @@ def test_poll_without_htmx_renders_the_full_page(browser_client):
 
 def test_post_to_the_poll_is_not_allowed(browser_client):
     login_request, _, _ = start_sign_in(browser_client)
-    response = browser_client.post(f"{START_URL}{login_request.id}/", headers=HTMX)
+    response = browser_client.post(poll_path(login_request.id), headers=HTMX)
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 

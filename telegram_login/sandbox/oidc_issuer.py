@@ -1,0 +1,422 @@
+"""A fake of Telegram's OpenID Connect issuer (oauth.telegram.org) for the sandbox and the tests:
+discovery, the consent step, the token endpoint and the key set, with keys made when the process
+first needs them and never stored.
+
+It checks what Telegram checks (the client, an allowed redirect URI, PKCE with S256, a code used
+once, soon, by the client it was given to) and signs ID tokens with the claims Telegram's carry:
+`id` (the numeric Telegram id), `name`, `preferred_username`, the phone number with the `phone`
+scope, and a `sub` that differs from client to client. `faults` makes it misbehave on purpose,
+for the tests of every way a sign-in must be refused.
+
+The site's back channel reaches it in process (`mount_for_sandbox`), as the Bot API client
+reaches the fake Bot API: the real views (oidc_views.py) answer through Django's handler, with
+no network and no second server thread needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+import requests
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from django.test.client import RequestFactory
+from django.utils import translation
+from django.utils.crypto import constant_time_compare
+from django.utils.http import urlencode
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+from requests.adapters import BaseAdapter
+
+ALGORITHMS = ("RS256", "ES256", "EdDSA")
+CODE_LIFETIME = 60
+CONSENT_LIFETIME = 600
+TOKEN_LIFETIME = 3600
+SCOPES = ("openid", "profile", "phone", "telegram:bot_access")
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    algorithm: str
+    private_key: Any
+
+    @classmethod
+    def make(cls, algorithm: str) -> SigningKey:
+        if algorithm == "RS256":
+            key: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        elif algorithm == "ES256":
+            key = ec.generate_private_key(ec.SECP256R1())
+        else:
+            key = ed25519.Ed25519PrivateKey.generate()
+        return cls(kid=secrets.token_hex(8), algorithm=algorithm, private_key=key)
+
+    def public_jwk(self) -> dict[str, Any]:
+        coder: dict[str, Any] = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
+        jwk = coder[self.algorithm].to_jwk(self.private_key.public_key(), as_dict=True)
+        return {**jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
+
+    def sign(self, claims: dict[str, Any], *, algorithm: str | None = None) -> str:
+        return jwt.encode(
+            claims,
+            self.private_key,
+            algorithm=algorithm or self.algorithm,
+            headers={"kid": self.kid},
+        )
+
+
+@dataclass
+class Faults:
+    """Ways to misbehave, for the tests (the sandbox's pages never set them)."""
+
+    down: bool = False  # every back-channel endpoint answers 503
+    foreign_key: bool = False  # sign with a key that is not in the key set (same key id)
+    audience: str | None = None  # another client's id in `aud`
+    expired: bool = False  # `exp` an hour ago
+    issued_in_future: bool = False  # `iat` an hour from now
+    issuer: str | None = None  # another `iss`
+    nonce: str | None = None  # another sign-in's nonce
+    algorithm: str | None = None  # a header `alg` other than the key's ("HS256", "none")
+    claims: dict[str, Any] = field(default_factory=dict)  # claims replaced or added
+
+
+@dataclass
+class Consent:
+    """An authorization request waiting for the Telegram user's answer."""
+
+    id: str
+    client_id: str
+    redirect_uri: str
+    state: str
+    nonce: str
+    code_challenge: str
+    scopes: tuple[str, ...]
+    match_code: str
+    choices: tuple[str, ...]
+    created_at: float
+
+
+@dataclass
+class Grant:
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    nonce: str
+    scopes: tuple[str, ...]
+    user: dict[str, Any]
+    bot_access: bool
+    created_at: float
+    used: bool = False
+
+
+class AuthorizationError(Exception):
+    """An authorization request Telegram would refuse on its own page, without redirecting
+    (an unknown client or a redirect URI that is not allowed)."""
+
+
+class FakeIssuer:
+    def __init__(self, *, client_id: str, client_secret: str, algorithm: str = "RS256") -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.algorithm = algorithm
+        self.keys = {name: SigningKey.make(name) for name in ALGORITHMS}
+        self.faults = Faults()
+        self._lock = threading.Lock()
+        self._consents: dict[str, Consent] = {}
+        self._grants: dict[str, Grant] = {}
+        self._sub_key = secrets.token_bytes(32)
+
+    # -- discovery and keys ------------------------------------------------------------------
+
+    def discovery(self, issuer: str) -> dict[str, Any]:
+        return {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/auth",
+            "token_endpoint": f"{issuer}/token",
+            "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": list(ALGORITHMS),
+            "scopes_supported": list(SCOPES),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": [
+                "iss",
+                "aud",
+                "sub",
+                "iat",
+                "exp",
+                "nonce",
+                "id",
+                "name",
+                "preferred_username",
+                "picture",
+                "phone_number",
+            ],
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.public_jwk() for key in self.keys.values()]}
+
+    # -- the browser's trip ------------------------------------------------------------------
+
+    def ask(self, params: dict[str, str], *, allowed_redirect_uris: list[str]) -> Consent:
+        """Check an authorization request; a Consent to show, AuthorizationError to refuse
+        without redirecting, or a ValueError whose text is the OAuth error to redirect with."""
+        if params.get("client_id") != self.client_id:
+            raise AuthorizationError("unknown client_id")
+        if params.get("redirect_uri") not in allowed_redirect_uris:
+            raise AuthorizationError("redirect_uri is not among the bot's allowed URLs")
+        if params.get("response_type") != "code":
+            raise ValueError("unsupported_response_type")
+        scopes = tuple(params.get("scope", "").split())
+        if "openid" not in scopes or not set(scopes) <= set(SCOPES):
+            raise ValueError("invalid_scope")
+        if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
+            raise ValueError("invalid_request")
+        match_code = f"{secrets.randbelow(90) + 10}"
+        others = {f"{secrets.randbelow(90) + 10}" for _ in range(6)} - {match_code}
+        choices = [match_code, *sorted(others)[:2]]
+        secrets.SystemRandom().shuffle(choices)
+        consent = Consent(
+            id=secrets.token_urlsafe(16),
+            client_id=params["client_id"],
+            redirect_uri=params["redirect_uri"],
+            state=params.get("state", ""),
+            nonce=params.get("nonce", ""),
+            code_challenge=params["code_challenge"],
+            scopes=scopes,
+            match_code=match_code,
+            choices=tuple(choices),
+            created_at=time.time(),
+        )
+        with self._lock:
+            self._forget_old()
+            self._consents[consent.id] = consent
+        return consent
+
+    def consent(self, consent_id: str) -> Consent | None:
+        with self._lock:
+            found = self._consents.get(consent_id)
+        if found is None or time.time() - found.created_at > CONSENT_LIFETIME:
+            return None
+        return found
+
+    def decide(
+        self, consent_id: str, *, user: dict[str, Any] | None, picked: str, bot_access: bool
+    ) -> str | None:
+        """The Telegram user's answer: the URL to send the browser back to, with a code if they
+        picked the code the browser shows, with error=access_denied otherwise; None if the
+        consent is unknown or over."""
+        with self._lock:
+            consent = self._consents.pop(consent_id, None)
+        if consent is None or time.time() - consent.created_at > CONSENT_LIFETIME:
+            return None
+        if user is None or picked != consent.match_code:
+            return self._back(consent, error="access_denied")
+        code = secrets.token_urlsafe(32)
+        with self._lock:
+            self._grants[code] = Grant(
+                client_id=consent.client_id,
+                redirect_uri=consent.redirect_uri,
+                code_challenge=consent.code_challenge,
+                nonce=consent.nonce,
+                scopes=consent.scopes,
+                user=dict(user),
+                bot_access=bot_access and "telegram:bot_access" in consent.scopes,
+                created_at=time.time(),
+            )
+        return self._back(consent, code=code)
+
+    @staticmethod
+    def _back(consent: Consent, **params: str) -> str:
+        if consent.state:
+            params["state"] = consent.state
+        joiner = "&" if "?" in consent.redirect_uri else "?"
+        return f"{consent.redirect_uri}{joiner}{urlencode(params)}"
+
+    def _forget_old(self) -> None:
+        now = time.time()
+        for consent_id in [
+            c.id for c in self._consents.values() if now - c.created_at > CONSENT_LIFETIME
+        ]:
+            del self._consents[consent_id]
+        for code in [c for c, g in self._grants.items() if now - g.created_at > CODE_LIFETIME]:
+            del self._grants[code]
+
+    # -- the token endpoint ------------------------------------------------------------------
+
+    def _client_authenticated(self, form: dict[str, str], authorization: str) -> bool:
+        if authorization.startswith("Basic "):
+            try:
+                decoded = base64.b64decode(authorization[6:], validate=True).decode()
+            except ValueError:
+                return False
+            client_id, _, secret = decoded.partition(":")
+        else:
+            client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        return client_id == self.client_id and constant_time_compare(secret, self.client_secret)
+
+    def exchange(
+        self, form: dict[str, str], *, authorization: str, issuer: str
+    ) -> tuple[int, dict[str, Any]]:
+        """The token endpoint: (HTTP status, JSON body)."""
+        if not self._client_authenticated(form, authorization):
+            return 401, {"error": "invalid_client"}
+        if form.get("grant_type") != "authorization_code":
+            return 400, {"error": "unsupported_grant_type"}
+        with self._lock:
+            grant = self._grants.get(form.get("code", ""))
+            fresh = grant is not None and not grant.used
+            if grant is not None:
+                grant.used = True
+        if grant is None or not fresh or time.time() - grant.created_at > CODE_LIFETIME:
+            return 400, {"error": "invalid_grant", "error_description": "unknown or used code"}
+        if grant.client_id != self.client_id or form.get("redirect_uri") != grant.redirect_uri:
+            return 400, {"error": "invalid_grant", "error_description": "redirect_uri differs"}
+        verifier = form.get("code_verifier", "")
+        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+        challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        if not verifier or not constant_time_compare(challenge, grant.code_challenge):
+            return 400, {"error": "invalid_grant", "error_description": "PKCE verification failed"}
+        return 200, {
+            "access_token": secrets.token_urlsafe(32),
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME,
+            "scope": " ".join(grant.scopes),
+            "id_token": self.id_token(issuer=issuer, grant=grant),
+        }
+
+    def subject(self, telegram_id: int) -> str:
+        """`sub`: stable for one client, different for another (as Telegram's)."""
+        message = f"{self.client_id}:{telegram_id}".encode()
+        return hmac.new(self._sub_key, message, hashlib.sha256).hexdigest()[:32]
+
+    def id_token(self, *, issuer: str, grant: Grant) -> str:
+        faults = self.faults
+        user = grant.user
+        now = int(time.time())
+        iat = now + 3600 if faults.issued_in_future else now - 7200 if faults.expired else now
+        claims: dict[str, Any] = {
+            "iss": faults.issuer or issuer,
+            "aud": faults.audience or self.client_id,
+            "sub": self.subject(user["id"]),
+            "iat": iat,
+            "exp": iat + TOKEN_LIFETIME,
+            "auth_time": iat,
+            "nonce": faults.nonce if faults.nonce is not None else grant.nonce,
+            "id": user["id"],
+            "name": " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p),
+        }
+        if user.get("username"):
+            claims["preferred_username"] = user["username"]
+        if "phone" in grant.scopes:
+            # +888 is Telegram's range of anonymous numbers: clearly not anyone's real phone.
+            claims["phone_number"] = f"+888{user['id'] % 10**8:08d}"
+        claims.update(faults.claims)
+        key = self.keys[self.algorithm]
+        if faults.foreign_key:
+            # Another key under the published key's id: its signature cannot be verified.
+            fresh = SigningKey.make(key.algorithm)
+            key = SigningKey(kid=key.kid, algorithm=key.algorithm, private_key=fresh.private_key)
+        if faults.algorithm == "none":
+            return jwt.encode(
+                claims,
+                None,  # type: ignore[arg-type]  # an unsigned token, as an attacker sends one
+                algorithm="none",
+                headers={"kid": key.kid},
+            )
+        if faults.algorithm == "HS256":
+            # The classic confusion: HMAC keyed with the issuer's *public* key.
+            public = key.public_jwk()
+            secret = (public.get("n") or public.get("x") or "").encode()
+            return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key.kid})
+        return key.sign(claims)
+
+
+_issuer: FakeIssuer | None = None
+_issuer_lock = threading.Lock()
+
+
+def fake_issuer() -> FakeIssuer:
+    """The process's fake issuer (the sandbox lives in one process), for the sandbox's client."""
+    global _issuer
+    from ..oidc.conf import get_oidc_settings
+
+    conf = get_oidc_settings()
+    with _issuer_lock:
+        if _issuer is None or (_issuer.client_id, _issuer.client_secret) != (
+            conf.client_id,
+            conf.client_secret,
+        ):
+            _issuer = FakeIssuer(
+                client_id=conf.client_id,
+                client_secret=conf.client_secret,
+                algorithm=conf.signing_algorithm,
+            )
+        return _issuer
+
+
+def reset_fake_issuer() -> None:
+    global _issuer
+    with _issuer_lock:
+        _issuer = None
+
+
+class InProcessSite(BaseAdapter):
+    """A requests transport that answers from this very site through Django's handler: the
+    back channel to the sandbox's issuer, without a network or a second server thread."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        from .views import _handler
+
+        parts = urlsplit(request.url or "")
+        body = request.body or b""
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in ("host", "content-length", "content-type")
+        }
+        django_request = RequestFactory().generic(
+            request.method or "GET",
+            f"{parts.path}?{parts.query}" if parts.query else parts.path,
+            data=body.encode() if isinstance(body, str) else body,
+            content_type=request.headers.get("Content-Type", "application/octet-stream"),
+            secure=parts.scheme == "https",
+            headers={**headers, "Host": parts.netloc},
+        )
+        # The inner request activates its own language; the outer one goes on in its own.
+        with translation.override(translation.get_language()):
+            answer = _handler().get_response(django_request)
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response._content = getattr(answer, "content", b"")
+        response._content_consumed = True  # type: ignore[attr-defined]
+        response.headers.update({name: value for name, value in answer.items()})
+        response.url = request.url or ""
+        response.request = request
+        response.encoding = "utf-8"
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def mount_for_sandbox(session: requests.Session, issuer: str) -> None:
+    """The OIDC client's session hook: with the sandbox playing the issuer, calls to it are
+    answered in process."""
+    from django.urls import reverse
+
+    from ..oidc.conf import get_oidc_settings
+
+    sandbox_issuer = urlsplit(issuer).path == reverse("telegram_login_sandbox_oidc")
+    if get_oidc_settings().sandbox and sandbox_issuer:
+        session.mount(issuer + "/", InProcessSite())

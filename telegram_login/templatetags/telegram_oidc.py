@@ -1,0 +1,36 @@
+"""The template tag for Telegram's login page as a second way in (beside the widget)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import template
+from django.template.loader import render_to_string
+
+from ..conf import get_settings
+from ..oidc.conf import get_oidc_settings
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def telegram_oidc_button(
+    context: dict[str, Any], process: str = "login", next_url: str = ""
+) -> str:
+    """The button to Telegram's own login page, with what it does; nothing where it is not set
+    up (TELEGRAM_OIDC_CLIENT_ID and _SECRET unset, and no sandbox)."""
+    conf = get_oidc_settings()
+    if not conf.enabled:
+        return ""
+    return render_to_string(
+        "telegram_login/oidc/button.html",
+        {
+            "process": "connect" if process == "connect" else "login",
+            "next_url": next_url,
+            "issuer_host": urlsplit(conf.issuer).netloc,
+            "shares_phone": conf.request_phone,
+            "deep_link": get_settings().enabled,
+        },
+        request=context.get("request"),
+    )

@@ -1,0 +1,132 @@
+"""The settings of Telegram's OpenID Connect login: off while unset, start-up checks that say
+what to change, the sandbox playing the issuer only where no real client is configured."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from allauth.socialaccount.adapter import get_adapter
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client, RequestFactory
+
+from telegram_login.oidc.checks import check_telegram_oidc_settings
+from telegram_login.oidc.conf import get_oidc_settings, validate
+
+from .oidc_support import *  # noqa: F403  the fixtures
+from .oidc_support import CALLBACK_URL, CLIENT_ID, CLIENT_SECRET, ISSUER, LOGIN_URL
+
+pytestmark = pytest.mark.django_db
+
+
+def test_nothing_of_telegrams_login_shows_while_its_settings_are_unset():
+    conf = get_oidc_settings()
+    assert not conf.enabled
+    request = RequestFactory().get("/")
+    assert "telegram_oidc" not in [p.id for p in get_adapter().list_providers(request)]
+    browser = Client()
+    assert browser.post(LOGIN_URL, {"process": "login"}).status_code == HTTPStatus.NOT_FOUND
+    assert browser.get(CALLBACK_URL, {"state": "x", "code": "y"}).status_code == 404
+    assert "telegram-oidc-start" not in browser.get("/accounts/login/").content.decode()
+
+
+def test_once_configured_allauth_lists_it_beside_the_deep_link(oidc_issuer):
+    request = RequestFactory().get("/")
+    providers = [p.id for p in get_adapter().list_providers(request)]
+    assert providers[:2] == ["telegram_login", "telegram_oidc"]
+    assert get_oidc_settings().issuer == ISSUER
+
+
+def _validate(settings, *, debug: bool = False, **values) -> None:
+    for name, value in values.items():
+        setattr(settings, name, value)
+    validate(get_oidc_settings(), debug=debug)
+
+
+def test_a_configured_client_passes_the_start_up_checks(settings):
+    _validate(
+        settings,
+        TELEGRAM_OIDC_CLIENT_ID=CLIENT_ID,
+        TELEGRAM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        TELEGRAM_OIDC_ISSUER="https://oauth.telegram.org",
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        ({"TELEGRAM_OIDC_CLIENT_ID": CLIENT_ID}, "TELEGRAM_OIDC_CLIENT_SECRET is not"),
+        ({"TELEGRAM_OIDC_CLIENT_SECRET": "s"}, "TELEGRAM_OIDC_CLIENT_ID is not"),
+        (
+            {"TELEGRAM_OIDC_CLIENT_ID": "@my_bot", "TELEGRAM_OIDC_CLIENT_SECRET": "s"},
+            "numeric id",
+        ),
+        (
+            {
+                "TELEGRAM_OIDC_CLIENT_ID": CLIENT_ID,
+                "TELEGRAM_OIDC_CLIENT_SECRET": "s",
+                "TELEGRAM_OIDC_SIGNING_ALGORITHM": "HS256",
+            },
+            "RS256, ES256, EdDSA",
+        ),
+        (
+            {
+                "TELEGRAM_OIDC_CLIENT_ID": CLIENT_ID,
+                "TELEGRAM_OIDC_CLIENT_SECRET": "s",
+                "TELEGRAM_OIDC_ISSUER": "http://oauth.example",
+            },
+            "https:// URL with DEBUG off",
+        ),
+    ],
+)
+def test_an_unusable_configuration_stops_the_start_and_says_what_to_change(settings, values, says):
+    with pytest.raises(ImproperlyConfigured, match=says):
+        _validate(settings, **values)
+
+
+def test_an_http_issuer_is_allowed_only_with_debug_on(settings):
+    _validate(
+        settings,
+        debug=True,
+        TELEGRAM_OIDC_CLIENT_ID=CLIENT_ID,
+        TELEGRAM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        TELEGRAM_OIDC_ISSUER="http://127.0.0.1:9000",
+    )
+
+
+def test_the_sandbox_never_runs_next_to_a_real_telegram_login(settings):
+    with pytest.raises(ImproperlyConfigured, match="never runs next to a real Telegram login"):
+        _validate(
+            settings,
+            TELEGRAM_SANDBOX=True,
+            TELEGRAM_BOT_TOKEN="",
+            TELEGRAM_OIDC_CLIENT_ID=CLIENT_ID,
+            TELEGRAM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        )
+
+
+def test_the_sandbox_plays_the_issuer_where_no_client_is_configured(settings):
+    settings.DEBUG = True
+    settings.TELEGRAM_SANDBOX = True
+    settings.TELEGRAM_BOT_TOKEN = ""
+    conf = get_oidc_settings()
+    assert conf.sandbox
+    assert conf.enabled
+    assert conf.issuer == ""  # this very site's, at the request's origin
+    assert conf.client_id == "123456"  # the sandbox bot's id
+
+
+def test_a_client_of_another_bot_than_the_deep_links_is_warned_about(settings):
+    settings.TELEGRAM_OIDC_CLIENT_ID = "99999"
+    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    assert [m.id for m in check_telegram_oidc_settings()] == ["telegram_login.W010"]
+    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
+    assert check_telegram_oidc_settings() == []
+
+
+def test_bot_access_is_asked_for_where_the_bot_can_then_tell_of_links(settings):
+    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
+    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    assert "telegram:bot_access" in get_oidc_settings().scopes
+    settings.TELEGRAM_OIDC_REQUEST_BOT_ACCESS = False
+    assert get_oidc_settings().scopes == ["openid", "profile"]
