@@ -89,7 +89,7 @@ def _alert_messages(conf: Any) -> list[checks.CheckMessage]:
 
     from .tasks import queue_keeps_tasks
 
-    found = []
+    found: list[checks.CheckMessage] = []
     if conf.enabled and not apps.is_installed("allauth.usersessions"):
         found.append(
             checks.Warning(

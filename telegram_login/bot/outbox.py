@@ -155,8 +155,8 @@ def deliver(item: Outgoing, *, attempt: int, queued: bool) -> str:
     call = item.call if item.call is not None else outcome_edit(prompt_id=item.prompt_id)
     if call is None:
         return "nothing to send"
-    retried_prompt = item.call is not None and call.prompt_of is not None and attempt > 0
-    if retried_prompt and not request_waits(request_id=call.prompt_of):
+    prompt_of = call.prompt_of if item.call is not None and attempt > 0 else None
+    if prompt_of is not None and not request_waits(request_id=prompt_of):
         # A prompt whose request ended while it waited for its next try would only be edited
         # away.
         return "request ended"

@@ -40,6 +40,8 @@ def show_outcome(login_request: LoginRequest) -> None:
 
 def outcome_edit(*, prompt_id: int | None) -> BotCall | None:
     """The edit that shows a prompt's request as it stands; None if there is nothing to show."""
+    if prompt_id is None:
+        return None
     prompt = BotPrompt.objects.select_related("login_request").filter(pk=prompt_id).first()
     if prompt is None or prompt.login_request.is_live:
         return None

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import CommandParser
 from django.db import close_old_connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands import db_worker
@@ -28,7 +28,7 @@ class Command(db_worker.Command):
         "again those a dead process left half-sent."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         # db_worker refuses a default backend that is not a database queue as it parses its
         # arguments; without --backend, say instead why there is nothing to do (below).
