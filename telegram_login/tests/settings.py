@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.usersessions",
     "telegram_login",
     "telegram_login.sandbox",
 ]

@@ -59,17 +59,23 @@ def test_expiry_noticed_by_the_browser_edits_the_prompt(
     assert not prompt.reply_markup
 
 
-def test_a_confirmed_sign_in_leaves_a_done_prompt_without_buttons(
+def test_a_confirmed_sign_in_says_done_then_signed_in_with_the_sessions_buttons(
     browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
     login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
     data = callback_data(login_request, ACTION_CODE, login_request.match_code)
     post_update(telegram_update(callback=(person, data)))
-    poll(browser_client, login_request, shown="claimed")
     [prompt] = _prompts(bot_api, person)
     assert prompt.text.startswith("✔ Done. Go back to the browser where you started")
     assert "open the telegram-login page again in the same browser" in prompt.text
     assert not prompt.reply_markup
+
+    poll(browser_client, login_request, shown="claimed")
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.text.startswith("✔ Signed in to")
+    assert "Signed in with: Telegram" in prompt.text
+    buttons = [b["text"] for row in prompt.reply_markup["inline_keyboard"] for b in row]
+    assert buttons == ["Not me: sign this session out", "Sign out everywhere"]
 
 
 def test_opening_the_link_again_retires_the_older_prompt(
@@ -111,5 +117,5 @@ def test_browser_code_typed_in_the_browser_edits_the_prompt(
         headers={"HX-Request": "true"},
     )
     [prompt] = _prompts(bot_api, person)
-    assert prompt.text.startswith("✔ Done.")
-    assert not prompt.reply_markup
+    assert prompt.text.startswith("✔ Signed in to")
+    assert "Signed in with: Telegram" in prompt.text
