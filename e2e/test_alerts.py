@@ -16,7 +16,6 @@ pytestmark = [pytest.mark.sign_in, pytest.mark.security]
 NOT_ME = "Not me: sign this session out"
 
 
-@pytest.mark.smoke
 def test_not_me_pressed_in_telegram_signs_that_browser_out_and_leaves_the_other(
     sign_in: Callable[..., None],
     sign_in_page: SignInPage,

@@ -77,7 +77,6 @@ def connect_telegram(
     return telegram_app
 
 
-@pytest.mark.smoke
 def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_alone(
     page: Page,
     sign_in: Callable[..., None],
