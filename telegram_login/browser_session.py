@@ -9,13 +9,15 @@ or it is another browser) the poll falls back to the session itself.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 SESSION_KEY = "telegram_login_requests"
 
@@ -40,11 +42,19 @@ def session_remember_request(
 _BINDING_SALT = "telegram_login.poll-binding"
 
 
+@lru_cache(maxsize=4)
+def _binding_mac(secret: str) -> hmac.HMAC:
+    # Django's salted_hmac(_BINDING_SALT, ..., algorithm="sha256"), with the key derived once
+    # per process instead of on every poll.
+    key = hashlib.sha256((_BINDING_SALT + secret).encode()).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def poll_binding(*, request_id: Any, session_key: str) -> str:
     """The MAC that ties a request's poll URL to the session that started it."""
-    return salted_hmac(
-        _BINDING_SALT, f"{request_id}:{session_key}", algorithm="sha256"
-    ).hexdigest()[:32]
+    mac = _binding_mac(settings.SECRET_KEY).copy()
+    mac.update(f"{request_id}:{session_key}".encode())
+    return mac.hexdigest()[:32]
 
 
 def poll_bound_by_cookie(request: HttpRequest, *, request_id: Any, binding: str) -> bool:
@@ -53,6 +63,6 @@ def poll_bound_by_cookie(request: HttpRequest, *, request_id: Any, binding: str)
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     if not session_key or not binding:
         return False
-    return constant_time_compare(
-        binding, poll_binding(request_id=request_id, session_key=session_key)
+    return hmac.compare_digest(
+        binding.encode(), poll_binding(request_id=request_id, session_key=session_key).encode()
     )

@@ -193,7 +193,8 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     shown = request.GET.get("shown", "")
     glance = None
     if (
-        request.htmx
+        # django-htmx's request.htmx would build every header of the request first.
+        request.META.get("HTTP_HX_REQUEST") == "true"
         and shown in LIVE_STATES
         and poll_bound_by_cookie(request, request_id=request_id, binding=request.GET.get("b", ""))
     ):
