@@ -155,12 +155,18 @@ class TelegramUser:
     def press_start(self, token: str, *, wait: float = 10.0) -> None:
         message = self.telegram.api.user_says(self.user, f"/start {token}")
         self._send({"message": {**message, "chat": self.chat, "from": self.user}})
-        # The prompt goes out through the Bot API just after the webhook has answered.
+        # The prompt goes out through the Bot API just after the webhook has answered: the
+        # first message after /start with the code buttons (a returning user's chat also
+        # holds earlier sign-ins' messages, with their session buttons).
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            prompts = [m for m in self.telegram.api.chat(self.user["id"]) if m.reply_markup]
+            prompts = [
+                m
+                for m in self.telegram.api.chat(self.user["id"])
+                if m.message_id > message["message_id"] and _has_code_buttons(m.reply_markup)
+            ]
             if prompts:
-                self.prompt = prompts[-1].as_api(self.telegram.api.bot, self.user)
+                self.prompt = prompts[0].as_api(self.telegram.api.bot, self.user)
                 return
             time.sleep(0.005)
         raise BenchError(f"no prompt for /start within {wait:.0f} s")
@@ -191,3 +197,8 @@ class TelegramUser:
             raise BenchError(f"no answer to the press: {reply}")
         if "Confirmed" not in reply.get("text", ""):
             raise BenchError(f"press not confirmed: {reply}")
+
+
+def _has_code_buttons(markup: dict[str, Any] | None) -> bool:
+    rows = (markup or {}).get("inline_keyboard") or []
+    return any(button.get("text", "").isdigit() for row in rows for button in row)

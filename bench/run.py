@@ -37,10 +37,10 @@ SMALL_TABLE, LARGE_TABLE = 100, 100_000
 THROUGHPUT = {"rounds": 3, "seconds": 1.5, "connections": 16}
 WEBHOOK_SIGN_INS, WEBHOOK_CONNECTIONS, SLOW_BOT_API = 60, 8, 0.3
 LATENCY_SIGN_INS = 50
-MEMORY_WARM_UP = 300
+MEMORY_WARM_UP = 200
 # The memory run's sign-ins are by this many Telegram users, each coming back in turn (as on a
 # site in use), after the warm-up has made their accounts.
-MEMORY_PEOPLE = 300
+MEMORY_PEOPLE = 200
 
 
 def log(message: str) -> None:
@@ -236,14 +236,14 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--memory-sign-ins", type=int, default=10_000)
+    parser.add_argument("--memory-sign-ins", type=int, default=1_000)
     parser.add_argument(
         "--memory-on", default="postgres", help="which backends also run the memory figure"
     )
     parser.add_argument(
         "--memory-seconds",
         type=float,
-        default=300,
+        default=400,
         help="time bound of the memory run's sign-ins (the row says how many it reached)",
     )
     args = parser.parse_args()
