@@ -19,6 +19,7 @@ kept in Django's cache, and the poll reads the status with one query.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,14 +71,23 @@ class _Scripts:
         self.client = client
         self.glance = client.register_script(_GLANCE)
         self.write_forward = client.register_script(_WRITE_FORWARD)
+        # Each thread keeps its own connection for the glance: no pool to take it from and give
+        # it back to on every poll.
+        self._local = threading.local()
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            pool = self.client.connection_pool
+            connection = self._local.connection = pool.connection_class(**pool.connection_kwargs)
+        return connection
 
     def run_glance(self, *args: Any) -> Any:
-        """EVALSHA of the glance on a pooled connection, without the client's command layer
-        (its retry and parsing wrappers cost more than the round trip on this hot path)."""
+        """EVALSHA of the glance on this thread's connection, without the client's command
+        layer (its pool, retry and parsing wrappers cost more than the round trip here)."""
         from redis.exceptions import NoScriptError
 
-        pool = self.client.connection_pool
-        connection = pool.get_connection()
+        connection = self._connection()
         try:
             try:
                 connection.send_command("EVALSHA", self.glance.sha, 2, *args)
@@ -89,10 +99,9 @@ class _Scripts:
                 connection.send_command("EVALSHA", self.glance.sha, 2, *args)
                 return connection.read_response()
         except BaseException:
+            # Whatever was half read is gone with it; the next poll connects afresh.
             connection.disconnect()
             raise
-        finally:
-            pool.release(connection)
 
 
 @cache
