@@ -8,7 +8,7 @@ import re
 import uuid
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
@@ -190,13 +190,16 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     is still as shown, answers 204 from one cache round trip (or one query without Redis),
     without loading the session. Anything else takes the whole path below.
     """
-    shown = request.GET.get("shown", "")
+    # The query string read directly: request.GET's QueryDict costs several times as much, and
+    # only these two plain ASCII values are needed here (anything odd takes the whole path).
+    query = dict(parse_qsl(request.META.get("QUERY_STRING", "")))
+    shown = query.get("shown", "")
     glance = None
     if (
         # django-htmx's request.htmx would build every header of the request first.
         request.META.get("HTTP_HX_REQUEST") == "true"
         and shown in LIVE_STATES
-        and poll_bound_by_cookie(request, request_id=request_id, binding=request.GET.get("b", ""))
+        and poll_bound_by_cookie(request, request_id=request_id, binding=query.get("b", ""))
     ):
         glance = status_mirror.poll_glance(request_id=request_id)
         if glance.polls <= get_settings().polls_per_request and (
