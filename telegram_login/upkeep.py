@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import LoginRequest, ProcessedUpdate
@@ -20,6 +21,10 @@ PROCESSED_UPDATE_KEEP = timedelta(days=2)
 FINISHED_REQUEST_KEEP = timedelta(days=1)
 # A start prunes old rows about once in this many calls, so tables stay bounded without cron.
 PRUNE_EVERY = 200
+# ...and then at most this many of each kind, so that no visitor's start waits for a backlog
+# (weeks of rows after a pause, with their prompts) to be deleted: 500 every 200 starts clears
+# more than the starts make. telegram_cleanup deletes in batches of this size until none is left.
+PRUNE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -28,21 +33,33 @@ class Pruned:
     updates: int
 
 
-def prune_old_records() -> Pruned:
+def prune_old_records(*, batch: int = PRUNE_BATCH) -> Pruned:
     """Delete requests that ended (or expired) a day ago, update ids past Telegram's retries, and
-    expired sessions (every cookie-less start makes one; see views.start for their lifetime)."""
+    expired sessions (every cookie-less start makes one; see views.start for their lifetime);
+    at most `batch` requests and `batch` update ids (any of them: no order to sort by)."""
     now = timezone.now()
-    requests_deleted, _ = LoginRequest.objects.filter(
-        expires_at__lt=now - FINISHED_REQUEST_KEEP
-    ).delete()
-    updates_deleted, _ = ProcessedUpdate.objects.filter(
-        received_at__lt=now - PROCESSED_UPDATE_KEEP
-    ).delete()
+    requests = _delete_some(
+        LoginRequest.objects.filter(expires_at__lt=now - FINISHED_REQUEST_KEEP), batch
+    )
+    updates = _delete_some(
+        ProcessedUpdate.objects.filter(received_at__lt=now - PROCESSED_UPDATE_KEEP), batch
+    )
     session_store: Any = import_module(settings.SESSION_ENGINE).SessionStore
     # An engine that expires its own entries (cache, signed cookies) has nothing to clear.
     with contextlib.suppress(NotImplementedError):
         session_store.clear_expired()
-    return Pruned(requests=requests_deleted, updates=updates_deleted)
+    return Pruned(requests=requests, updates=updates)
+
+
+def _delete_some(queryset: QuerySet[Any], batch: int) -> int:
+    """Delete up to `batch` of the queryset's rows (with what cascades from them); how many of
+    the queryset's own model went."""
+    model = queryset.model
+    ids = list(queryset.values_list("pk", flat=True)[:batch])
+    if not ids:
+        return 0
+    _, per_model = model.objects.filter(pk__in=ids).delete()
+    return per_model.get(model._meta.label, 0)
 
 
 def update_mark_processed(*, update_id: int) -> bool:
@@ -59,4 +76,4 @@ def prune_now_and_then() -> None:
     """Called on each start: about one in PRUNE_EVERY prunes, so tables stay bounded without
     cron (outside the start's own transaction)."""
     if secrets.randbelow(PRUNE_EVERY) == 0:
-        prune_old_records()
+        prune_old_records(batch=PRUNE_BATCH)

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from telegram_login.models import LoginRequest, ProcessedUpdate
+from telegram_login.models import BotPrompt, LoginRequest, ProcessedUpdate
 
 from .helpers import BOT_USERNAME, WEBHOOK_SECRET, start_sign_in
 
@@ -106,6 +106,52 @@ def test_cleanup_deletes_only_old_finished_requests_and_update_ids(browser_clien
     assert "Deleted 1 old sign-in request(s) and 1 update id(s), and expired sessions." in output
     assert list(LoginRequest.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert list(ProcessedUpdate.objects.values_list("update_id", flat=True)) == [2]
+
+
+def _old_requests(count: int) -> list[LoginRequest]:
+    from .request_states import start_request
+
+    made = [start_request()[0] for _ in range(count)]
+    LoginRequest.objects.filter(pk__in=[r.pk for r in made]).update(
+        expires_at=timezone.now() - timedelta(days=2)
+    )
+    for login_request in made:
+        BotPrompt.objects.create(login_request=login_request, chat_id=1, message_id=1)
+    return made
+
+
+def test_a_prune_deletes_at_most_a_batch_so_no_start_waits_for_a_backlog(bot_api):
+    from telegram_login import upkeep
+
+    _old_requests(5)
+    for n in range(4):
+        ProcessedUpdate.objects.create(update_id=n, received_at=timezone.now() - timedelta(days=3))
+    pruned = upkeep.prune_old_records(batch=2)
+    assert (pruned.requests, pruned.updates) == (2, 2)
+    assert LoginRequest.objects.count() == 3
+    assert ProcessedUpdate.objects.count() == 2
+    # The deleted requests' prompts went with them, and only theirs.
+    assert BotPrompt.objects.count() == 3
+    assert set(BotPrompt.objects.values_list("login_request_id", flat=True)) == set(
+        LoginRequest.objects.values_list("pk", flat=True)
+    )
+
+
+def test_cleanup_clears_a_backlog_larger_than_a_batch(bot_api, monkeypatch):
+    from telegram_login import upkeep
+
+    from .request_states import start_request
+
+    monkeypatch.setattr(upkeep, "PRUNE_BATCH", 2)
+    fresh, _ = start_request()
+    _old_requests(5)
+    for n in range(3):
+        ProcessedUpdate.objects.create(update_id=n, received_at=timezone.now() - timedelta(days=3))
+    output = _run("telegram_cleanup")
+    assert "Deleted 5 old sign-in request(s) and 3 update id(s), and expired sessions." in output
+    assert list(LoginRequest.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not ProcessedUpdate.objects.exists()
+    assert not BotPrompt.objects.exists()
 
 
 def test_every_command_has_help():

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from ... import upkeep
 from ...tasks import prune_finished, queue_runs_here
-from ...upkeep import prune_old_records
 
 
 class Command(BaseCommand):
@@ -18,12 +18,19 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        pruned = prune_old_records()
+        requests = updates = 0
+        # In batches, each its own short statement, however large the backlog.
+        while True:
+            pruned = upkeep.prune_old_records(batch=upkeep.PRUNE_BATCH)
+            requests += pruned.requests
+            updates += pruned.updates
+            if max(pruned.requests, pruned.updates) < upkeep.PRUNE_BATCH:
+                break
         if queue_runs_here():
             self.stdout.write(f"Deleted {prune_finished()} old record(s) of bot messages.")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Deleted {pruned.requests} old sign-in request(s) and {pruned.updates} update "
+                f"Deleted {requests} old sign-in request(s) and {updates} update "
                 "id(s), and expired sessions."
             )
         )
