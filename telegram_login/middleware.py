@@ -33,6 +33,18 @@ class SessionActivityMiddleware:
         return response
 
 
+def _seen_key(session_key: str) -> str:
+    return f"telegram_login:seen:{hashlib.sha256(session_key.encode()).hexdigest()[:32]}"
+
+
+def seen_at_sign_in(request: HttpRequest) -> None:
+    """A sign-in has just written its session's record, "last seen" included (allauth's
+    usersessions, on the same signal): the request that signed in need not write it again."""
+    session_key = getattr(request, "session", None) and request.session.session_key
+    if session_key:
+        cache.add(_seen_key(session_key), 1, timeout=ACTIVITY_INTERVAL)
+
+
 def session_seen(request: HttpRequest) -> None:
     user = getattr(request, "user", None)
     # The waiting poll's quick answer never looks at the user (one round trip, no session):
@@ -42,10 +54,7 @@ def session_seen(request: HttpRequest) -> None:
     if not user.is_authenticated:
         return
     session_key = request.session.session_key
-    if not session_key:
-        return
-    digest = hashlib.sha256(session_key.encode()).hexdigest()[:32]
-    if not cache.add(f"telegram_login:seen:{digest}", 1, timeout=ACTIVITY_INTERVAL):
+    if not session_key or not cache.add(_seen_key(session_key), 1, timeout=ACTIVITY_INTERVAL):
         return
     from allauth.account.adapter import get_adapter
     from allauth.usersessions.models import UserSession

@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from . import alerts, linking, notices
+from .middleware import seen_at_sign_in
 
 
 @receiver(social_account_added)
@@ -33,3 +34,4 @@ def _telegram_unlinked(
 @receiver(user_logged_in)
 def _signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     alerts.sign_in_alert(request=request, user=user, sociallogin=kwargs.get("sociallogin"))
+    seen_at_sign_in(request)

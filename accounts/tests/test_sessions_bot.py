@@ -191,3 +191,16 @@ def test_last_seen_is_kept_by_pages_at_most_once_a_minute_and_never_by_the_waiti
     session.refresh_from_db()
     # Within the minute: not written again.
     assert session.last_seen_at == an_hour_ago
+
+
+def test_the_request_that_signs_in_writes_its_session_record_once(owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    with CaptureQueriesContext(connection) as queries:
+        sign_in_with_password(browser, EMAIL)
+    written = [q["sql"] for q in queries if "usersessions_usersession" in q["sql"]]
+    # allauth's INSERT of the new session's record, "last seen" included; no UPDATE after it.
+    assert [sql.split()[0] for sql in written if not sql.startswith("SELECT")] == ["INSERT"]
+    assert timezone.now() - UserSession.objects.get().last_seen_at < timedelta(seconds=10)
