@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from . import linking, sessions
-from .bot import messages
+from .bot import session_messages
 from .bot.language import bot_language_code
 from .bot.outbox import send_later
 from .models import AlertPreference, LoginRequest, SignInSession
@@ -45,7 +45,7 @@ def alerts_set(*, request: HttpRequest, user: Any, enabled: bool) -> None:
         return
     session = sessions.session_of_request(request=request) if sessions.sessions_kept() else None
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = messages.alerts_changed_notice(
+        call = session_messages.alerts_changed_notice(
             chat_id=int(account.uid),
             account=linking.account_label(user),
             enabled=enabled,
@@ -81,11 +81,11 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     chat_id = int(account.uid)
     method, provider = sign_in_method(request, sociallogin)
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = messages.sign_in_alert(
+        call = session_messages.sign_in_alert(
             chat_id=chat_id,
             account=linking.account_label(user),
             session=sessions.session_view(session),
-            method=messages.sign_in_method_text(method, provider),
+            method=session_messages.sign_in_method_text(method, provider),
         )
     send_later([call])
 

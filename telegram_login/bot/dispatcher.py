@@ -19,7 +19,7 @@ from ..linking import account_label
 from ..notices import notify_unlinked_by_telegram
 from ..services import ClaimOutcome, DecisionOutcome
 from ..tokens import TOKEN_IN_TEXT_RE
-from . import messages, sessions
+from . import messages, session_messages, sessions
 from .client import BotCall
 from .language import bot_language_code
 from .reactions import Reactions
@@ -168,7 +168,7 @@ def _on_callback(query: CallbackQuery) -> Reactions:
 
     parsed = messages.parse_callback_data(query.data)
     unlink_id = messages.parse_unlink_data(query.data)
-    session_press = messages.parse_session_data(query.data)
+    session_press = session_messages.parse_session_data(query.data)
     ours = parsed is not None or unlink_id is not None or session_press is not None
     if not ours or not query.is_private_from_sender:
         return Reactions(reply=answer(_("This button does nothing here.")))

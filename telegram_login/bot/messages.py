@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ..conf import get_settings
 from ..models import LoginRequest
-from ..sessions import SessionView
 from .client import BotCall
 
 CALLBACK_PREFIX = "tl"
@@ -64,7 +60,7 @@ def age_text(since: datetime, now: datetime | None = None) -> str:
     return ngettext("%(n)d minute ago", "%(n)d minutes ago", minutes) % {"n": minutes}
 
 
-def _site() -> str:
+def site_name() -> str:
     return get_settings().site_name
 
 
@@ -96,7 +92,7 @@ def device_of(*, browser: str, system: str) -> str:
 
 
 def _title(login_request: LoginRequest, label: str) -> list[str]:
-    site = _site()
+    site = site_name()
     process = login_request.process
     if process == LoginRequest.Process.CONNECT:
         return [
@@ -162,7 +158,7 @@ def confirm_prompt(*, chat_id: int, login_request: LoginRequest, account: str = 
                 "Never give this code to anyone and never type it anywhere else: nobody from "
                 "%(site)s will ask you for it."
             )
-            % {"site": _site()},
+            % {"site": site_name()},
         ]
         return BotCall(
             "sendMessage",
@@ -212,7 +208,7 @@ def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCal
                 "🔗 This Telegram account is now linked to the account %(account)s on %(site)s "
                 "and can sign in to it. If you did not mean to link it, press Unlink."
             )
-            % {"account": account, "site": _site()},
+            % {"account": account, "site": site_name()},
             "reply_markup": {
                 "inline_keyboard": [
                     [
@@ -235,7 +231,7 @@ def unlink_notice(*, chat_id: int, account: str) -> BotCall:
             "This Telegram account was unlinked from the account %(account)s on %(site)s and no "
             "longer signs in to it."
         )
-        % {"account": account, "site": _site()},
+        % {"account": account, "site": site_name()},
     )
 
 
@@ -250,7 +246,7 @@ def welcome(*, chat_id: int) -> BotCall:
             "Hi! I sign you in to %(site)s. Open the sign-in page there and press "
             '"Sign in with Telegram", then follow the link it shows.'
         )
-        % {"site": _site()},
+        % {"site": site_name()},
     )
 
 
@@ -258,7 +254,7 @@ def token_unknown(*, chat_id: int) -> BotCall:
     return text_message(
         chat_id=chat_id,
         text=_("This sign-in link is not valid. Start again on the %(site)s sign-in page.")
-        % {"site": _site()},
+        % {"site": site_name()},
     )
 
 
@@ -269,7 +265,7 @@ def token_used(*, chat_id: int) -> BotCall:
             "This sign-in link has already been used. If you want to sign in, start again "
             "on the %(site)s sign-in page."
         )
-        % {"site": _site()},
+        % {"site": site_name()},
     )
 
 
@@ -277,7 +273,7 @@ def token_expired(*, chat_id: int) -> BotCall:
     return text_message(
         chat_id=chat_id,
         text=_("This sign-in link has expired. Start again on the %(site)s sign-in page.")
-        % {"site": _site()},
+        % {"site": site_name()},
     )
 
 
@@ -296,7 +292,7 @@ def slow_down(*, chat_id: int) -> BotCall:
 
 
 def outcome_text(login_request: LoginRequest) -> str:
-    site = _site()
+    site = site_name()
     status = login_request.status
     if status in {LoginRequest.Status.APPROVED, LoginRequest.Status.COMPLETED}:
         # The browser finishes it when it is looked at again: say so, and what to do if the
@@ -342,332 +338,3 @@ def answer_callback(*, callback_query_id: str, text: str, alert: bool = False) -
     if alert:
         params["show_alert"] = True
     return BotCall("answerCallbackQuery", params)
-
-
-# -- Sign-in alerts and the account's sessions (alerts.py, bot/sessions.py) ------------------------
-
-ACTION_END_SESSION = "s"
-ACTION_END_ALL = "e"
-# Where a "sign this session out" button is: under an alert (or a Telegram sign-in's own
-# message), or under the /sessions list, which is shown again without the ended session.
-FROM_ALERT = "a"
-FROM_LIST = "l"
-# "tl:s:<session id>:a", "tl:s:<session id>:l", "tl:e::" (ASCII only, as above).
-SESSION_DATA_RE = re.compile(r"^tl:(?:s:(?P<id>[1-9][0-9]{0,18}):(?P<origin>[al])|e::)$")
-# How many sessions one /sessions message lists, each with its button.
-MAX_LISTED_SESSIONS = 10
-
-
-@dataclass(frozen=True)
-class SessionPress:
-    """A press on a session button: end `session_id` (from an alert or the list), or, with
-    `session_id` None, every session of the account."""
-
-    session_id: int | None
-    origin: str = ""
-
-
-def end_session_data(session_id: int, origin: str) -> str:
-    return f"{CALLBACK_PREFIX}:{ACTION_END_SESSION}:{session_id}:{origin}"
-
-
-def end_all_data() -> str:
-    return f"{CALLBACK_PREFIX}:{ACTION_END_ALL}::"
-
-
-def parse_session_data(data: str) -> SessionPress | None:
-    found = SESSION_DATA_RE.match(data)
-    if found is None:
-        return None
-    if found["id"] is None:
-        return SessionPress(None)
-    return SessionPress(int(found["id"]), found["origin"])
-
-
-def moment_text(when: datetime) -> str:
-    """ "March 5, 2026, 2:03 p.m. UTC" in the site's time zone, in the current language."""
-    local = timezone.localtime(when)
-    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname() or ''}".strip()
-
-
-def since_text(since: datetime, now: datetime | None = None) -> str:
-    """How long ago, in the largest unit that fits: seconds, minutes, hours or days."""
-    now = now or timezone.now()
-    seconds = max(0, int((now - since).total_seconds()))
-    if seconds < 3600:
-        return age_text(since, now)
-    hours = seconds // 3600
-    if hours < 48:
-        return ngettext("%(n)d hour ago", "%(n)d hours ago", hours) % {"n": hours}
-    days = hours // 24
-    return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
-
-
-# How the person signed in, by allauth's name of the method (alerts.py).
-SIGN_IN_METHODS = {
-    "password": gettext_lazy("email and password"),
-    "password_reset": gettext_lazy("a password reset link from email"),
-    "code": gettext_lazy("a sign-in code from email"),
-    "telegram": gettext_lazy("Telegram"),
-}
-
-
-def sign_in_method_text(method: str, provider_name: str = "") -> str:
-    if method in SIGN_IN_METHODS:
-        return str(SIGN_IN_METHODS[method])
-    if provider_name:
-        return provider_name
-    return _("another way")
-
-
-def _session_lines(session: SessionView) -> list[str]:
-    return [
-        _("Browser: %(agent)s") % {"agent": device_of(browser=session.browser, system=session.os)},
-        _("IP address: %(ip)s") % {"ip": session.ip or _("unknown")},
-        _("Time: %(time)s") % {"time": moment_text(session.signed_in_at)},
-    ]
-
-
-def _session_buttons(session_id: int | None) -> dict[str, Any]:
-    rows = []
-    if session_id is not None:
-        rows.append(
-            [
-                {
-                    "text": _("Not me: sign this session out"),
-                    "callback_data": end_session_data(session_id, FROM_ALERT),
-                }
-            ]
-        )
-    rows.append([{"text": _("Sign out everywhere"), "callback_data": end_all_data()}])
-    return {"inline_keyboard": rows}
-
-
-def sign_in_alert(*, chat_id: int, account: str, session: SessionView, method: str) -> BotCall:
-    """Told to the linked Telegram after a sign-in to the account by any other way."""
-    lines = [
-        _("🔐 New sign-in to %(account)s on %(site)s") % {"account": account, "site": _site()},
-        "",
-        _("Signed in with: %(method)s") % {"method": method},
-        *_session_lines(session),
-        "",
-        _(
-            "If this was you, there is nothing to do. If it was not, sign that session out "
-            "now, and change your password."
-        ),
-    ]
-    return BotCall(
-        "sendMessage",
-        {
-            "chat_id": chat_id,
-            "text": "\n".join(lines),
-            "reply_markup": _session_buttons(session.id),
-        },
-    )
-
-
-def signed_in_edit(
-    *,
-    chat_id: int,
-    message_id: int,
-    account: str,
-    session: SessionView,
-    session_open: bool,
-) -> BotCall:
-    """A sign-in through Telegram finished: its consent prompt becomes the alert, with the
-    button that ends the session it opened (as long as that session lasts)."""
-    lines = [
-        _("✔ Signed in to %(account)s on %(site)s.") % {"account": account, "site": _site()},
-        "",
-        _("Signed in with: %(method)s") % {"method": sign_in_method_text("telegram")},
-        *_session_lines(session),
-        "",
-    ]
-    if not session_open:
-        lines.append(_("That session has ended since."))
-        return text_edit(chat_id=chat_id, message_id=message_id, text="\n".join(lines))
-    lines.append(_("If this was not you, sign that session out now."))
-    return BotCall(
-        "editMessageText",
-        {
-            "chat_id": chat_id,
-            "message_id": message_id,
-            "text": "\n".join(lines),
-            "reply_markup": _session_buttons(session.id),
-        },
-    )
-
-
-def alerts_changed_notice(
-    *, chat_id: int, account: str, enabled: bool, session: SessionView | None
-) -> BotCall:
-    """Told to the linked Telegram when the account's sign-in alerts are turned on or off."""
-    if enabled:
-        return text_message(
-            chat_id=chat_id,
-            text=_(
-                "🔔 Sign-in alerts for %(account)s on %(site)s are on: I will tell you of every "
-                "new sign-in."
-            )
-            % {"account": account, "site": _site()},
-        )
-    where = (
-        _(" from %(agent)s (IP %(ip)s)")
-        % {
-            "agent": device_of(browser=session.browser, system=session.os),
-            "ip": session.ip or _("unknown"),
-        }
-        if session is not None
-        else ""
-    )
-    text = _(
-        "🔕 Sign-in alerts for %(account)s on %(site)s were turned off%(where)s. If it was not "
-        "you, sign out everywhere and change your password."
-    ) % {"account": account, "site": _site(), "where": where}
-    return BotCall(
-        "sendMessage",
-        {"chat_id": chat_id, "text": text, "reply_markup": _session_buttons(None)},
-    )
-
-
-def _change_password_hint(has_password: bool) -> list[str]:
-    if not has_password:
-        return []
-    return [
-        "",
-        _(
-            "If you did not sign in yourself, change your password on %(site)s: whoever did "
-            "may know it."
-        )
-        % {"site": _site()},
-    ]
-
-
-def session_ended_edit(
-    *, chat_id: int, message_id: int, account: str, session: SessionView, has_password: bool
-) -> BotCall:
-    """The alert after its "Not me" was pressed: that session is over; everywhere stays."""
-    lines = [
-        _("✔ Signed out: %(agent)s (IP %(ip)s) no longer has access to %(account)s on %(site)s.")
-        % {
-            "agent": device_of(browser=session.browser, system=session.os),
-            "ip": session.ip or _("unknown"),
-            "account": account,
-            "site": _site(),
-        },
-        *_change_password_hint(has_password),
-    ]
-    return BotCall(
-        "editMessageText",
-        {
-            "chat_id": chat_id,
-            "message_id": message_id,
-            "text": "\n".join(lines),
-            "reply_markup": _session_buttons(None),
-        },
-    )
-
-
-def all_ended_edit(
-    *, chat_id: int, message_id: int, account: str, count: int, has_password: bool
-) -> BotCall:
-    lines = [
-        ngettext(
-            "✔ Signed out everywhere: %(count)d session of %(account)s on %(site)s ended.",
-            "✔ Signed out everywhere: %(count)d sessions of %(account)s on %(site)s ended.",
-            count,
-        )
-        % {"count": count, "account": account, "site": _site()},
-        *_change_password_hint(has_password),
-    ]
-    return text_edit(chat_id=chat_id, message_id=message_id, text="\n".join(lines))
-
-
-def sessions_list(
-    *,
-    chat_id: int,
-    account: str,
-    sessions: list[SessionView],
-    message_id: int | None = None,
-    now: datetime | None = None,
-) -> BotCall:
-    """The answer to /sessions (or, with `message_id`, that answer shown again after a session
-    ended): each session with a button that ends it, and one that ends them all."""
-    now = now or timezone.now()
-    site = _site()
-    if not sessions:
-        text = _("No browser is signed in to %(account)s on %(site)s now.") % {
-            "account": account,
-            "site": site,
-        }
-        markup: dict[str, Any] = {"inline_keyboard": []}
-    else:
-        shown = sessions[:MAX_LISTED_SESSIONS]
-        lines = [
-            _("Browsers signed in to %(account)s on %(site)s:")
-            % {"account": account, "site": site},
-            "",
-        ]
-        buttons = []
-        for number, session in enumerate(shown, start=1):
-            device = device_of(browser=session.browser, system=session.os)
-            seen = (
-                _("active now")
-                if session.active(now)
-                else _("last seen %(ago)s") % {"ago": since_text(session.last_seen_at, now)}
-            )
-            lines += [
-                f"{number}. {device} · {seen}",
-                "    "
-                + _("IP %(ip)s · signed in %(time)s")
-                % {"ip": session.ip or _("unknown"), "time": moment_text(session.signed_in_at)},
-            ]
-            buttons.append(
-                [
-                    {
-                        "text": f"✖ {number}. {device}",
-                        "callback_data": end_session_data(session.id, FROM_LIST),
-                    }
-                ]
-            )
-        if len(sessions) > len(shown):
-            more = len(sessions) - len(shown)
-            lines.append(ngettext("…and %(n)d more.", "…and %(n)d more.", more) % {"n": more})
-        lines += ["", _("Press a session to sign it out.")]
-        buttons.append([{"text": _("Sign out everywhere"), "callback_data": end_all_data()}])
-        text = "\n".join(lines)
-        markup = {"inline_keyboard": buttons}
-    params: dict[str, Any] = {"chat_id": chat_id, "text": text, "reply_markup": markup}
-    if message_id is None:
-        return BotCall("sendMessage", params)
-    return BotCall("editMessageText", {**params, "message_id": message_id})
-
-
-def sessions_not_linked(*, chat_id: int) -> BotCall:
-    return text_message(
-        chat_id=chat_id,
-        text=_(
-            "This Telegram account is not linked to an account on %(site)s, so it has no "
-            "sessions to show. Sign in there with Telegram, or link Telegram in Settings under "
-            "Connected accounts."
-        )
-        % {"site": _site()},
-    )
-
-
-# The bot's command menu (setMyCommands, telegram_webhook_set): private chats only, where the
-# commands work.
-BOT_COMMANDS = [("sessions", gettext_lazy("Browsers signed in to your account; sign them out"))]
-
-
-def my_commands(*, language_code: str = "") -> BotCall:
-    params: dict[str, Any] = {
-        "commands": [
-            {"command": command, "description": str(description)}
-            for command, description in BOT_COMMANDS
-        ],
-        "scope": {"type": "all_private_chats"},
-    }
-    if language_code:
-        params["language_code"] = language_code
-    return BotCall("setMyCommands", params)

@@ -16,7 +16,7 @@ from ..linking import account_label
 from ..models import BotPrompt, LoginRequest, SignInSession
 from ..sessions import SessionView
 from ..signals import login_request_settled
-from . import messages
+from . import messages, session_messages
 from .client import BotCall
 from .language import bot_language_code
 from .outbox import Outgoing, edit_prompts_later
@@ -72,7 +72,7 @@ def _signed_in_edit(prompt: BotPrompt, login_request: LoginRequest) -> BotCall |
         signed_in_at=link.signed_in_at,
         last_seen_at=link.signed_in_at,
     )
-    return messages.signed_in_edit(
+    return session_messages.signed_in_edit(
         chat_id=prompt.chat_id,
         message_id=prompt.message_id,
         account=account_label(link.user),

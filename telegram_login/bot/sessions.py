@@ -11,10 +11,10 @@ from django.utils.translation import ngettext
 from .. import sessions
 from ..linking import account_label
 from ..sessions import EndOutcome
-from . import messages
+from . import messages, session_messages
 from .client import BotCall
-from .messages import SessionPress
 from .reactions import Reactions
+from .session_messages import SessionPress
 from .updates import CallbackQuery, IncomingMessage
 
 
@@ -24,9 +24,9 @@ def on_sessions_command(message: IncomingMessage) -> Reactions:
     chat_id = message.chat.id
     account = sessions.telegram_account_of(telegram_user_id=message.sender.id)
     if account is None or not sessions.sessions_kept():
-        return Reactions(reply=messages.sessions_not_linked(chat_id=chat_id))
+        return Reactions(reply=session_messages.sessions_not_linked(chat_id=chat_id))
     return Reactions(
-        reply=messages.sessions_list(
+        reply=session_messages.sessions_list(
             chat_id=chat_id,
             account=account_label(account.user),
             sessions=sessions.sessions_of_user(user=account.user),
@@ -53,10 +53,10 @@ def on_session_press(query: CallbackQuery, press: SessionPress) -> Reactions:
     later = []
     if query.chat is not None and query.message_id is not None and account is not None:
         label = account_label(account.user)
-        if press.origin == messages.FROM_LIST:
+        if press.origin == session_messages.FROM_LIST:
             # The list again, without the session that ended.
             later.append(
-                messages.sessions_list(
+                session_messages.sessions_list(
                     chat_id=query.chat.id,
                     message_id=query.message_id,
                     account=label,
@@ -65,7 +65,7 @@ def on_session_press(query: CallbackQuery, press: SessionPress) -> Reactions:
             )
         elif ended is not None:
             later.append(
-                messages.session_ended_edit(
+                session_messages.session_ended_edit(
                     chat_id=query.chat.id,
                     message_id=query.message_id,
                     account=label,
@@ -93,7 +93,7 @@ def _end_all(query: CallbackQuery, answer: Callable[..., BotCall]) -> Reactions:
     later = []
     if query.chat is not None and query.message_id is not None:
         later.append(
-            messages.all_ended_edit(
+            session_messages.all_ended_edit(
                 chat_id=query.chat.id,
                 message_id=query.message_id,
                 account=account_label(account.user),

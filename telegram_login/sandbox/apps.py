@@ -13,10 +13,10 @@ class TelegramSandboxConfig(AppConfig):
     def ready(self) -> None:
         from ..bot import client
         from ..oidc import issuer
-        from . import oidc_issuer
+        from . import oidc_transport
         from .fake_api import mount_for_sandbox
 
         # When the sandbox is on, the one Bot API client talks to the fake Bot API in process,
         # and the OIDC client to the fake issuer.
         client.session_hooks.append(mount_for_sandbox)
-        issuer.session_hooks.append(oidc_issuer.mount_for_sandbox)
+        issuer.session_hooks.append(oidc_transport.mount_for_sandbox)

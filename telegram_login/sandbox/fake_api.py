@@ -228,17 +228,27 @@ class FakeBotApiAdapter(BaseAdapter):
                 status, body = 400, _error(400, "Bad Request: body is not a JSON object")
             else:
                 status, body = self.api.handle(method, params)
-        response = requests.Response()
-        response.status_code = status
-        response._content = json.dumps(body).encode()
-        response.headers["Content-Type"] = "application/json"
-        response.url = request.url or ""
-        response.request = request
-        response.encoding = "utf-8"
-        return response
+        return answer_in_process(
+            request, status, json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
 
     def close(self) -> None:
         pass
+
+
+def answer_in_process(
+    request: requests.PreparedRequest, status: int, content: bytes, headers: dict[str, str]
+) -> requests.Response:
+    """A requests Response made in this process, as a transport adapter returns it."""
+    response = requests.Response()
+    response.status_code = status
+    response._content = content
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.headers.update(headers)
+    response.url = request.url or ""
+    response.request = request
+    response.encoding = "utf-8"
+    return response
 
 
 _api: FakeBotApi | None = None

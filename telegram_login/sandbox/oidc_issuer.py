@@ -8,7 +8,7 @@ once, soon, by the client it was given to) and signs ID tokens with the claims T
 scope, and a `sub` that differs from client to client. `faults` makes it misbehave on purpose,
 for the tests of every way a sign-in must be refused.
 
-The site's back channel reaches it in process (`mount_for_sandbox`), as the Bot API client
+The site's back channel reaches it in process (oidc_transport.py), as the Bot API client
 reaches the fake Bot API: the real views (oidc_views.py) answer through Django's handler, with
 no network and no second server thread needed.
 """
@@ -23,17 +23,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
-import requests
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from django.test.client import RequestFactory
-from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
-from requests.adapters import BaseAdapter
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
 CODE_LIFETIME = 60
@@ -369,54 +364,3 @@ def reset_fake_issuer() -> None:
     global _issuer
     with _issuer_lock:
         _issuer = None
-
-
-class InProcessSite(BaseAdapter):
-    """A requests transport that answers from this very site through Django's handler: the
-    back channel to the sandbox's issuer, without a network or a second server thread."""
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        from .views import _handler
-
-        parts = urlsplit(request.url or "")
-        body = request.body or b""
-        headers = {
-            name: value
-            for name, value in request.headers.items()
-            if name.lower() not in ("host", "content-length", "content-type")
-        }
-        django_request = RequestFactory().generic(
-            request.method or "GET",
-            f"{parts.path}?{parts.query}" if parts.query else parts.path,
-            data=body.encode() if isinstance(body, str) else body,
-            content_type=request.headers.get("Content-Type", "application/octet-stream"),
-            secure=parts.scheme == "https",
-            headers={**headers, "Host": parts.netloc},
-        )
-        # The inner request activates its own language; the outer one goes on in its own.
-        with translation.override(translation.get_language()):
-            answer = _handler().get_response(django_request)
-        response = requests.Response()
-        response.status_code = answer.status_code
-        response._content = getattr(answer, "content", b"")
-        response._content_consumed = True  # type: ignore[attr-defined]
-        response.headers.update({name: value for name, value in answer.items()})
-        response.url = request.url or ""
-        response.request = request
-        response.encoding = "utf-8"
-        return response
-
-    def close(self) -> None:
-        pass
-
-
-def mount_for_sandbox(session: requests.Session, issuer: str) -> None:
-    """The OIDC client's session hook: with the sandbox playing the issuer, calls to it are
-    answered in process."""
-    from django.urls import reverse
-
-    from ..oidc.conf import get_oidc_settings
-
-    sandbox_issuer = urlsplit(issuer).path == reverse("telegram_login_sandbox_oidc")
-    if get_oidc_settings().sandbox and sandbox_issuer:
-        session.mount(issuer + "/", InProcessSite())
