@@ -24,6 +24,7 @@ from .bot import session_messages
 from .bot.language import bot_language_code
 from .bot.outbox import send_later
 from .models import AlertPreference, LoginRequest, SignInSession
+from .oidc.conf import PROVIDER_ID as OIDC_PROVIDER_ID
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ def sign_in_method(request: HttpRequest, sociallogin: SocialLogin | None) -> tup
     "password_reset", "code", ...), and a provider's name for a linked account."""
     if sociallogin is not None:
         provider = sociallogin.account.get_provider(request)
+        if sociallogin.state.get("way") == OIDC_PROVIDER_ID:
+            return "telegram_oidc", provider.name
         if sociallogin.account.provider == linking.PROVIDER_ID:
             return "telegram", provider.name
         return "socialaccount", provider.name

@@ -81,6 +81,7 @@ SIGN_IN_METHODS = {
     "password_reset": gettext_lazy("a password reset link from email"),
     "code": gettext_lazy("a sign-in code from email"),
     "telegram": gettext_lazy("Telegram"),
+    "telegram_oidc": gettext_lazy("Telegram's login page"),
 }
 
 

@@ -21,7 +21,7 @@ from .. import linking
 from ..provider import TelegramLoginProvider
 from ..reauthentication import reauthentication_due
 from .claims import extra_from_claims, telegram_user_from_claims
-from .conf import get_oidc_settings
+from .conf import PROVIDER_ID, get_oidc_settings
 from .issuer import CodeRefused, IssuerUnavailable, exchange_code, metadata
 from .provider import callback_url, issuer_url
 from .refusals import TokenRefused
@@ -126,6 +126,9 @@ def finish(request: HttpRequest, *, state: dict[str, Any], claims: dict[str, Any
     rule says no."""
     sociallogin = sociallogin_from_claims(request, claims)
     sociallogin.state = {key: state[key] for key in KEPT_STATE if key in state}
+    # Which way it came, for the sign-in alert (alerts.sign_in_method): the account is the
+    # deep link's provider's either way.
+    sociallogin.state["way"] = PROVIDER_ID
     if sociallogin.state.get("process") != AuthProcess.CONNECT:
         sociallogin.state["process"] = AuthProcess.LOGIN
         return complete_social_login(request, sociallogin)

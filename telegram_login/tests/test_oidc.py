@@ -321,3 +321,22 @@ def test_a_connect_finished_in_a_browser_now_signed_in_as_someone_else_links_not
     response = browser.get(answer_in_telegram(oidc_issuer, params, telegram_user()))
     assert 'data-problem="changed_account"' in response.content.decode()
     assert SocialAccount.objects.count() == 0
+
+
+def test_a_sign_in_on_telegrams_login_page_is_told_in_telegram_with_its_buttons(
+    oidc_issuer, bot_api, telegram_user, telegram_update, post_update
+):
+    erin = telegram_user(first_name="Erin")
+    confirm_in_telegram(Client(HTTP_USER_AGENT=BROWSER_UA), erin, telegram_update, post_update)
+    before = len(bot_api.calls)
+    sign_in_with_oidc(Client(HTTP_USER_AGENT=BROWSER_UA), oidc_issuer, erin)
+    told = [
+        call.params
+        for call in bot_api.calls[before:]
+        if call.method == "sendMessage" and call.params["chat_id"] == erin["id"]
+    ]
+    assert len(told) == 1
+    assert told[0]["text"].startswith("🔐 New sign-in to ")
+    assert "Signed in with: Telegram's login page" in told[0]["text"]
+    buttons = [row[0]["text"] for row in told[0]["reply_markup"]["inline_keyboard"]]
+    assert buttons == ["Not me: sign this session out", "Sign out everywhere"]
