@@ -40,9 +40,8 @@ def _seen_key(session_key: str) -> str:
 def seen_at_sign_in(request: HttpRequest) -> None:
     """A sign-in has just written its session's record, "last seen" included (allauth's
     usersessions, on the same signal): the request that signed in need not write it again."""
-    session_key = getattr(request, "session", None) and request.session.session_key
-    if session_key:
-        cache.add(_seen_key(session_key), 1, timeout=ACTIVITY_INTERVAL)
+    if request.session.session_key:
+        cache.add(_seen_key(request.session.session_key), 1, timeout=ACTIVITY_INTERVAL)
 
 
 def session_seen(request: HttpRequest) -> None:

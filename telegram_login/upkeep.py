@@ -76,4 +76,4 @@ def prune_now_and_then() -> None:
     """Called on each start: about one in PRUNE_EVERY prunes, so tables stay bounded without
     cron (outside the start's own transaction)."""
     if secrets.randbelow(PRUNE_EVERY) == 0:
-        prune_old_records(batch=PRUNE_BATCH)
+        prune_old_records()

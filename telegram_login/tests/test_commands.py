@@ -108,7 +108,7 @@ def test_cleanup_deletes_only_old_finished_requests_and_update_ids(browser_clien
     assert list(ProcessedUpdate.objects.values_list("update_id", flat=True)) == [2]
 
 
-def _old_requests(count: int) -> list[LoginRequest]:
+def _old_requests(count: int) -> None:
     from .request_states import start_request
 
     made = [start_request()[0] for _ in range(count)]
@@ -117,7 +117,6 @@ def _old_requests(count: int) -> list[LoginRequest]:
     )
     for login_request in made:
         BotPrompt.objects.create(login_request=login_request, chat_id=1, message_id=1)
-    return made
 
 
 def test_a_prune_deletes_at_most_a_batch_so_no_start_waits_for_a_backlog(bot_api):
