@@ -50,6 +50,7 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
         )
     messages += _adapter_messages()
     messages += _alert_messages(conf)
+    messages += _middleware_messages()
     if conf.enabled and not conf.webhook_secret:
         messages.append(
             checks.Warning(
@@ -111,3 +112,27 @@ def _alert_messages(conf: Any) -> list[checks.CheckMessage]:
             )
         )
     return found
+
+
+WAITING_POLL_MIDDLEWARE = "telegram_login.waiting_poll.WaitingPollMiddleware"
+SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+
+
+def _middleware_messages() -> list[checks.CheckMessage]:
+    """The waiting poll's middleware answers before everything after it: after the security
+    middleware, so that its answers keep the HTTPS redirect and the security headers."""
+    middleware = list(settings.MIDDLEWARE)
+    if (
+        WAITING_POLL_MIDDLEWARE in middleware
+        and SECURITY_MIDDLEWARE in middleware
+        and middleware.index(WAITING_POLL_MIDDLEWARE) < middleware.index(SECURITY_MIDDLEWARE)
+    ):
+        return [
+            checks.Warning(
+                "WaitingPollMiddleware comes before SecurityMiddleware: the waiting poll's "
+                "answers skip its HTTPS redirect and its headers.",
+                hint=f"Put {WAITING_POLL_MIDDLEWARE} right after {SECURITY_MIDDLEWARE}.",
+                id="telegram_login.W008",
+            )
+        ]
+    return []

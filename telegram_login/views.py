@@ -8,7 +8,7 @@ import re
 import uuid
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
@@ -33,7 +33,7 @@ from django_htmx.http import (
 from django_htmx.middleware import HtmxDetails
 
 from . import limits, linking, selectors, services, status_mirror, upkeep
-from .browser_session import poll_bound_by_cookie, session_remember_request
+from .browser_session import session_remember_request
 from .conf import get_settings
 from .models import LoginRequest
 from .provider import TelegramLoginProvider
@@ -44,6 +44,7 @@ from .reauthentication import (
     record_reauthentication,
     resume_reauthenticated_request,
 )
+from .waiting_poll import GLANCE_ATTRIBUTE, quick_answer
 from .widget import WidgetState, remember_token, widget_context
 
 logger = logging.getLogger(__name__)
@@ -177,35 +178,22 @@ def purpose_of(next_url: str) -> str:
     return (match.url_name or "")[:32] if match else ""
 
 
-LIVE_STATES = (WidgetState.PENDING, WidgetState.CLAIMED)
-
-
 @login_not_required
 @never_cache
 @require_GET
 def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """The waiting browser asks how its sign-in is going; it is found only through the session.
 
-    The hot path: a waiting poll whose URL's MAC matches its session cookie, and whose request
-    is still as shown, answers 204 from one cache round trip (or one query without Redis),
-    without loading the session. Anything else takes the whole path below.
+    A waiting poll from the browser that asked, whose request is still as shown, has its 204
+    from waiting_poll.quick_answer (in WaitingPollMiddleware where the site has it, else here).
+    Anything else takes the whole path below.
     """
-    # The query string read directly: request.GET's QueryDict costs several times as much, and
-    # only these two plain ASCII values are needed here (anything odd takes the whole path).
-    query = dict(parse_qsl(request.META.get("QUERY_STRING", "")))
-    shown = query.get("shown", "")
-    glance = None
-    if (
-        # django-htmx's request.htmx would build every header of the request first.
-        request.META.get("HTTP_HX_REQUEST") == "true"
-        and shown in LIVE_STATES
-        and poll_bound_by_cookie(request, request_id=request_id, binding=query.get("b", ""))
-    ):
-        glance = status_mirror.poll_glance(request_id=request_id)
-        if glance.polls <= get_settings().polls_per_request and (
-            selectors.login_request_unchanged(request_id=request_id, shown=shown, glance=glance)
-        ):
-            return HttpResponse(status=HTTPStatus.NO_CONTENT)
+    if hasattr(request, GLANCE_ATTRIBUTE):
+        glance = getattr(request, GLANCE_ATTRIBUTE)
+    else:
+        quick, glance = quick_answer(request, request_id)
+        if quick is not None:
+            return quick
     found = selectors.login_request_for_session(session=request.session, request_id=request_id)
     if found is None:
         return _stop(request, None, state=WidgetState.UNKNOWN)
@@ -218,7 +206,7 @@ def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     services.login_request_expire_if_due(login_request=login_request)
     if login_request.status == LoginRequest.Status.APPROVED:
         return _complete(request, login_request, state_id)
-    if request.htmx and shown == login_request.status:
+    if request.htmx and request.GET.get("shown") == login_request.status:
         return HttpResponse(status=HTTPStatus.NO_CONTENT)
     if login_request.is_terminal:
         return _stop(request, login_request, state=WidgetState.of(login_request))

@@ -95,6 +95,14 @@ def poll_url(browser: Client, login_request: LoginRequest, *, shown: str = "pend
     return f"{poll_path(login_request.id)}?{urlencode(query)}"
 
 
+def with_waiting_poll_middleware(middleware: list[str]) -> list[str]:
+    """The site's middleware with WaitingPollMiddleware right after SecurityMiddleware."""
+    security = "django.middleware.security.SecurityMiddleware"
+    found = list(middleware)
+    found.insert(found.index(security) + 1, "telegram_login.waiting_poll.WaitingPollMiddleware")
+    return found
+
+
 def po_entries(locale: Path) -> list[tuple[str, str]]:
     """(msgid, msgstr) pairs of a Russian catalogue, multi-line strings joined."""
     text = (locale / "django.po").read_text(encoding="utf-8")

@@ -2,7 +2,8 @@
 
 Without Redis a waiting poll that finds nothing changed costs one query and never loads the
 session; with Redis it costs no query and one Redis round trip. The database stays the truth:
-the mirror only ever lets a poll say "nothing changed".
+the mirror only ever lets a poll say "nothing changed". Each test runs twice: with the quick
+answer in the view (README's lines alone), and in WaitingPollMiddleware (the example site's).
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ from django.test.utils import CaptureQueriesContext
 from telegram_login import status_mirror
 from telegram_login.models import LoginRequest
 
-from .helpers import poll, poll_url, start_sign_in
+from .helpers import poll, poll_url, start_sign_in, with_waiting_poll_middleware
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["view", "middleware"])
+def answered_in(request: pytest.FixtureRequest, settings: Any) -> str:
+    if request.param == "middleware":
+        settings.MIDDLEWARE = with_waiting_poll_middleware(settings.MIDDLEWARE)
+    return str(request.param)
 
 
 @pytest.fixture
