@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.urls import get_script_prefix, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.cache import add_never_cache_headers
 
 from . import selectors, status_mirror
@@ -65,10 +65,14 @@ _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 
 @cache
-def _poll_path_around_id() -> tuple[str, str]:
-    """The poll's path before and after its request id, as the site mounted it."""
+def _poll_path_around_id() -> tuple[str, str] | None:
+    """The poll's path before and after its request id, as the site mounted it (None where the
+    site has not mounted it)."""
     marker = uuid.UUID(int=0)
-    path = reverse("telegram_login_poll", kwargs={"request_id": marker})
+    try:
+        path = reverse("telegram_login_poll", kwargs={"request_id": marker})
+    except NoReverseMatch:
+        return None
     path = "/" + path.removeprefix(get_script_prefix())
     before, _, after = path.partition(str(marker))
     return before, after
@@ -82,7 +86,10 @@ def _forget_poll_path(*, setting: str, **kwargs: object) -> None:
 
 def poll_request_id(path_info: str) -> uuid.UUID | None:
     """The request id if this path is the waiting poll's."""
-    before, after = _poll_path_around_id()
+    around = _poll_path_around_id()
+    if around is None:
+        return None
+    before, after = around
     if not (path_info.startswith(before) and path_info.endswith(after)):
         return None
     middle = path_info[len(before) : len(path_info) - len(after)]

@@ -156,6 +156,11 @@ def test_the_poll_path_is_found_where_the_site_mounts_it(settings):
     settings.ROOT_URLCONF = elsewhere
     assert poll_request_id(f"/sign-in/tg/poll/{request_id}/") == request_id
     assert poll_request_id(f"/telegram/poll/{request_id}/") is None
+    without = types.ModuleType("without_telegram")
+    without.urlpatterns = []  # type: ignore[attr-defined]
+    settings.ROOT_URLCONF = without
+    assert poll_request_id(f"/telegram/poll/{request_id}/") is None
+    settings.ROOT_URLCONF = elsewhere
     # Under a script prefix the middleware sees the path after it, as the URL resolver does.
     set_script_prefix("/app/")
     try:
