@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from telegram_login import status_mirror
 from telegram_login.models import LoginRequest
@@ -130,7 +131,11 @@ def test_with_redis_a_missing_entry_is_read_from_the_database_and_written_back(
     redis_mirror.delete(status_mirror._status_key(login_request.id))
     with django_assert_num_queries(1):
         assert poll(browser_client, login_request).status_code == HTTPStatus.NO_CONTENT
-    assert redis_mirror.get(status_mirror._status_key(login_request.id)) == b"pending"
+    key = status_mirror._status_key(login_request.id)
+    assert redis_mirror.get(key) == b"pending"
+    # It lives as long as the request does.
+    lifetime = (login_request.expires_at - timezone.now()).total_seconds() * 1000
+    assert lifetime - 5_000 < redis_mirror.pttl(key) <= lifetime
     with django_assert_num_queries(0):
         assert poll(browser_client, login_request).status_code == HTTPStatus.NO_CONTENT
 
