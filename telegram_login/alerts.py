@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
@@ -27,6 +27,10 @@ from .models import AlertPreference, LoginRequest, SignInSession
 from .oidc.conf import PROVIDER_ID as OIDC_PROVIDER_ID
 
 logger = logging.getLogger(__name__)
+
+# The login request a Telegram sign-in is completing, set on the request by the view that
+# completes it (views._complete), so that its alert need not read it again.
+COMPLETING_ATTRIBUTE = "_telegram_login_completing"
 
 
 def alerts_enabled(*, user: Any) -> bool:
@@ -59,7 +63,7 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     """allauth signed `user` in on `request` (its user_logged_in signal): tell their Telegram."""
     if not sessions.sessions_kept():
         return
-    account = linking.telegram_account_for_user(user=user)
+    account = _telegram_account(user, sociallogin)
     if account is None:
         return
     session = sessions.session_of_request(request=request)
@@ -67,9 +71,9 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
         return
     login_request = _telegram_sign_in(request, account.uid, sociallogin)
     if login_request is not None:
-        SignInSession.objects.update_or_create(
-            login_request=login_request,
-            defaults={"user": user, "user_session_id": session.pk},
+        # Exactly one poll completes a request (services.login_request_take_for_completion).
+        SignInSession.objects.create(
+            login_request=login_request, user=user, user_session_id=session.pk
         )
         from .bot.prompts import show_outcome
 
@@ -91,6 +95,18 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     send_later([call])
 
 
+def _telegram_account(user: Any, sociallogin: SocialLogin | None) -> SocialAccount | None:
+    """The account's Telegram: the one this sign-in went through, else read."""
+    if (
+        sociallogin is not None
+        and sociallogin.account.provider == linking.PROVIDER_ID
+        and sociallogin.account.pk is not None
+        and sociallogin.account.user_id == user.pk
+    ):
+        return sociallogin.account
+    return linking.telegram_account_for_user(user=user)
+
+
 def _telegram_sign_in(
     request: HttpRequest, uid: str, sociallogin: SocialLogin | None
 ) -> LoginRequest | None:
@@ -104,6 +120,15 @@ def _telegram_sign_in(
     request_id = match.kwargs.get("request_id") if match is not None else None
     if request_id is None:
         return None
+    completing = getattr(request, COMPLETING_ATTRIBUTE, None)
+    if (
+        isinstance(completing, LoginRequest)
+        and completing.pk == request_id
+        and completing.process == LoginRequest.Process.LOGIN
+        and completing.status == LoginRequest.Status.COMPLETED
+        and completing.telegram_user_id == int(uid)
+    ):
+        return completing
     return LoginRequest.objects.filter(
         pk=request_id,
         process=LoginRequest.Process.LOGIN,

@@ -32,7 +32,7 @@ from django_htmx.http import (
 )
 from django_htmx.middleware import HtmxDetails
 
-from . import limits, linking, selectors, services, status_mirror, upkeep
+from . import alerts, limits, linking, selectors, services, status_mirror, upkeep
 from .browser_session import session_remember_request
 from .conf import get_settings
 from .models import LoginRequest
@@ -283,6 +283,7 @@ def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: s
         else:
             sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
             sociallogin.state = redirect_state
+            setattr(request, alerts.COMPLETING_ATTRIBUTE, login_request)
             response = complete_social_login(request, sociallogin)
     except CompletionRefused as refused:
         services.login_request_fail(login_request=login_request)
