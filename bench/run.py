@@ -33,10 +33,10 @@ from .stack import (
 )
 
 # Fresh waiting browsers for each throughput phase, enough that none reaches the poll cap
-# (TELEGRAM_LOGIN_POLLS_PER_REQUEST, 600) in a phase at up to about 14,000 polls a second.
+# (TELEGRAM_LOGIN_POLLS_PER_REQUEST, 600) in a phase (8.5 s of polls) at up to 9,000 a second.
 WAITING_BROWSERS = 128
 SMALL_TABLE, LARGE_TABLE = 1_000, 100_000
-THROUGHPUT = {"rounds": 3, "seconds": 1.5, "connections": 16}
+THROUGHPUT = {"rounds": 5, "seconds": 1.5, "connections": 16}
 WEBHOOK_SIGN_INS, WEBHOOK_CONNECTIONS, SLOW_BOT_API = 60, 8, 0.3
 LATENCY_SIGN_INS = 50
 MEMORY_WARM_UP = 200
