@@ -28,8 +28,10 @@ def run_load(
     connections: int,
     seconds: float,
     max_requests: int,
+    reuse: list[Connection] | None = None,
 ) -> LoadResult:
-    """Send the prepared requests round-robin until `seconds` pass or `max_requests` are sent."""
+    """Send the prepared requests round-robin until `seconds` pass or `max_requests` are sent,
+    each thread on a connection of its own: a new one, or `reuse`'s, left open afterwards."""
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     budget = [max_requests]
@@ -37,7 +39,7 @@ def run_load(
     deadline = [0.0]
 
     def worker(offset: int) -> None:
-        connection = Connection(port)
+        connection = reuse[offset] if reuse is not None else Connection(port)
         local: Counter[int] = Counter()
         i = offset
         barrier.wait()
@@ -50,7 +52,8 @@ def run_load(
                 local[connection.send_raw(requests[i % len(requests)]).status] += 1
                 i += 1
         finally:
-            connection.close()
+            if reuse is None:
+                connection.close()
             with lock:
                 statuses.update(local)
 

@@ -87,25 +87,38 @@ class Throughput:
 def poll_throughput(
     port: int, waiting: Waiting, *, rounds: int, seconds: float, connections: int
 ) -> Throughput:
-    """Requests per second of the poll and of the bare view, in alternating short rounds."""
+    """Requests per second of the poll and of the bare view, in alternating short rounds, on the
+    same connections throughout: each stays with the worker that accepted it, so both kinds
+    meet the same spread of connections over the workers (new connections would draw a new
+    spread each round, and a round's luck would read as a difference between the two)."""
+    pool = [Connection(port) for _ in range(connections)]
 
     def measure(requests: list[bytes], duration: float) -> LoadResult:
         result = run_load(
-            port, requests, connections=connections, seconds=duration, max_requests=200_000
+            port,
+            requests,
+            connections=connections,
+            seconds=duration,
+            max_requests=200_000,
+            reuse=pool,
         )
         if set(result.statuses) != {204}:
             raise RuntimeError(f"expected only 204 answers, got {dict(result.statuses)}")
         return result
 
-    measure(waiting.references, 1.0)  # warm every worker up
-    measure(waiting.polls, 1.0)
-    totals = {"poll": [0, 0.0], "reference": [0, 0.0]}
-    for n in range(rounds):
-        order = ["reference", "poll"] if n % 2 == 0 else ["poll", "reference"]
-        for kind in order:
-            result = measure(waiting.polls if kind == "poll" else waiting.references, seconds)
-            totals[kind][0] += result.requests
-            totals[kind][1] += result.seconds
+    try:
+        measure(waiting.references, 1.0)  # warm every worker up
+        measure(waiting.polls, 1.0)
+        totals = {"poll": [0, 0.0], "reference": [0, 0.0]}
+        for n in range(rounds):
+            order = ["reference", "poll"] if n % 2 == 0 else ["poll", "reference"]
+            for kind in order:
+                result = measure(waiting.polls if kind == "poll" else waiting.references, seconds)
+                totals[kind][0] += result.requests
+                totals[kind][1] += result.seconds
+    finally:
+        for connection in pool:
+            connection.close()
     return Throughput(
         poll=totals["poll"][0] / totals["poll"][1],
         reference=totals["reference"][0] / totals["reference"][1],
