@@ -12,8 +12,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then, staggered, so slow leaks in any library cannot pile up.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+# Recycle workers now and then, staggered, so slow leaks in any library cannot pile up. Under
+# the waiting polls a worker answers several hundred requests a second: 200,000 is minutes at
+# the peak (20,000 restarted every worker about once a minute there, each a fresh Django start
+# and its keep-alive connections dropped), hours otherwise (docs/performance.md).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "200000"))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
