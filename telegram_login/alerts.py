@@ -29,7 +29,7 @@ from .oidc.conf import PROVIDER_ID as OIDC_PROVIDER_ID
 logger = logging.getLogger(__name__)
 
 # The login request a Telegram sign-in is completing, set on the request by the view that
-# completes it (views._complete), so that its alert need not read it again.
+# completes it (views._complete): how the alert knows the sign-in is that request's.
 COMPLETING_ATTRIBUTE = "_telegram_login_completing"
 
 
@@ -111,30 +111,13 @@ def _telegram_sign_in(
     request: HttpRequest, uid: str, sociallogin: SocialLogin | None
 ) -> LoginRequest | None:
     """The login request this sign-in completed, when it is one through this app's Telegram
-    flow: the browser's poll (or its typed code) finished it, in the view that names it."""
+    flow: the view that completes it (views._complete) names it on the request."""
     if sociallogin is None or sociallogin.account.provider != linking.PROVIDER_ID:
         return None
-    if not uid.isdigit():
-        return None
-    match = getattr(request, "resolver_match", None)
-    request_id = match.kwargs.get("request_id") if match is not None else None
-    if request_id is None:
-        return None
     completing = getattr(request, COMPLETING_ATTRIBUTE, None)
-    if (
-        isinstance(completing, LoginRequest)
-        and completing.pk == request_id
-        and completing.process == LoginRequest.Process.LOGIN
-        and completing.status == LoginRequest.Status.COMPLETED
-        and completing.telegram_user_id == int(uid)
-    ):
-        return completing
-    return LoginRequest.objects.filter(
-        pk=request_id,
-        process=LoginRequest.Process.LOGIN,
-        status=LoginRequest.Status.COMPLETED,
-        telegram_user_id=int(uid),
-    ).first()
+    if not isinstance(completing, LoginRequest) or not uid.isdigit():
+        return None
+    return completing if completing.telegram_user_id == int(uid) else None
 
 
 def sign_in_method(request: HttpRequest, sociallogin: SocialLogin | None) -> tuple[str, str]:

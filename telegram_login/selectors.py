@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connections, router
@@ -45,37 +46,37 @@ def login_request_unchanged(
     return status == shown and expires_at > timezone.now()
 
 
-def _status_row(request_id: uuid.UUID) -> tuple[str, datetime] | None:
-    """The request's status and end, in plain SQL (the mirror's truth check, one poll in 30:
-    the ORM's building of the query cost it three times the query), the end converted as the
-    ORM would."""
+def _row(request_id: uuid.UUID, columns: str, *, live_only: bool = False) -> tuple[Any, ...] | None:
+    """The request's `columns` by primary key (only while its time lasts, with `live_only`), in
+    plain SQL: on the hot path the ORM's building of the query costs several times the query."""
     connection = connections[router.db_for_read(LoginRequest)]
     table = connection.ops.quote_name(LoginRequest._meta.db_table)
-    pk = LoginRequest._meta.pk.get_db_prep_value(request_id, connection)
+    sql = f"SELECT {columns} FROM {table} WHERE id = %s"  # noqa: S608
+    params = [LoginRequest._meta.pk.get_db_prep_value(request_id, connection)]
+    if live_only:
+        sql += " AND expires_at > %s"
+        params.append(connection.ops.adapt_datetimefield_value(timezone.now()))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT status, expires_at FROM {table} WHERE id = %s", [pk])  # noqa: S608
-        row = cursor.fetchone()
+        cursor.execute(sql, params)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
+
+
+def _status_row(request_id: uuid.UUID) -> tuple[str, datetime] | None:
+    """The request's status and end (the mirror's truth check), the end converted as the ORM
+    would."""
+    row = _row(request_id, "status, expires_at")
     if row is None:
         return None
     status, expires_at = row
-    field = LoginRequest._meta.get_field("expires_at")
-    column = field.get_col(LoginRequest._meta.db_table)
+    connection = connections[router.db_for_read(LoginRequest)]
+    column = LoginRequest._meta.get_field("expires_at").get_col(LoginRequest._meta.db_table)
     for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
         expires_at = convert(expires_at, column, connection)
     return status, expires_at
 
 
 def _live_status(request_id: uuid.UUID) -> str | None:
-    """The request's status while its time lasts, else None. Plain SQL: on the hot path the
-    ORM's building of this query costs several times the query itself."""
-    connection = connections[router.db_for_read(LoginRequest)]
-    table = connection.ops.quote_name(LoginRequest._meta.db_table)
-    pk = LoginRequest._meta.pk.get_db_prep_value(request_id, connection)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT status FROM {table} WHERE id = %s AND expires_at > %s",  # noqa: S608
-            [pk, now],
-        )
-        row = cursor.fetchone()
+    """The request's status while its time lasts, else None."""
+    row = _row(request_id, "status", live_only=True)
     return row[0] if row else None
