@@ -14,7 +14,7 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -271,6 +271,7 @@ def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: s
         return HttpResponse(status=HTTPStatus.NO_CONTENT)
     provider = _provider(request)
     process = login_request.process
+    signed_in_as = request.user.pk
     try:
         if process != LoginRequest.Process.LOGIN and request.user.pk != login_request.user_id:
             # The browser signed in or out as someone else since it asked.
@@ -284,13 +285,19 @@ def _complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: s
             sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
             sociallogin.state = redirect_state
             setattr(request, alerts.COMPLETING_ATTRIBUTE, login_request)
-            response = complete_social_login(request, sociallogin)
+            # The sign-in commits as one: the account, its Telegram, the session's record and
+            # the bot's edit in the queue, or, if any of it fails, none of them.
+            with transaction.atomic():
+                response = complete_social_login(request, sociallogin)
     except CompletionRefused as refused:
         services.login_request_fail(login_request=login_request)
         return _stop(request, login_request, state=refused.state)
     except Exception as exc:
         logger.exception("completing sign-in %s failed", login_request.id)
         services.login_request_fail(login_request=login_request)
+        if request.user.pk != signed_in_as:
+            # Nothing of the sign-in was kept: neither is the session that allauth signed in.
+            logout(request)
         response = render_authentication_error(request, provider, exception=exc)
     if not isinstance(response, HttpResponseRedirectBase):
         # allauth rendered a page (an authentication error): show it in full.

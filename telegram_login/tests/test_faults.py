@@ -215,3 +215,60 @@ def test_a_403_from_telegram_on_the_edit_ends_the_users_waiting_requests(
     assert second.status == LoginRequest.Status.DENIED
     assert second.deny_reason == LoginRequest.DenyReason.BOT_BLOCKED
     assert json.loads(json.dumps(second.telegram_user))["id"] == user["id"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("returning", [False, True], ids=["new account", "linked account"])
+def test_a_sign_in_that_fails_half_way_keeps_nothing_and_signs_nobody_in(
+    returning, browser_client, bot_api, telegram_user, telegram_update, post_update, monkeypatch
+):
+    """allauth has made the account and signed the session in when the alert fails: the
+    sign-in commits as one, so none of it stays, and the browser is not left signed in."""
+    from allauth.socialaccount.models import SocialAccount
+    from allauth.usersessions.models import UserSession
+    from django.contrib.auth import get_user_model
+
+    from telegram_login import alerts
+
+    from .flows import email_user, telegram_user_of
+
+    alice = telegram_user()
+    existing = None
+    if returning:
+        existing = email_user("alice@example.com")
+        telegram_user_of(existing, uid=alice["id"])
+    login_request, token, _ = start_sign_in(browser_client, next_url="/accounts/email/")
+    post_update(telegram_update(message=(alice, f"/start {token}")))
+    login_request.refresh_from_db()
+    post_update(
+        telegram_update(
+            callback=(alice, callback_data(login_request, ACTION_CODE, login_request.match_code))
+        )
+    )
+    users = get_user_model().objects.count()
+
+    def failing(**kwargs):
+        assert kwargs["user"].pk is not None  # allauth got as far as signing the user in
+        raise RuntimeError("the sign-in alert failed")
+
+    monkeypatch.setattr(alerts, "sign_in_alert", failing)
+    done = poll(browser_client, login_request, shown="claimed")
+
+    # allauth's "third-party login failure" page, shown in full.
+    assert done.status_code == HTTPStatus.UNAUTHORIZED
+    assert done["HX-Retarget"] == "body"
+    assert not done.has_header("HX-Redirect")
+    login_request.refresh_from_db()
+    assert (login_request.status, login_request.deny_reason) == (
+        LoginRequest.Status.DENIED,
+        LoginRequest.DenyReason.FAILED,
+    )
+    assert get_user_model().objects.count() == users
+    accounts = SocialAccount.objects.filter(provider="telegram_login", uid=str(alice["id"]))
+    assert accounts.count() == (1 if returning else 0)
+    assert not UserSession.objects.exists()
+    assert "_auth_user_id" not in browser_client.session
+    assert browser_client.get("/accounts/email/").status_code == HTTPStatus.FOUND
+    if existing is not None:
+        existing.refresh_from_db()
+        assert existing.last_login is None
