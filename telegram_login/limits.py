@@ -3,11 +3,15 @@ still has them): starting a sign-in per client address and per browser session, 
 Telegram user, and typed codes per request.
 
 Rates are written as allauth writes them ("20/m/ip,10/m/key": per minute, per address and per
-key), and kept in Django's cache: a shared cache (Redis) counts for the whole site.
+key), and kept in Django's cache: a shared cache (Redis) counts for the whole site. While that
+cache cannot be reached every action goes through uncounted (said once in the log): what the
+limits guard is also capped in the database (live requests per address and in all, typed codes
+per request, and a wrong code ends a request), and nobody's sign-in should fail with Redis.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -15,6 +19,9 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from .conf import get_settings
+from .outages import Outage
+
+logger = logging.getLogger(__name__)
 
 START = "start"
 BOT = "bot"
@@ -23,6 +30,9 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_RE = re.compile(
     r"^\s*(?P<amount>\d+)\s*/\s*(?P<count>\d*)(?P<unit>[smhd])\s*(?:/\s*(?P<per>ip|key))?\s*$"
 )
+
+
+_store = Outage("the rate limits' cache", logger, "actions go through uncounted")
 
 
 @dataclass(frozen=True)
@@ -53,15 +63,23 @@ def consume(action: str, *, ip: str | None = None, key: str | None = None) -> bo
     rates = parse_rates(get_settings().rate_limits.get(action, ""))
     now = time.time()
     logs = []
-    for rate in rates:
-        who = ip if rate.per == "ip" else key
-        if not who:
-            continue
-        cache_key = f"telegram_login:rl:{action}:{rate.amount}-{rate.seconds}-{rate.per}:{who}"
-        recent = [at for at in cache.get(cache_key, []) if at > now - rate.seconds]
-        if len(recent) >= rate.amount:
-            return False
-        logs.append((cache_key, rate, recent))
-    for cache_key, rate, recent in logs:
-        cache.set(cache_key, [*recent, now], timeout=rate.seconds)
+    try:
+        for rate in rates:
+            who = ip if rate.per == "ip" else key
+            if not who:
+                continue
+            cache_key = f"telegram_login:rl:{action}:{rate.amount}-{rate.seconds}-{rate.per}:{who}"
+            recent = [at for at in cache.get(cache_key, []) if at > now - rate.seconds]
+            if len(recent) >= rate.amount:
+                return False
+            logs.append((cache_key, rate, recent))
+        for cache_key, rate, recent in logs:
+            cache.set(cache_key, [*recent, now], timeout=rate.seconds)
+    except Exception as exc:
+        # Whatever the cache is (Redis, memcached, a database table), its being away must not
+        # fail the action it counts.
+        _store.failed(exc)
+        return True
+    if rates:
+        _store.answered()
     return True

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import limits, linking, services, upkeep
+from .. import limits, linking, outages, services, upkeep
 from ..conf import get_settings
 from ..linking import account_label
 from ..notices import notify_unlinked_by_telegram
@@ -43,22 +45,51 @@ def bot_language(user: TelegramUser | None) -> str:
     return bot_language_code(user.language_code if user else None)
 
 
-def handle_update(data: Any) -> Reactions:
+def handle_update(
+    data: Any, *, send_later: Callable[[list[BotCall]], None] | None = None
+) -> Reactions:
     """Everything Telegram sends, from the webhook or long polling: once per update_id, and
-    never an exception (a malformed or failing update is logged and answered with nothing)."""
+    never an exception (a malformed or failing update is logged and answered with nothing).
+
+    What an update changes commits together with the record of its update_id, and with the
+    calls for later when `send_later` takes them (a queue stores them in the same transaction):
+    all of it, or none. A failure that a second try may get past (the database or Redis away)
+    is tried once more here, and then leaves the update unhandled for Telegram to send again
+    (`retry`); the person is not told to try again for it.
+    """
     update_id = peek_update_id(data)
     if update_id is None:
         logger.warning("update without a usable update_id; ignored")
         return Reactions()
-    if not upkeep.update_mark_processed(update_id=update_id):
-        logger.info("update %s already handled; ignored", update_id)
-        return Reactions()
-    try:
-        return dispatch_update(parse_update(data))
-    except MalformedUpdate as exc:
-        logger.warning("update %s is malformed (%s); ignored", update_id, exc)
-    except Exception:
-        logger.exception("update %s could not be handled", update_id)
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                if not upkeep.update_mark_processed(update_id=update_id):
+                    logger.info("update %s already handled; ignored", update_id)
+                    return Reactions()
+                reactions = dispatch_update(parse_update(data))
+                if send_later is not None:
+                    send_later(reactions.later)
+                    reactions.later = []
+                return reactions
+        except MalformedUpdate as exc:
+            logger.warning("update %s is malformed (%s); ignored", update_id, exc)
+            break
+        except Exception as exc:
+            if not outages.transient(exc):
+                logger.exception("update %s could not be handled", update_id)
+                break
+            # Inside a caller's transaction the connection cannot be opened afresh: its
+            # caller tries again.
+            if attempt == 2 or transaction.get_connection().in_atomic_block:
+                logger.warning(
+                    "update %s not handled (%s: %s); nothing was done, it is to come again",
+                    update_id,
+                    type(exc).__name__,
+                    exc,
+                )
+                return Reactions(retry=True)
+            logger.info("update %s: %s: %s; trying once more", update_id, type(exc).__name__, exc)
     return _answer_press_anyway(data)
 
 

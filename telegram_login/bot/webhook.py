@@ -23,7 +23,9 @@ logger = logging.getLogger(__name__)
 @login_not_required
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
-    """Telegram's updates. Any authenticated input gets a 2xx: a 5xx makes Telegram retry it."""
+    """Telegram's updates. Any authenticated input gets a 2xx (a 5xx makes Telegram send it
+    again, for up to a day), but for an update nothing was done for because the database or
+    Redis was away: its 503 asks Telegram for it again."""
     conf = get_settings()
     secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not conf.webhook_secret or not constant_time_compare(secret, conf.webhook_secret):
@@ -48,8 +50,10 @@ def webhook(request: HttpRequest) -> HttpResponse:
         # Nesting deeper than Python's parser allows still fits in a few kilobytes.
         logger.warning("update nested too deeply to parse; ignored")
         return HttpResponse()
-    reactions = handle_update(data)
-    send_later(reactions.later)
+    # What is sent later is stored (with a queue) together with what the update changed.
+    reactions = handle_update(data, send_later=send_later)
+    if reactions.retry:
+        return HttpResponse(status=HTTPStatus.SERVICE_UNAVAILABLE)
     if reactions.reply is None:
         return HttpResponse()
     return JsonResponse(reactions.reply.as_webhook_reply())

@@ -12,6 +12,9 @@ from ...bot.dispatcher import handle_update
 from ...bot.outbox import send_now
 from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
 
+# Seconds before asking again for an update that could not be handled (the database or Redis away).
+RETRY_PAUSE = 3
+
 
 class Command(BaseCommand):
     help = "Receive updates by long polling and handle them like the webhook. Ctrl-C stops."
@@ -64,9 +67,13 @@ class Command(BaseCommand):
                     time.sleep(min(exc.retry_after or 3, 30))
                     continue
                 for update in updates or []:
+                    reactions = handle_update(update)
+                    if reactions.retry:
+                        # Nothing was done (the database or Redis away): ask for it again.
+                        time.sleep(RETRY_PAUSE)
+                        break
                     if isinstance(update, dict) and isinstance(update.get("update_id"), int):
                         offset = max(offset, update["update_id"] + 1)
-                    reactions = handle_update(update)
                     # The same path as after a webhook's answer (blocked bots, prompts).
                     send_now([*([reactions.reply] if reactions.reply else []), *reactions.later])
                     handled += 1
