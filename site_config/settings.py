@@ -136,7 +136,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, answering as an empty one while Redis is away: sessions
+            # (cached_db) then read the database, rate limits let everyone through (docs/deploy.md).
+            "BACKEND": "telegram_login.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
         }
     }

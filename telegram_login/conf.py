@@ -13,6 +13,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+REDIS_CACHE_BACKENDS = (
+    "django.core.cache.backends.redis.RedisCache",
+    "telegram_login.cache.TolerantRedisCache",
+)
 # allauth forgets a stashed state after 10 minutes; a login request must not outlive it.
 MAX_LOGIN_TTL = 600
 SANDBOX_APP = "telegram_login.sandbox"
@@ -62,6 +66,8 @@ class TelegramLoginSettings:
     send_inline: bool
     # Where the waiting poll keeps its counter and the status mirror (status_mirror.py).
     redis_url: str
+    # Seconds between the emailed confirmation and the removal of a lost Telegram (recovery.py).
+    recovery_wait: int
 
     @property
     def enabled(self) -> bool:
@@ -110,13 +116,15 @@ def _read() -> TelegramLoginSettings:
         # An empty TELEGRAM_LOGIN_REDIS_URL turns the mirror off.
         redis_url=getattr(settings, "TELEGRAM_LOGIN_REDIS_URL", None)
         or (_default_cache_redis() if not hasattr(settings, "TELEGRAM_LOGIN_REDIS_URL") else ""),
+        recovery_wait=int(getattr(settings, "TELEGRAM_LOGIN_RECOVERY_WAIT", 3 * 24 * 3600)),
     )
 
 
 def _default_cache_redis() -> str:
-    """The Redis of the site's default cache, when it is Django's Redis cache."""
+    """The Redis of the site's default cache, when it is Django's Redis cache (or ours,
+    cache.TolerantRedisCache)."""
     default = getattr(settings, "CACHES", {}).get("default", {})
-    if default.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
+    if default.get("BACKEND") not in REDIS_CACHE_BACKENDS:
         return ""
     location = default.get("LOCATION", "")
     # Several servers: the first is the one that takes writes.

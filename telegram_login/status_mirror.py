@@ -32,6 +32,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import timezone
 
+from . import outages
 from .conf import get_settings
 from .models import LoginRequest
 
@@ -74,6 +75,7 @@ class _Scripts:
         # Each thread keeps its own connection for the glance: no pool to take it from and give
         # it back to on every poll.
         self._local = threading.local()
+        self.outage = outages.Outage("the status mirror (Redis)", logger, "polls read the database")
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
@@ -158,11 +160,20 @@ def poll_glance(*, request_id: uuid.UUID) -> Glance:
         polls, status = scripts.run_glance(
             _counter_key(request_id), _status_key(request_id), counter_lifetime
         )
-    except Exception:
+    except Exception as exc:
         # Redis away: the poll takes the database path (uncounted until Redis is back).
-        logger.warning("status mirror unreachable; the poll reads the database", exc_info=True)
+        _unavailable(scripts, exc)
         return Glance(0, None)
+    scripts.outage.answered()
     return Glance(int(polls), status.decode() if status is not None else None)
+
+
+def _unavailable(scripts: _Scripts, exc: Exception) -> None:
+    """Redis away is said once, not once per poll; anything else each time, in full."""
+    if outages.transient(exc):
+        scripts.outage.failed(exc)
+    else:
+        logger.warning("status mirror failed; polls read the database", exc_info=True)
 
 
 def _lifetime_ms(status: str, expires_at: datetime) -> int:
@@ -189,8 +200,8 @@ def mirror_write(*, statuses: Iterable[tuple[uuid.UUID, str, datetime]]) -> None
                     client=pipe,
                 )
         pipe.execute()
-    except Exception:
-        logger.warning("status mirror write failed; polls read the database", exc_info=True)
+    except Exception as exc:
+        _unavailable(scripts, exc)
 
 
 def forget(*, request_ids: Iterable[uuid.UUID]) -> None:

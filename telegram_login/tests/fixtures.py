@@ -6,7 +6,12 @@ import itertools
 import json
 import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -242,3 +247,83 @@ def redis_mirror(settings: Any) -> Iterator[Any]:
     settings.TELEGRAM_LOGIN_REDIS_URL = REDIS_TEST_URL
     yield client
     client.close()
+
+
+class RedisServer:
+    """A redis-server of a test's own on a free loopback port, that the test stops and starts
+    (keeping nothing across a restart, as a Redis without persistence)."""
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self.binary = binary
+        self.workdir = workdir
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [
+                *(self.binary, "--bind", "127.0.0.1", "--port", str(self.port)),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def redis_server_binary() -> str:
+    """redis-server, where installed: a test that needs one skips without it, unless
+    TELEGRAM_LOGIN_REQUIRE_REDIS is set (CI), where it fails."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("TELEGRAM_LOGIN_REQUIRE_REDIS"):
+            pytest.fail("redis-server is not installed (apt-get install redis-server)")
+        pytest.skip("redis-server is not installed")
+    return binary
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of this test's own, running; `stop()` and `start()` it."""
+    server = RedisServer(redis_server_binary(), tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def site_on_redis(settings: Any, redis_server: RedisServer) -> RedisServer:
+    """The site as production runs it on that Redis: the cache (TolerantRedisCache), sessions on
+    cached_db and the waiting poll's status mirror."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "telegram_login.cache.TolerantRedisCache",
+            "LOCATION": redis_server.url,
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    return redis_server

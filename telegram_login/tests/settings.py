@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "telegram_login.middleware.SessionActivityMiddleware",
 ]
 ROOT_URLCONF = "telegram_login.tests.urls"
 TEMPLATES = [
@@ -81,7 +82,7 @@ if os.environ.get("DATABASE_URL"):
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "telegram_login.cache.TolerantRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
