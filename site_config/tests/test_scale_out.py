@@ -1,13 +1,15 @@
 """Two gunicorn servers on one PostgreSQL and one Redis, each behind nginx with the shipped proxy
 configuration (site_config/nginx/): the webhook lands on one server while the browser starts and
 polls on the other, and the browser is signed in (then the reverse). Slow clients stall nginx's
-cheap connections, never gunicorn's threads."""
+cheap connections, never gunicorn's threads. Redis stopped under both servers loses no one's
+sign-in (last: it runs on a redis-server of the module's own where one is installed)."""
 
 from __future__ import annotations
 
 import os
 import re
 import secrets
+import shutil
 import socket
 import ssl
 import subprocess
@@ -24,6 +26,7 @@ import pytest
 import requests
 
 from telegram_login.sandbox.fake_api import FakeBotApi, FakeBotApiServer
+from telegram_login.tests.fixtures import RedisServer, redis_server_binary
 
 pytestmark = pytest.mark.scale
 
@@ -69,7 +72,21 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def site_env(fake_telegram, database_url, tmp_path_factory) -> dict[str, str]:
+def own_redis(tmp_path_factory) -> Iterator[RedisServer | None]:
+    """A redis-server of the module's own, which the outage test stops and starts (None where
+    none is installed: the servers then share SCALE_REDIS_URL's, and that test skips)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    server = RedisServer(binary, tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def site_env(fake_telegram, database_url, own_redis, tmp_path_factory) -> dict[str, str]:
     """The production environment of every process of the site (DEBUG off)."""
     api_url, _ = fake_telegram
     env = {
@@ -78,7 +95,7 @@ def site_env(fake_telegram, database_url, tmp_path_factory) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": own_redis.url if own_redis is not None else REDIS_URL,
         "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
         "TELEGRAM_BOT_USERNAME": BOT_USERNAME,
         "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -112,7 +129,7 @@ def servers(site_env) -> Iterator[list[str]]:
     )
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     processes, urls = [], []
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     for _ in range(2):
@@ -559,3 +576,109 @@ def test_a_message_a_stopped_process_left_in_the_queue_is_sent_by_the_worker(
         capture_output=True,
     )
     assert _bot_message_saying(api, user["id"], "left behind").text == "left behind"
+
+
+class Person:
+    """Someone signing in through the two servers: the browser on one, Telegram on the other."""
+
+    def __init__(self, number: int, servers: list[str], api: FakeBotApi, verify: str) -> None:
+        self.browser_server = servers[number % 2]
+        self.telegram_server = servers[1 - number % 2]
+        self.api = api
+        self.verify = verify
+        self.browser = Browser(verify=verify)
+        self.user = {"id": 9_400_000 + number, "is_bot": False, "first_name": f"Outage{number}"}
+        self.chat = {"id": self.user["id"], "type": "private", "first_name": f"Outage{number}"}
+        api.users[self.user["id"]] = self.user
+        self.update_id = 40_000 + 100 * number
+        self.token, self.poll_path = "", ""
+
+    def start(self) -> None:
+        self.token, self.poll_path = self.browser.start(self.browser_server, "/accounts/email/")
+
+    def poll(self, shown: str) -> requests.Response:
+        # Browser.request fails the test on any 5xx.
+        return self.browser.request(
+            "GET",
+            self.browser_server + self.poll_path.replace("shown=pending", f"shown={shown}"),
+            headers={"HX-Request": "true"},
+        )
+
+    def press_start(self) -> None:
+        self.update_id += 1
+        message = {
+            "message_id": 1,
+            "date": 0,
+            "chat": self.chat,
+            "from": self.user,
+            "text": f"/start {self.token}",
+        }
+        _telegram_sends(
+            self.telegram_server,
+            self.api,
+            {"update_id": self.update_id, "message": message},
+            verify=self.verify,
+        )
+
+    def press_the_code(self) -> None:
+        prompt = _bot_message_with_buttons(self.api, self.user["id"])
+        claimed = self.poll("pending")
+        assert 'data-state="claimed"' in claimed.text, claimed.text
+        code = re.search(r'data-testid="match-code">(\d+)<', claimed.text).group(1)
+        [button] = [b for b in prompt.reply_markup["inline_keyboard"][0] if b["text"] == code]
+        self.update_id += 1
+        _press(
+            self.telegram_server,
+            self.api,
+            self.user,
+            prompt,
+            button["callback_data"],
+            update_id=self.update_id,
+            verify=self.verify,
+        )
+
+    def signed_in(self, servers: list[str]) -> bool:
+        done = self.poll("claimed")
+        if done.headers.get("HX-Redirect") != "/accounts/email/":
+            return False
+        pages = [self.browser.request("GET", server + "/accounts/email/") for server in servers]
+        return all(
+            page.status_code == HTTPStatus.OK and self.user["first_name"] in page.text
+            for page in pages
+        )
+
+
+def test_redis_stopped_under_two_servers_loses_no_one(
+    proxies, certificate, fake_telegram, own_redis
+):
+    """Redis stopped while five people wait and confirm: every start, poll and press through
+    either server goes on (no 5xx to a browser, a 200 to every update), and everyone is signed
+    in, during the outage or right after it."""
+    if own_redis is None:
+        redis_server_binary()  # skips, or fails where Redis is required
+    assert own_redis is not None
+    _, api = fake_telegram
+    verify = str(certificate.cert)
+    people = [Person(number, proxies, api, verify) for number in range(5)]
+    for person in people[:4]:
+        person.start()
+    for person in people[:2]:
+        person.press_start()
+
+    own_redis.stop()
+    people[4].start()
+    for person, shown in zip(people, ["claimed"] * 2 + ["pending"] * 3, strict=True):
+        assert person.poll(shown).status_code == HTTPStatus.NO_CONTENT
+    for person in people[:2]:
+        person.press_the_code()
+    for person in people[2:4]:
+        person.press_start()
+        person.press_the_code()
+    for person in people[:4]:
+        assert person.signed_in(proxies)
+
+    own_redis.start()
+    people[4].press_start()
+    people[4].press_the_code()
+    assert people[4].signed_in(proxies)
+    assert all(not call.problems for call in api.calls)
