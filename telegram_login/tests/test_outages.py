@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from telegram_login import limits, services
@@ -137,6 +137,40 @@ def test_a_dropped_database_connection_is_tried_again_in_the_same_request(
     reply = bot_reply(post_update(_press_the_right_code(claimed, telegram_update)))
     assert reply["text"] == "Confirmed. Return to your browser."
     assert poll(browser_client, login_request, shown="claimed")["HX-Redirect"] == "/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_terminated_mid_press_is_opened_again_and_the_press_counts(
+    monkeypatch, claimed, browser_client, telegram_update, post_update
+):
+    """PostgreSQL ends the webhook's backend half-way through a press (a restart, a failover,
+    pg_terminate_backend): the press is handled on a new connection in the same request."""
+    if connection.vendor != "postgresql":
+        pytest.skip("terminates a PostgreSQL backend (make test-pg)")
+    login_request, _ = claimed
+    original = services.login_request_decide
+    terminated = []
+
+    def decide_after_the_backend_is_gone(**kwargs: Any) -> Any:
+        if not terminated:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                [pid] = cursor.fetchone()
+            other = connections.create_connection(DEFAULT_DB_ALIAS)
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+                    terminated.append(cursor.fetchone()[0])
+            finally:
+                other.close()
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "login_request_decide", decide_after_the_backend_is_gone)
+    reply = bot_reply(post_update(_press_the_right_code(claimed, telegram_update)))
+    assert terminated == [True]
+    assert reply["text"] == "Confirmed. Return to your browser."
+    assert poll(browser_client, login_request, shown="claimed")["HX-Redirect"] == "/"
+    assert status_of(login_request) == Status.COMPLETED
 
 
 def test_long_polling_asks_again_for_an_update_it_could_not_handle(
