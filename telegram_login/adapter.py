@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from . import linking
 from .notices import verified_email_for
 from .oidc.provider import configured_apps
-from .reauthentication import needs_telegram_proof
+from .reauthentication import DISCONNECT_TELEGRAM, key_change_allowed, needs_telegram_proof
 
 TELEGRAM_REAUTHENTICATION = "telegram_reauthenticate"
 
@@ -130,10 +130,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     }
 
     def validate_disconnect(self, account: SocialAccount, accounts: Any) -> None:
-        if account.provider == linking.PROVIDER_ID and not linking.can_disconnect_telegram(
-            user=account.user
-        ):
-            raise self.validation_error("last_way_in")
+        if account.provider == linking.PROVIDER_ID:
+            if not linking.can_disconnect_telegram(user=account.user):
+                raise self.validation_error("last_way_in")
+            # The linked Telegram is the account's security key: only it can let itself go (a
+            # password is what an intruder has). The post waits and goes on once confirmed.
+            request = self.request
+            if request is not None:
+                first = key_change_allowed(request, DISCONNECT_TELEGRAM)
+                if first is not None:
+                    raise ImmediateHttpResponse(first)
         super().validate_disconnect(account, accounts)
 
     def list_apps(

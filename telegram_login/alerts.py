@@ -19,11 +19,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
 
-from . import linking, sessions
+from . import linking, security_notices, sessions
 from .bot import session_messages
 from .bot.language import bot_language_code
 from .bot.outbox import send_later
-from .models import AlertPreference, LoginRequest, SignInSession
+from .models import AlertPreference, LoginRequest, SecurityNotice, SignInSession
 from .oidc.conf import PROVIDER_ID as OIDC_PROVIDER_ID
 
 logger = logging.getLogger(__name__)
@@ -49,12 +49,21 @@ def alerts_set(*, request: HttpRequest, user: Any, enabled: bool) -> None:
     if account is None or not account.uid.isdigit():
         return
     session = sessions.session_of_request(request=request) if sessions.sessions_kept() else None
+    notice = None
+    if not enabled:
+        notice = security_notices.notice_create(
+            kind=SecurityNotice.Kind.ALERTS_OFF,
+            user=user,
+            telegram_user_id=int(account.uid),
+            where=security_notices.where_of(request),
+        )
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
         call = session_messages.alerts_changed_notice(
             chat_id=int(account.uid),
             account=linking.account_label(user),
             enabled=enabled,
             session=sessions.session_view(session) if session is not None else None,
+            notice_id=notice.pk if notice is not None else None,
         )
     send_later([call])
 
@@ -73,7 +82,10 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     if login_request is not None:
         # Exactly one poll completes a request (services.login_request_take_for_completion).
         SignInSession.objects.create(
-            login_request=login_request, user=user, user_session_id=session.pk
+            login_request=login_request,
+            user=user,
+            user_session_id=session.pk,
+            notice=_sign_in_notice(request, user, int(account.uid)),
         )
         from .bot.prompts import show_outcome
 
@@ -85,14 +97,26 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
         return
     chat_id = int(account.uid)
     method, provider = sign_in_method(request, sociallogin)
+    notice = _sign_in_notice(request, user, chat_id)
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
         call = session_messages.sign_in_alert(
             chat_id=chat_id,
             account=linking.account_label(user),
             session=sessions.session_view(session),
             method=session_messages.sign_in_method_text(method, provider),
+            notice_id=notice.pk,
         )
     send_later([call])
+
+
+def _sign_in_notice(request: HttpRequest, user: Any, telegram_user_id: int) -> SecurityNotice:
+    """What the alert's buttons act on: the browser that signed in, wherever its session goes."""
+    return security_notices.notice_create(
+        kind=SecurityNotice.Kind.SIGN_IN,
+        user=user,
+        telegram_user_id=telegram_user_id,
+        where=security_notices.where_of(request),
+    )
 
 
 def _telegram_account(user: Any, sociallogin: SocialLogin | None) -> SocialAccount | None:

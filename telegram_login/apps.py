@@ -24,13 +24,14 @@ class TelegramLoginConfig(AppConfig):
         for setting, adapter in ADAPTERS.items():
             if not hasattr(settings, setting):
                 setattr(settings, setting, adapter)
-        from . import checks, reauthentication, receivers  # noqa: F401  register checks, signals
+        from . import account_changes, checks, reauthentication, receivers  # noqa: F401
         from .bot import prompts  # noqa: F401  edits prompts when their requests settle
         from .conf import get_settings, validate
         from .oidc import checks as oidc_checks  # noqa: F401  register its checks
         from .oidc.conf import get_oidc_settings
         from .oidc.conf import validate as validate_oidc
 
+        account_changes.connect_mfa()
         conf = get_settings()
         validate(conf, debug=settings.DEBUG)
         validate_oidc(get_oidc_settings(), debug=settings.DEBUG)

@@ -1,16 +1,28 @@
-"""Keeps the "last seen" of each signed-in session (allauth.usersessions) roughly current, for
-Settings > Sessions and the bot's /sessions, without costing the waiting poll anything."""
+"""Signs out a session whose browser was signed out from Telegram, whatever its key is now
+(browsers.py), and keeps the "last seen" of each signed-in session (allauth.usersessions)
+roughly current, for Settings > Sessions and the bot's /sessions, without costing the waiting
+poll anything."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_out
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
+
+from . import browsers
+
+logger = logging.getLogger(__name__)
 
 # At most one write per session in this many seconds; "active now" means seen within five
 # minutes (bot/messages.py), so a minute is fine-grained enough.
@@ -18,19 +30,37 @@ ACTIVITY_INTERVAL = 60
 
 
 class SessionActivityMiddleware:
-    """After each request that loaded a signed-in user anyway, notes that its session was seen
-    (allauth's own USERSESSIONS_TRACK_ACTIVITY writes on every request, and loads the session
-    and the user for every request that has a cookie, the waiting poll's included)."""
+    """Before the view: a session whose browser was signed out from Telegram ("Not me", "Sign
+    out everywhere") is signed out now, so the view sees nobody. After each request that loaded
+    a signed-in user anyway, notes that its session was seen (allauth's own
+    USERSESSIONS_TRACK_ACTIVITY writes on every request, and loads the session and the user for
+    every request that has a cookie, the waiting poll's included); a sign-in's response carries
+    the browser's cookie."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.enabled = apps.is_installed("allauth.usersessions")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            # Checked when something first looks at the user, so a request that never does (the
+            # waiting poll) pays nothing.
+            request.user = SimpleLazyObject(partial(_user_unless_revoked, request, user))  # type: ignore[assignment]
         response = self.get_response(request)
         if self.enabled:
             session_seen(request)
+        browsers.set_cookie(request, response)
         return response
+
+
+def _user_unless_revoked(request: HttpRequest, user: Any) -> Any:
+    if user.is_authenticated and browsers.session_revoked(request):
+        logger.info("user %s: session of a browser signed out from Telegram ended", user.pk)
+        user_logged_out.send(sender=user.__class__, request=request, user=user)
+        request.session.flush()
+        return AnonymousUser()
+    return getattr(user, "_wrapped", user)
 
 
 def _seen_key(session_key: str) -> str:

@@ -150,9 +150,104 @@ class SignInSession(models.Model):
     # allauth.usersessions' UserSession; that app is optional, so the id, not a foreign key.
     user_session_id = models.BigIntegerField()
     signed_in_at = models.DateTimeField(default=timezone.now)
+    # What the prompt's buttons act on: the browser that signed in (alerts.py).
+    notice = models.OneToOneField(
+        "SecurityNotice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("session opened by a Telegram sign-in")
 
     def __str__(self) -> str:
         return f"{self.login_request_id} -> {self.user_session_id}"
+
+
+class SecurityNotice(models.Model):
+    """Something the linked Telegram was told about the account: a sign-in, or a change made in
+    a browser (a new password, an email address added, ...). Its buttons act on it: "Not me"
+    signs out the browser it was about, wherever that browser's session went since, and undoes
+    the change where it can; "Sign out everywhere" ends every session of the account. Only the
+    Telegram user it was sent to may press them, linked or not since (notices.py)."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Sign-in")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_SET = "password_set", _("Password set")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        EMAIL_ADDED = "email_added", _("Email address added")
+        EMAIL_REMOVED = "email_removed", _("Email address removed")
+        EMAIL_PRIMARY = "email_primary", _("Primary email address changed")
+        MFA_REMOVED = "mfa_removed", _("Two-factor authentication turned off")
+        ALERTS_OFF = "alerts_off", _("Sign-in alerts turned off")
+        TELEGRAM_REMOVAL = "telegram_removal", _("Removal of Telegram requested")
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Who was told, and the only one whose presses count.
+    telegram_user_id = models.BigIntegerField()
+    # The browser it was about (browsers.py), and allauth's session record at the time.
+    browser = models.CharField(max_length=64, blank=True)
+    user_session_id = models.BigIntegerField(null=True, blank=True)
+    # Known browser and OS families only (useragent.py), never the raw header.
+    browser_name = models.CharField(max_length=64, blank=True)
+    os_name = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # What "Not me" puts back (account_changes.py).
+    undo = models.JSONField(default=dict, blank=True)
+    acted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security notice")
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.user_id} to {self.telegram_user_id}"
+
+
+class BrowserRevocation(models.Model):
+    """A browser signed out from Telegram ("Not me"), or, with `browser` empty, every browser
+    ("Sign out everywhere"): any session of the account that signed in there before
+    `revoked_at` is signed out on its next request, whatever its session key is now
+    (browsers.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    browser = models.CharField(max_length=64, blank=True)
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signed-out browser")
+        indexes = [models.Index(fields=["user", "browser"], name="tl_revoked_user_browser")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.browser or 'everywhere'} at {self.revoked_at}"
+
+
+class TelegramRemoval(models.Model):
+    """The owner lost their Telegram account: its removal, asked for with the password and
+    confirmed from a verified email address, happens only after a wait that the bot announces
+    to that Telegram, which can stop it (recovery.py)."""
+
+    class Status(models.TextChoices):
+        EMAIL_SENT = "email_sent", _("Waiting for the email link")
+        WAITING = "waiting", _("Waiting period")
+        STOPPED = "stopped", _("Stopped in Telegram")
+        DONE = "done", _("Telegram removed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    telegram_user_id = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.EMAIL_SENT)
+    email = models.EmailField()
+    browser = models.CharField(max_length=64, blank=True)
+    browser_name = models.CharField(max_length=64, blank=True)
+    os_name = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    effective_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("removal of a lost Telegram")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.status})"

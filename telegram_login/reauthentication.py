@@ -21,11 +21,13 @@ from allauth.account.internal.flows.login import record_authentication
 from allauth.account.internal.flows.reauthentication import (
     is_reauthentication_required,
     resume_request,
+    suspend_request,
 )
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from .linking import telegram_account_for_user
 
@@ -58,7 +60,9 @@ def needs_telegram_proof(request: HttpRequest | None) -> bool:
     return not did_recently_reauthenticate(request)
 
 
-def record_reauthentication(request: HttpRequest, account: SocialAccount) -> None:
+def record_reauthentication(
+    request: HttpRequest, account: SocialAccount, *, purpose: str = ""
+) -> None:
     record_authentication(
         request,
         request.user,
@@ -66,7 +70,64 @@ def record_reauthentication(request: HttpRequest, account: SocialAccount) -> Non
         reauthenticated=True,
         provider=account.provider,
         uid=account.uid,
+        purpose=purpose,
     )
+
+
+# Changes that would silence or remove the account's security key, its linked Telegram: only a
+# confirmation in that Telegram for the very change allows them; the password (which is what an
+# intruder has) does not (docs/security.md, "A stolen password").
+DISCONNECT_TELEGRAM = "telegram_disconnect"
+ALERTS_OFF = "telegram_login_alerts"
+KEY_PURPOSES = frozenset({DISCONNECT_TELEGRAM, ALERTS_OFF})
+# The key change waiting for its confirmation: {"purpose": ..., "next": the path to resume}.
+KEY_CHANGE_SESSION_KEY = "telegram_login_key_change"
+
+
+def confirmed_in_telegram(request: HttpRequest, purpose: str) -> bool:
+    """The linked Telegram confirmed `purpose` in this session, within allauth's window."""
+    account = telegram_account_for_user(user=request.user)
+    if account is None:
+        return False
+    for record in get_authentication_records(request, request.user):
+        if (
+            record.get("reauthenticated")
+            and record.get("provider") == account.provider
+            and record.get("uid") == account.uid
+            and record.get("purpose") == purpose
+            and time.time() - record.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT
+        ):
+            return True
+    return False
+
+
+def key_change_allowed(request: HttpRequest, purpose: str) -> HttpResponse | None:
+    """None if `purpose` may go ahead now; else where the browser goes first. With Telegram
+    linked, a confirmation there for this change (the request waits in the session and goes on
+    after it); without, allauth's own fresh proof."""
+    if telegram_account_for_user(user=request.user) is None:
+        if is_reauthentication_required(request, app="allauth.account"):
+            return suspend_request(request, reverse("account_reauthenticate"))
+        return None
+    if confirmed_in_telegram(request, purpose):
+        request.session.pop(KEY_CHANGE_SESSION_KEY, None)
+        return None
+    response = suspend_request(request, reverse("telegram_login_reauthenticate"))
+    request.session[KEY_CHANGE_SESSION_KEY] = {
+        "purpose": purpose,
+        "next": request.get_full_path(),
+    }
+    return response
+
+
+def key_change_waiting(request: HttpRequest, next_url: str) -> str:
+    """The key change (its purpose) that a confirmation for `next_url` is for, if any."""
+    waiting = request.session.get(KEY_CHANGE_SESSION_KEY)
+    if isinstance(waiting, dict) and next_url and waiting.get("next") == next_url:
+        purpose = waiting.get("purpose")
+        if purpose in KEY_PURPOSES:
+            return str(purpose)
+    return ""
 
 
 def resume_reauthenticated_request(request: HttpRequest) -> HttpResponse | None:

@@ -1,5 +1,5 @@
 """allauth's signals: both sides hear of every link and unlink, and the linked Telegram of every
-sign-in (alerts.py)."""
+sign-in (alerts.py), whose session is marked with its browser first (browsers.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 from allauth.account.signals import user_logged_in
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from allauth.socialaccount.signals import social_account_added, social_account_removed
+from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from . import alerts, linking, notices
+from . import alerts, browsers, linking, notices
 from .middleware import seen_at_sign_in
 
 
@@ -29,6 +30,14 @@ def _telegram_unlinked(
 ) -> None:
     if socialaccount.provider == linking.PROVIDER_ID:
         notices.notify_unlinked(socialaccount)
+
+
+@receiver(auth_signals.user_logged_in)
+def _mark_browser(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    # Every sign-in (allauth's, the admin's, a test's force_login) marks its session, before
+    # allauth's own signal below tells the linked Telegram of it.
+    if request is not None and hasattr(request, "session"):
+        browsers.mark_sign_in(request)
 
 
 @receiver(user_logged_in)

@@ -7,7 +7,6 @@ sessions of the site account their Telegram is linked to.
 
 from __future__ import annotations
 
-import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -79,12 +78,6 @@ def session_of_request(*, request: Any) -> UserSession | None:
     return found
 
 
-def session_exists(*, session_id: int) -> bool:
-    from allauth.usersessions.models import UserSession
-
-    return UserSession.objects.filter(pk=session_id).exists()
-
-
 def sessions_of_user(*, user: Any) -> list[SessionView]:
     """The account's live sessions, the most recently seen first (ended ones are dropped)."""
     from allauth.usersessions.models import UserSession
@@ -100,56 +93,3 @@ def telegram_account_of(*, telegram_user_id: int) -> SocialAccount | None:
         .filter(provider=PROVIDER_ID, uid=str(telegram_user_id))
         .first()
     )
-
-
-class EndOutcome(enum.Enum):
-    ENDED = "ended"
-    GONE = "gone"
-    NOT_YOURS = "not_yours"
-
-
-def session_end_by_telegram_user(
-    *, session_id: int, telegram_user_id: int
-) -> tuple[EndOutcome, SessionView | None]:
-    """A "sign this session out" button was pressed: end that session if it belongs to the
-    account this Telegram user is linked to. Returns what it was, to say so."""
-    from allauth.usersessions.adapter import get_adapter
-    from allauth.usersessions.models import UserSession
-
-    session = UserSession.objects.filter(pk=session_id).first()
-    if session is None:
-        return EndOutcome.GONE, None
-    owner = SocialAccount.objects.filter(
-        provider=PROVIDER_ID, uid=str(telegram_user_id), user_id=session.user_id
-    )
-    if not owner.exists():
-        return EndOutcome.NOT_YOURS, None
-    if session.purge():
-        # Signed out already (allauth keeps the record until it looks).
-        return EndOutcome.GONE, None
-    view = session_view(session)
-    get_adapter().end_sessions([session])
-    logger.info(
-        "telegram user %s ended session %s of user %s", telegram_user_id, view.id, session.user_id
-    )
-    return EndOutcome.ENDED, view
-
-
-def sessions_end_all_by_telegram_user(*, telegram_user_id: int) -> tuple[SocialAccount | None, int]:
-    """ "Sign out everywhere": end every session of the account this Telegram is linked to.
-    Returns the linked account (None if there is none) and how many sessions ended."""
-    from allauth.usersessions.adapter import get_adapter
-    from allauth.usersessions.models import UserSession
-
-    account = telegram_account_of(telegram_user_id=telegram_user_id)
-    if account is None:
-        return None, 0
-    sessions = list(UserSession.objects.filter(user_id=account.user_id))
-    get_adapter().end_sessions(sessions)
-    logger.info(
-        "telegram user %s ended all %s session(s) of user %s",
-        telegram_user_id,
-        len(sessions),
-        account.user_id,
-    )
-    return account, len(sessions)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import alerts
+from .reauthentication import ALERTS_OFF, key_change_allowed
 
 
 def _turns_alerts_off(request: HttpRequest) -> bool:
@@ -19,11 +19,14 @@ def _turns_alerts_off(request: HttpRequest) -> bool:
 
 @login_required
 @require_POST
-# Silencing the alerts is what someone in a stolen session would do first: it takes a fresh
-# proof (the password, or a confirmation in the linked Telegram), and the bot is told.
-@reauthentication_required(enabled=_turns_alerts_off)
 def sign_in_alerts(request: HttpRequest) -> HttpResponse:
     enabled = not _turns_alerts_off(request)
+    if not enabled:
+        # Silencing the alerts is what someone with a stolen password would do first: it takes
+        # a confirmation in the linked Telegram (the password does not do), and the bot is told.
+        first = key_change_allowed(request, ALERTS_OFF)
+        if first is not None:
+            return first
     alerts.alerts_set(request=request, user=request.user, enabled=enabled)
     messages.success(
         request,

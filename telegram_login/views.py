@@ -38,8 +38,10 @@ from .conf import get_settings
 from .models import LoginRequest
 from .provider import TelegramLoginProvider
 from .reauthentication import (
+    DISCONNECT_TELEGRAM,
     SHORT_SESSION_GRACE,
     SHORT_SESSION_KEY,
+    key_change_waiting,
     reauthentication_due,
     record_reauthentication,
     resume_reauthenticated_request,
@@ -121,7 +123,7 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         if linking.telegram_account_for_user(user=request.user) is None:
             return _render_widget(request, None, state=WidgetState.REFUSED_NO_TELEGRAM)
         user = request.user
-        purpose = purpose_of(next_url)
+        purpose = key_change_waiting(request, next_url) or purpose_of(next_url)
     # Counted per IP and per browser session (a fresh browser counts by its IP twice).
     client_ip = get_account_adapter().get_client_ip(request)
     session_key = request.session.session_key or client_ip
@@ -355,7 +357,7 @@ def _confirm_reauthentication(
     account = linking.telegram_account_for_user(user=request.user)
     if account is None or account.uid != str(login_request.telegram_user_id):
         raise CompletionRefused(WidgetState.REFUSED_NO_TELEGRAM)
-    record_reauthentication(request, account)
+    record_reauthentication(request, account, purpose=login_request.purpose)
     resumed = resume_reauthenticated_request(request)
     if resumed is not None:
         return resumed
@@ -372,13 +374,15 @@ def reauthenticate(request: HtmxHttpRequest) -> HttpResponse:
     the alternative where the account has one."""
     if linking.telegram_account_for_user(user=request.user) is None:
         return redirect(_with_next(reverse("account_reauthenticate"), request.GET.get("next", "")))
+    next_url = get_next_redirect_url(request) or ""
+    # A change that would silence or remove Telegram: only Telegram can allow it.
+    key_change = key_change_waiting(request, next_url)
     adapter = get_account_adapter()
     alternatives = [
         method
         for method in adapter.get_reauthentication_methods(request.user)
-        if method["url"] != request.path
+        if method["url"] != request.path and not key_change
     ]
-    next_url = get_next_redirect_url(request) or ""
     for method in alternatives:
         method["url"] = _with_next(method["url"], next_url)
     return render(
@@ -388,5 +392,9 @@ def reauthenticate(request: HtmxHttpRequest) -> HttpResponse:
             "reauthentication_alternatives": alternatives,
             "next_url": next_url,
             "process": LoginRequest.Process.REAUTHENTICATE,
+            "key_change": key_change,
+            "lost_telegram_url": reverse("telegram_login_lost")
+            if key_change == DISCONNECT_TELEGRAM
+            else "",
         },
     )

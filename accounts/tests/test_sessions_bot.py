@@ -103,7 +103,7 @@ def test_a_session_that_already_ended_is_said_so(owner, bot_api, telegram_update
     response = post_update(telegram_update(callback=(telegram, data)))
 
     answer = bot_api.callback_answers[response.json()["callback_query_id"]]
-    assert answer["text"] == "That session has already ended."
+    assert answer["text"] == "That browser is no longer signed in: nothing to sign out."
 
 
 def test_sessions_for_a_telegram_user_without_an_account_here_says_so(

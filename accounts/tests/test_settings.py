@@ -17,9 +17,11 @@ from telegram_login.tests.flows import (
     confirm_access_in_telegram,
     confirm_in_telegram,
     email_user,
+    grant_telegram_confirmation,
     messages_on,
     reauthenticate,
     sign_in_with_password,
+    telegram_user_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -197,47 +199,38 @@ def test_telegram_only_user_cannot_disconnect_the_only_way_to_sign_in(client):
     assert SocialAccount.objects.filter(pk=account.pk, user=user).exists()
 
 
-def test_user_with_a_password_disconnects_telegram_after_confirming_the_password(client):
+def test_user_with_a_password_disconnects_telegram_after_confirming_it_in_telegram(
+    client, bot_api, telegram_user, telegram_update, post_update
+):
     user = email_user("dina@example.test")
-    account = SocialAccount.objects.create(user=user, provider="telegram_login", uid="777")
+    telegram = telegram_user()
+    account = telegram_user_of(user, uid=telegram["id"])
     sign_in_with_password(client, "dina@example.test")
+    reauthenticate(client)
 
     asked = client.post(CONNECTIONS_URL, {"account": account.pk})
     assert asked.status_code == HTTPStatus.FOUND
-    assert asked["Location"].startswith("/accounts/reauthenticate/")
+    assert asked["Location"].startswith("/accounts/telegram/reauthenticate/")
     assert SocialAccount.objects.filter(pk=account.pk).exists()
 
-    done = client.post(asked["Location"], {"password": PASSWORD})
-    assert done.status_code == HTTPStatus.FOUND
+    confirm_access_in_telegram(
+        client, telegram, telegram_update, post_update, next_url=CONNECTIONS_URL
+    )
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
     assert "Telegram is disconnected: it no longer signs in to this account." in messages_on(
         client, CONNECTIONS_URL
     )
 
 
-def test_user_who_recently_confirmed_the_password_disconnects_at_once(client):
-    user = email_user("eli@example.test")
-    account = SocialAccount.objects.create(user=user, provider="telegram_login", uid="778")
-    sign_in_with_password(client, "eli@example.test")
-    reauthenticate(client)
-
-    response = client.post(CONNECTIONS_URL, {"account": account.pk})
-
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == CONNECTIONS_URL
-    assert not SocialAccount.objects.filter(pk=account.pk).exists()
-
-
-def test_disconnect_after_the_window_asks_for_the_password_again(client):
+def test_disconnect_after_the_window_asks_telegram_again(client):
     user = email_user("fay@example.test")
     account = SocialAccount.objects.create(user=user, provider="telegram_login", uid="779")
-    sign_in_with_password(client, "fay@example.test")
-    reauthenticate(client)
+    grant_telegram_confirmation(client, user, purpose="telegram_disconnect")
     age_authentication(client, seconds=301)
 
     response = client.post(CONNECTIONS_URL, {"account": account.pk})
 
-    assert response["Location"].startswith("/accounts/reauthenticate/")
+    assert response["Location"].startswith("/accounts/telegram/reauthenticate/")
     assert SocialAccount.objects.filter(pk=account.pk).exists()
 
 
@@ -280,9 +273,10 @@ def test_telegram_user_adds_an_email_and_a_password_then_signs_in_either_way(
     assert browser_client.get("/").context["user"] == user
     assert User.objects.count() == 1
 
-    # With a password and an email, Telegram may now be disconnected (after the password check).
-    reauthenticate(browser_client)
+    # With a password and an email, Telegram may now be disconnected (confirmed in Telegram).
     account = SocialAccount.objects.get(user=user)
-    response = browser_client.post(CONNECTIONS_URL, {"account": account.pk})
-    assert response["Location"] == CONNECTIONS_URL
+    browser_client.post(CONNECTIONS_URL, {"account": account.pk})
+    confirm_access_in_telegram(
+        browser_client, telegram, telegram_update, post_update, next_url=CONNECTIONS_URL
+    )
     assert not SocialAccount.objects.filter(user=user).exists()

@@ -71,6 +71,10 @@ PURPOSES = {
     "account_email": gettext_lazy("change the account's email addresses"),
     "socialaccount_connections": gettext_lazy("change how you sign in to the account"),
     "telegram_login_alerts": gettext_lazy("turn off the sign-in alerts in Telegram"),
+    "telegram_disconnect": gettext_lazy(
+        "disconnect this Telegram from the account (you would no longer be told of its sign-ins "
+        "or able to sign them out from here)"
+    ),
 }
 DEFAULT_PURPOSE = gettext_lazy("change the account's security settings")
 

@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import services, sessions
+from .. import browsers, services
 from ..linking import account_label
 from ..models import BotPrompt, LoginRequest, SignInSession
 from ..sessions import SessionView
@@ -60,8 +60,12 @@ def outcome_edit(*, prompt_id: int | None) -> BotCall | None:
 def _signed_in_edit(prompt: BotPrompt, login_request: LoginRequest) -> BotCall | None:
     if login_request.status != LoginRequest.Status.COMPLETED:
         return None
-    link = SignInSession.objects.select_related("user").filter(login_request=login_request).first()
-    if link is None:
+    link = (
+        SignInSession.objects.select_related("user", "notice")
+        .filter(login_request=login_request)
+        .first()
+    )
+    if link is None or link.notice is None:
         return None
     # The browser the prompt named (known families only) is the one that signed in.
     session = SessionView(
@@ -77,8 +81,10 @@ def _signed_in_edit(prompt: BotPrompt, login_request: LoginRequest) -> BotCall |
         message_id=prompt.message_id,
         account=account_label(link.user),
         session=session,
-        session_open=sessions.sessions_kept()
-        and sessions.session_exists(session_id=link.user_session_id),
+        session_open=not browsers.browser_ended_since(
+            user_id=link.user_id, browser=link.notice.browser, since=link.notice.created_at
+        ),
+        notice_id=link.notice.pk,
     )
 
 

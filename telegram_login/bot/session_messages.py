@@ -20,23 +20,32 @@ from .messages import CALLBACK_PREFIX, age_text, device_of, site_name, text_edit
 
 ACTION_END_SESSION = "s"
 ACTION_END_ALL = "e"
-# Where a "sign this session out" button is: under an alert (or a Telegram sign-in's own
-# message), or under the /sessions list, which is shown again without the ended session.
+ACTION_NOT_ME = "n"
+ACTION_NOTICE_EVERYWHERE = "w"
+# Where a "sign this session out" button is: under the /sessions list, which is shown again
+# without the ended session, or (in messages sent before alerts named their notice) an alert.
 FROM_ALERT = "a"
 FROM_LIST = "l"
-# "tl:s:<session id>:a", "tl:s:<session id>:l", "tl:e::" (ASCII only, as above).
-SESSION_DATA_RE = re.compile(r"^tl:(?:s:(?P<id>[1-9][0-9]{0,18}):(?P<origin>[al])|e::)$")
+# "tl:s:<session id>:l", "tl:e::" under the list; "tl:n:<notice id>:", "tl:w:<notice id>:"
+# under an alert or a change notice (models.SecurityNotice); ASCII only, as above.
+SESSION_DATA_RE = re.compile(
+    r"^tl:(?:s:(?P<id>[1-9][0-9]{0,18}):(?P<origin>[al])|e::"
+    r"|(?P<action>[nw]):(?P<notice>[1-9][0-9]{0,18}):)$"
+)
 # How many sessions one /sessions message lists, each with its button.
 MAX_LISTED_SESSIONS = 10
 
 
 @dataclass(frozen=True)
 class SessionPress:
-    """A press on a session button: end `session_id` (from an alert or the list), or, with
-    `session_id` None, every session of the account."""
+    """A press on a session button: end `session_id` (from the list), every session of the
+    account (`session_id` None), or act on a notice: "Not me" (end the browser it was about and
+    undo its change) or, with `everywhere`, end every session of the account it was about."""
 
     session_id: int | None
     origin: str = ""
+    notice_id: int | None = None
+    everywhere: bool = False
 
 
 def end_session_data(session_id: int, origin: str) -> str:
@@ -47,10 +56,24 @@ def end_all_data() -> str:
     return f"{CALLBACK_PREFIX}:{ACTION_END_ALL}::"
 
 
+def not_me_data(notice_id: int) -> str:
+    return f"{CALLBACK_PREFIX}:{ACTION_NOT_ME}:{notice_id}:"
+
+
+def notice_everywhere_data(notice_id: int) -> str:
+    return f"{CALLBACK_PREFIX}:{ACTION_NOTICE_EVERYWHERE}:{notice_id}:"
+
+
 def parse_session_data(data: str) -> SessionPress | None:
     found = SESSION_DATA_RE.match(data)
     if found is None:
         return None
+    if found["notice"] is not None:
+        return SessionPress(
+            None,
+            notice_id=int(found["notice"]),
+            everywhere=found["action"] == ACTION_NOTICE_EVERYWHERE,
+        )
     if found["id"] is None:
         return SessionPress(None)
     return SessionPress(int(found["id"]), found["origin"])
@@ -101,22 +124,25 @@ def _session_lines(session: SessionView) -> list[str]:
     ]
 
 
-def _session_buttons(session_id: int | None) -> dict[str, Any]:
+def notice_buttons(notice_id: int, *, not_me: str | None = None) -> dict[str, Any]:
+    """ "Not me" (unless it was pressed already: `not_me` None) and "Sign out everywhere",
+    both acting on the notice (models.SecurityNotice)."""
     rows = []
-    if session_id is not None:
-        rows.append(
-            [
-                {
-                    "text": _("Not me: sign this session out"),
-                    "callback_data": end_session_data(session_id, FROM_ALERT),
-                }
-            ]
-        )
-    rows.append([{"text": _("Sign out everywhere"), "callback_data": end_all_data()}])
+    if not_me is not None:
+        rows.append([{"text": not_me, "callback_data": not_me_data(notice_id)}])
+    rows.append(
+        [{"text": _("Sign out everywhere"), "callback_data": notice_everywhere_data(notice_id)}]
+    )
     return {"inline_keyboard": rows}
 
 
-def sign_in_alert(*, chat_id: int, account: str, session: SessionView, method: str) -> BotCall:
+def not_me_text() -> str:
+    return _("Not me: sign this session out")
+
+
+def sign_in_alert(
+    *, chat_id: int, account: str, session: SessionView, method: str, notice_id: int
+) -> BotCall:
     """Told to the linked Telegram after a sign-in to the account by any other way."""
     lines = [
         _("🔐 New sign-in to %(account)s on %(site)s") % {"account": account, "site": site_name()},
@@ -134,7 +160,7 @@ def sign_in_alert(*, chat_id: int, account: str, session: SessionView, method: s
         {
             "chat_id": chat_id,
             "text": "\n".join(lines),
-            "reply_markup": _session_buttons(session.id),
+            "reply_markup": notice_buttons(notice_id, not_me=not_me_text()),
         },
     )
 
@@ -146,6 +172,7 @@ def signed_in_edit(
     account: str,
     session: SessionView,
     session_open: bool,
+    notice_id: int,
 ) -> BotCall:
     """A sign-in through Telegram finished: its consent prompt becomes the alert, with the
     button that ends the session it opened (as long as that session lasts)."""
@@ -166,13 +193,18 @@ def signed_in_edit(
             "chat_id": chat_id,
             "message_id": message_id,
             "text": "\n".join(lines),
-            "reply_markup": _session_buttons(session.id),
+            "reply_markup": notice_buttons(notice_id, not_me=not_me_text()),
         },
     )
 
 
 def alerts_changed_notice(
-    *, chat_id: int, account: str, enabled: bool, session: SessionView | None
+    *,
+    chat_id: int,
+    account: str,
+    enabled: bool,
+    session: SessionView | None,
+    notice_id: int | None = None,
 ) -> BotCall:
     """Told to the linked Telegram when the account's sign-in alerts are turned on or off."""
     if enabled:
@@ -195,12 +227,16 @@ def alerts_changed_notice(
     )
     text = _(
         "🔕 Sign-in alerts for %(account)s on %(site)s were turned off%(where)s. If it was not "
-        "you, sign out everywhere and change your password."
+        "you, press Not me: that browser is signed out and the alerts come back on."
     ) % {"account": account, "site": site_name(), "where": where}
-    return BotCall(
-        "sendMessage",
-        {"chat_id": chat_id, "text": text, "reply_markup": _session_buttons(None)},
-    )
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if notice_id is not None:
+        params["reply_markup"] = notice_buttons(notice_id, not_me=undo_button_text())
+    return BotCall("sendMessage", params)
+
+
+def undo_button_text() -> str:
+    return _("Not me: sign that browser out and undo")
 
 
 def _change_password_hint(has_password: bool) -> list[str]:
@@ -217,9 +253,17 @@ def _change_password_hint(has_password: bool) -> list[str]:
 
 
 def session_ended_edit(
-    *, chat_id: int, message_id: int, account: str, session: SessionView, has_password: bool
+    *,
+    chat_id: int,
+    message_id: int,
+    account: str,
+    session: SessionView,
+    has_password: bool,
+    undone: str = "",
+    notice_id: int | None = None,
 ) -> BotCall:
-    """The alert after its "Not me" was pressed: that session is over; everywhere stays."""
+    """The alert after its "Not me" was pressed: that browser is signed out (and the change
+    undone, `undone` says how); "Sign out everywhere" stays."""
     lines = [
         _("✔ Signed out: %(agent)s (IP %(ip)s) no longer has access to %(account)s on %(site)s.")
         % {
@@ -228,17 +272,23 @@ def session_ended_edit(
             "account": account,
             "site": site_name(),
         },
+        *([undone] if undone else []),
         *_change_password_hint(has_password),
     ]
-    return BotCall(
-        "editMessageText",
-        {
-            "chat_id": chat_id,
-            "message_id": message_id,
-            "text": "\n".join(lines),
-            "reply_markup": _session_buttons(None),
-        },
-    )
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "text": "\n".join(lines),
+    }
+    if notice_id is not None:
+        params["reply_markup"] = notice_buttons(notice_id)
+    else:
+        params["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": _("Sign out everywhere"), "callback_data": end_all_data()}]
+            ]
+        }
+    return BotCall("editMessageText", params)
 
 
 def all_ended_edit(

@@ -1,5 +1,6 @@
 """The bot's side of the account's sessions: /sessions lists the browsers signed in to the
-linked account, and the buttons under that list and under sign-in alerts end one, or all."""
+linked account, and the buttons under that list, under sign-in alerts and under change notices
+sign one browser out (and undo a change), or all of them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import sessions
+from .. import browsers, security_notices, sessions
+from ..browsers import EndOutcome
 from ..linking import account_label
-from ..sessions import EndOutcome
+from ..security_notices import PressOutcome
 from . import messages, session_messages
 from .client import BotCall
 from .reactions import Reactions
@@ -35,16 +37,19 @@ def on_sessions_command(message: IncomingMessage) -> Reactions:
 
 
 def on_session_press(query: CallbackQuery, press: SessionPress) -> Reactions:
-    """ "Not me: sign this session out", a session under /sessions, or "Sign out everywhere"."""
+    """ "Not me" or "Sign out everywhere" under a notice, a session under /sessions, or "Sign out
+    everywhere" under the list."""
 
     def answer(text: str, *, alert: bool = False) -> BotCall:
         return messages.answer_callback(callback_query_id=query.id, text=text, alert=alert)
 
+    if press.notice_id is not None:
+        return _on_notice_press(query, press, answer)
     if not sessions.sessions_kept():
         return Reactions(reply=answer(_("This button does nothing here.")))
     if press.session_id is None:
         return _end_all(query, answer)
-    outcome, ended = sessions.session_end_by_telegram_user(
+    outcome, ended = browsers.session_end_by_telegram_user(
         session_id=press.session_id, telegram_user_id=query.sender.id
     )
     if outcome == EndOutcome.NOT_YOURS:
@@ -74,7 +79,10 @@ def on_session_press(query: CallbackQuery, press: SessionPress) -> Reactions:
                 )
             )
     if ended is None:
-        return Reactions(reply=answer(_("That session has already ended.")), later=later)
+        return Reactions(
+            reply=answer(_("That browser is no longer signed in: nothing to sign out.")),
+            later=later,
+        )
     device = messages.device_of(browser=ended.browser, system=ended.os)
     return Reactions(
         reply=answer(_("Signed out: %(agent)s.") % {"agent": device}),
@@ -82,14 +90,82 @@ def on_session_press(query: CallbackQuery, press: SessionPress) -> Reactions:
     )
 
 
+def _on_notice_press(
+    query: CallbackQuery, press: SessionPress, answer: Callable[..., BotCall]
+) -> Reactions:
+    assert press.notice_id is not None
+    act = security_notices.notice_everywhere if press.everywhere else security_notices.notice_not_me
+    result = act(notice_id=press.notice_id, telegram_user_id=query.sender.id)
+    if result.outcome == PressOutcome.GONE:
+        return Reactions(reply=answer(_("This message is too old to act on."), alert=True))
+    if result.outcome == PressOutcome.NOT_YOURS:
+        return Reactions(
+            reply=answer(_("This message was sent to another Telegram account."), alert=True)
+        )
+    notice = result.notice
+    assert notice is not None
+    view = security_notices.session_view_of(notice)
+    device = messages.device_of(browser=view.browser, system=view.os)
+    if result.outcome == PressOutcome.ALREADY:
+        return Reactions(
+            reply=answer(
+                _("Already done: %(agent)s was signed out when you pressed this before.")
+                % {"agent": device},
+                alert=True,
+            )
+        )
+    label = account_label(notice.user)
+    has_password = notice.user.has_usable_password()
+    later = []
+    if query.chat is not None and query.message_id is not None:
+        if press.everywhere:
+            later.append(
+                session_messages.all_ended_edit(
+                    chat_id=query.chat.id,
+                    message_id=query.message_id,
+                    account=label,
+                    count=result.ended,
+                    has_password=has_password,
+                )
+            )
+        else:
+            later.append(
+                session_messages.session_ended_edit(
+                    chat_id=query.chat.id,
+                    message_id=query.message_id,
+                    account=label,
+                    session=view,
+                    has_password=has_password,
+                    undone=result.undone,
+                    notice_id=notice.pk,
+                )
+            )
+    if press.everywhere:
+        return Reactions(reply=answer(_everywhere_text(result.ended)), later=later)
+    text = _("Signed out: %(agent)s.") % {"agent": device}
+    if result.undone:
+        text = f"{text} {result.undone}"
+    return Reactions(reply=answer(text), later=later)
+
+
+def _everywhere_text(count: int) -> str:
+    return ngettext(
+        "Signed out everywhere: %(count)d session ended.",
+        "Signed out everywhere: %(count)d sessions ended.",
+        count,
+    ) % {"count": count}
+
+
 def _end_all(query: CallbackQuery, answer: Callable[..., BotCall]) -> Reactions:
-    account, count = sessions.sessions_end_all_by_telegram_user(telegram_user_id=query.sender.id)
+    """ "Sign out everywhere" under /sessions: the account this Telegram is linked to now."""
+    account = sessions.telegram_account_of(telegram_user_id=query.sender.id)
     if account is None:
         return Reactions(
             reply=answer(
                 _("This Telegram account is not linked to an account here any more."), alert=True
             )
         )
+    count = browsers.browser_end_everywhere(user_id=account.user_id)
     later = []
     if query.chat is not None and query.message_id is not None:
         later.append(
@@ -101,9 +177,4 @@ def _end_all(query: CallbackQuery, answer: Callable[..., BotCall]) -> Reactions:
                 has_password=account.user.has_usable_password(),
             )
         )
-    text = ngettext(
-        "Signed out everywhere: %(count)d session ended.",
-        "Signed out everywhere: %(count)d sessions ended.",
-        count,
-    ) % {"count": count}
-    return Reactions(reply=answer(text), later=later)
+    return Reactions(reply=answer(_everywhere_text(count)), later=later)

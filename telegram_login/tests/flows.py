@@ -117,6 +117,25 @@ def grant_fresh_proof(browser: Client, user: Any) -> None:
     session.save()
 
 
+def grant_telegram_confirmation(browser: Client, user: Any, *, purpose: str) -> None:
+    """As if the linked Telegram had just confirmed `purpose` (reauthentication.py) here."""
+    account = SocialAccount.objects.get(user=user, provider="telegram_login")
+    grant_fresh_proof(browser, user)
+    session = browser.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        *session[AUTHENTICATION_METHODS_SESSION_KEY],
+        {
+            "method": "socialaccount",
+            "at": time.time(),
+            "reauthenticated": True,
+            "provider": account.provider,
+            "uid": account.uid,
+            "purpose": purpose,
+        },
+    ]
+    session.save()
+
+
 def telegram_user_of(user: Any, *, uid: int, **extra_data: Any) -> SocialAccount:
     """Link a Telegram account (id `uid`) to `user`, as a past connect or sign-up did."""
     return SocialAccount.objects.create(

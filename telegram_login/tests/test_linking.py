@@ -151,9 +151,11 @@ def test_disconnecting_in_settings_is_told_to_the_telegram_user(
     bot_api.users[telegram["id"]] = telegram  # they have a chat with the bot
     account = telegram_user_of(user, uid=telegram["id"])
     sign_in_with_password(browser_client, "ida@example.test")
-    reauthenticate(browser_client)
-
     browser_client.post(CONNECTIONS_URL, {"account": account.pk})
+
+    confirm_access_in_telegram(
+        browser_client, telegram, telegram_update, post_update, next_url=CONNECTIONS_URL
+    )
 
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
     notice = bot_api.chat(telegram["id"])[-1]

@@ -13,7 +13,12 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 
-from .flows import account_with, grant_fresh_proof, messages_on
+from .flows import (
+    account_with,
+    grant_fresh_proof,
+    grant_telegram_confirmation,
+    messages_on,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +35,8 @@ def test_telegram_can_be_disconnected_only_when_a_verified_email_and_password_re
 ):
     emails = {} if email == "none" else {"a@example.test": email == "verified"}
     user = account_with(telegram=True, password=password, emails=emails)
-    grant_fresh_proof(client, user)
+    # Confirmed in the linked Telegram: the only proof that lets Telegram go.
+    grant_telegram_confirmation(client, user, purpose="telegram_disconnect")
     allowed = password and email == "verified"
 
     response = client.post(CONNECTIONS_URL, {"account": SocialAccount.objects.get().pk})

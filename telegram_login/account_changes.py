@@ -1,0 +1,138 @@
+"""Changes made to an account in a browser, told at once to its linked Telegram: a password
+changed or set, an email address added or removed, a new primary address, two-factor
+authentication turned off. Each is what someone with the stolen password would do next; the
+bot names the browser, with "Not me" (that browser signed out, the change undone where allauth
+allows it; security_notices.py) and "Sign out everywhere"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account import signals as account_signals
+from django.apps import apps
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import translation
+
+from . import linking, security_notices
+from .bot import change_messages
+from .bot.language import bot_language_code
+from .bot.outbox import send_later
+from .models import SecurityNotice
+
+Kind = SecurityNotice.Kind
+
+
+def change_told(
+    *,
+    request: HttpRequest | None,
+    user: Any,
+    kind: str,
+    details: dict[str, Any] | None = None,
+    undo: dict[str, Any] | None = None,
+) -> SecurityNotice | None:
+    """Tell the account's linked Telegram of a change made on `request`; the notice, or None
+    where there is no Telegram to tell."""
+    if request is None or user is None:
+        return None
+    account = linking.telegram_account_for_user(user=user)
+    if account is None or not account.uid.isdigit():
+        return None
+    notice = security_notices.notice_create(
+        kind=kind,
+        user=user,
+        telegram_user_id=int(account.uid),
+        where=security_notices.where_of(request),
+        undo=undo,
+    )
+    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
+        call = change_messages.change_notice(
+            chat_id=int(account.uid),
+            notice=notice,
+            account=linking.account_label(user),
+            session=security_notices.session_view_of(notice),
+            details=details or {},
+        )
+    send_later([call])
+    return notice
+
+
+@receiver(account_signals.password_changed)
+def _password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    change_told(request=request, user=user, kind=Kind.PASSWORD_CHANGED)
+
+
+@receiver(account_signals.password_set)
+def _password_set(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    change_told(request=request, user=user, kind=Kind.PASSWORD_SET)
+
+
+@receiver(account_signals.email_added)
+def _email_added(
+    sender: Any, request: HttpRequest, user: Any, email_address: Any, **kwargs: Any
+) -> None:
+    change_told(
+        request=request,
+        user=user,
+        kind=Kind.EMAIL_ADDED,
+        details={"email": email_address.email},
+        undo={"email": email_address.email},
+    )
+
+
+@receiver(account_signals.email_removed)
+def _email_removed(
+    sender: Any, request: HttpRequest, user: Any, email_address: Any, **kwargs: Any
+) -> None:
+    change_told(
+        request=request,
+        user=user,
+        kind=Kind.EMAIL_REMOVED,
+        details={"email": email_address.email},
+        undo={
+            "email": email_address.email,
+            "verified": email_address.verified,
+            "primary": email_address.primary,
+        },
+    )
+
+
+@receiver(account_signals.email_changed)
+def _primary_changed(
+    sender: Any,
+    request: HttpRequest,
+    user: Any,
+    from_email_address: Any,
+    to_email_address: Any,
+    **kwargs: Any,
+) -> None:
+    if from_email_address is None:
+        return  # the first primary address of the account: nothing was replaced
+    change_told(
+        request=request,
+        user=user,
+        kind=Kind.EMAIL_PRIMARY,
+        details={"email": to_email_address.email, "before": from_email_address.email},
+        undo={"from": from_email_address.email},
+    )
+
+
+def _authenticator_removed(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any
+) -> None:
+    change_told(
+        request=request,
+        user=user,
+        kind=Kind.MFA_REMOVED,
+        details={"method": str(authenticator.get_type_display())},
+    )
+
+
+def connect_mfa() -> None:
+    """allauth.mfa is optional: hear of removed authenticators where the site has it."""
+    if apps.is_installed("allauth.mfa"):
+        from allauth.mfa import signals as mfa_signals
+
+        mfa_signals.authenticator_removed.connect(
+            _authenticator_removed, dispatch_uid="telegram_login_mfa_removed"
+        )

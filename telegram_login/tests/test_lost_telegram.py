@@ -1,0 +1,151 @@
+"""Removing a linked Telegram its owner lost for good: the password, the emailed link, then a
+wait that the bot announces to that Telegram, which can stop it (recovery.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from telegram_login.models import TelegramRemoval
+from telegram_login.sandbox.fake_api import FakeBotApi, SandboxMessage
+
+from .flows import email_user, reauthenticate, sign_in_with_password, telegram_user_of
+from .helpers import BROWSER_UA
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "owner@example.test"
+LOST_URL = "/accounts/telegram/lost/"
+STOP = "Not me: stop it and sign that browser out"
+
+
+@pytest.fixture
+def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
+    user = email_user(EMAIL)
+    telegram = telegram_user(first_name="Owner")
+    telegram_user_of(user, uid=telegram["id"])
+    bot_api.users[telegram["id"]] = telegram
+    return user, telegram
+
+
+def told(bot_api: FakeBotApi, telegram: dict[str, Any]) -> list[SandboxMessage]:
+    return [m for m in bot_api.chat(telegram["id"]) if m.from_bot]
+
+
+def buttons(message: SandboxMessage) -> dict[str, str]:
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def ask_for_removal(browser: Client) -> str:
+    """Sign in with the password, ask to remove the lost Telegram; the emailed link's path."""
+    sign_in_with_password(browser, EMAIL)
+    assert 'data-testid="request-removal"' in browser.get(LOST_URL).content.decode()
+    asked = browser.post("/accounts/telegram/lost/request/")
+    assert asked["Location"].startswith("/accounts/reauthenticate/")  # the password, freshly
+    reauthenticate(browser)
+    assert browser.post("/accounts/telegram/lost/request/")["Location"] == LOST_URL
+    found = re.search(r"http://testserver(/accounts/telegram/lost/\S+/)", mail.outbox[-1].body)
+    assert found, mail.outbox[-1].body
+    assert mail.outbox[-1].to == [EMAIL]
+    return found.group(1)
+
+
+def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait(owner, bot_api):
+    user, telegram = owner
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    link = ask_for_removal(browser)
+    before = len(told(bot_api, telegram))  # the sign-in's alert
+
+    # Opening the link (a mail scanner does) changes nothing; its button starts the wait.
+    page = Client().get(link)
+    assert 'data-testid="start-removal-wait"' in page.content.decode()
+    assert TelegramRemoval.objects.get().status == "email_sent"
+    started = Client().post(link)
+    assert 'data-testid="removal-started"' in started.content.decode()
+    removal = TelegramRemoval.objects.get()
+    assert removal.status == "waiting"
+    assert removal.effective_at - removal.confirmed_at == timedelta(days=3)
+
+    [announcement] = told(bot_api, telegram)[before:]
+    assert announcement.text.startswith(
+        f"⚠️ Someone is removing this Telegram from {EMAIL} on telegram-login"
+    )
+    assert "From: Chrome 120 on Windows 10" in announcement.text
+    assert set(buttons(announcement)) == {STOP, "Sign out everywhere"}
+
+    # Before the wait is over, nothing is removed.
+    reauthenticate(browser)
+    assert browser.post("/accounts/telegram/lost/remove/")["Location"] == LOST_URL
+    assert SocialAccount.objects.filter(user=user).exists()
+    assert 'data-testid="remove-lost-telegram"' not in browser.get(LOST_URL).content.decode()
+
+    TelegramRemoval.objects.update(effective_at=timezone.now() - timedelta(seconds=1))
+    assert 'data-testid="remove-lost-telegram"' in browser.get(LOST_URL).content.decode()
+    done = browser.post("/accounts/telegram/lost/remove/")
+
+    assert done["Location"] == "/accounts/3rdparty/"
+    assert not SocialAccount.objects.filter(user=user).exists()
+    assert TelegramRemoval.objects.get().status == "done"
+    assert "was unlinked from the account owner@example.test" in told(bot_api, telegram)[-1].text
+
+
+def test_the_linked_telegram_stops_a_removal_and_signs_the_asking_browser_out(
+    owner, bot_api, telegram_update, post_update
+):
+    user, telegram = owner
+    intruder = Client(HTTP_USER_AGENT=BROWSER_UA)
+    link = ask_for_removal(intruder)
+    Client().post(link)
+    announcement = told(bot_api, telegram)[-1]
+
+    response = post_update(
+        telegram_update(
+            callback=(telegram, buttons(announcement)[STOP]), message_id=announcement.message_id
+        )
+    )
+
+    answer = bot_api.callback_answers[response.json()["callback_query_id"]]["text"]
+    assert answer.endswith("The removal of Telegram is stopped: Telegram stays linked.")
+    assert TelegramRemoval.objects.get().status == "stopped"
+    assert intruder.get(LOST_URL).status_code == HTTPStatus.FOUND  # signed out: to the login
+    TelegramRemoval.objects.update(effective_at=timezone.now() - timedelta(days=1))
+    sign_in_with_password(intruder, EMAIL)
+    reauthenticate(intruder)
+    intruder.post("/accounts/telegram/lost/remove/")
+    assert SocialAccount.objects.filter(user=user).exists()
+
+
+def test_a_tampered_or_used_link_starts_nothing(owner, bot_api):
+    _, telegram = owner
+    link = ask_for_removal(Client(HTTP_USER_AGENT=BROWSER_UA))
+
+    assert Client().post(link[:-3] + "xx/").status_code == HTTPStatus.NOT_FOUND
+    assert TelegramRemoval.objects.get().status == "email_sent"
+    Client().post(link)
+    again = Client().post(link)
+
+    assert again.status_code == HTTPStatus.NOT_FOUND
+    assert len([m for m in told(bot_api, telegram) if m.text.startswith("⚠️")]) == 1
+
+
+def test_an_account_whose_only_way_in_is_telegram_cannot_ask(bot_api, telegram_user):
+    from .flows import account_with, grant_fresh_proof
+
+    user = account_with(telegram=True, password=True, emails={})
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    grant_fresh_proof(browser, user)
+
+    page = browser.get(LOST_URL).content.decode()
+    browser.post("/accounts/telegram/lost/request/")
+
+    assert "Telegram is your only way to sign in here." in page
+    assert not TelegramRemoval.objects.exists()
