@@ -7,13 +7,25 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from .conftest import LOGIN_PATH, SignInPage, TelegramApp, TelegramUser, screenshot
+from .conftest import (
+    LOGIN_PATH,
+    PASSWORD,
+    SandboxQA,
+    SignInPage,
+    TelegramApp,
+    TelegramUser,
+    screenshot,
+    unique_email,
+)
+from .test_settings import connect_telegram, sign_in_with_email
 
 pytestmark = [pytest.mark.sign_in, pytest.mark.security]
 
 NOT_ME = "Not me: sign this session out"
+UNDO = "Not me: sign that browser out and undo"
+INTRUDER_PASSWORD = "the-intruders-own-Passw0rd-now"
 
 
 def test_not_me_pressed_in_telegram_signs_that_browser_out_and_leaves_the_other(
@@ -85,3 +97,45 @@ def test_sessions_in_telegram_lists_the_browsers_and_ends_one(
 
     page.reload()
     expect(page).to_have_url(re.compile(re.escape(f"{server_url}{LOGIN_PATH}")))
+
+
+def test_an_intruder_who_changed_the_password_is_signed_out_by_not_me(
+    page: Page,
+    telegram_app: TelegramApp,
+    new_context: Callable[..., BrowserContext],
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+    sandbox_qa: SandboxQA,
+) -> None:
+    """The stolen password: the intruder signs in with it and changes it at once (which gives
+    their session a new key); "Not me" under the sign-in's alert still signs them out."""
+    email = unique_email("maria")
+    sandbox_qa.email_account(email, first_name="Maria")
+    sign_in_with_email(page, server_url, email)
+    connect_telegram(page, server_url, telegram_app, telegram_user(first_name="Maria"))
+    expect(page.get_by_test_id("connected-name")).to_have_text("Maria")
+
+    intruder = new_context().new_page()
+    sign_in_with_email(intruder, server_url, email)
+    intruder.goto(f"{server_url}/accounts/password/change/")
+    intruder.get_by_label("Current Password").fill(PASSWORD)
+    intruder.get_by_label("New Password", exact=True).fill(INTRUDER_PASSWORD)
+    intruder.get_by_label("New Password (again)").fill(INTRUDER_PASSWORD)
+    intruder.get_by_role("button", name="Change Password").click()
+    expect(intruder).not_to_have_url(re.compile(re.escape(f"{server_url}{LOGIN_PATH}")))
+
+    telegram_app.open()
+    messages = telegram_app.page.get_by_test_id("bot-message")
+    alert = messages.filter(has_text="New sign-in to")
+    change = messages.filter(has_text="was changed.")
+    expect(alert).to_have_count(1)
+    expect(change).to_have_count(1)
+    expect(change.get_by_test_id("bot-button")).to_have_text([UNDO, "Sign out everywhere"])
+    screenshot(telegram_app.page, "alerts-05-password-changed-in-telegram")
+
+    alert.get_by_test_id("bot-button").filter(has_text=NOT_ME).click()
+    expect(telegram_app.page.get_by_test_id("bot-answer")).to_contain_text("Signed out:")
+    screenshot(telegram_app.page, "alerts-06-intruder-signed-out")
+
+    intruder.reload()
+    expect(intruder).to_have_url(re.compile(re.escape(f"{server_url}{LOGIN_PATH}")))

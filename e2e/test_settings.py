@@ -223,7 +223,7 @@ def test_lockout_telegram_only_user_cannot_disconnect_even_after_setting_a_passw
     expect(page.get_by_test_id("connected-name")).to_have_text("Vera")
 
 
-def test_user_with_a_password_disconnects_telegram_after_a_confirmation_step(
+def test_user_with_a_password_disconnects_telegram_after_confirming_it_in_telegram(
     page: Page,
     telegram_app: TelegramApp,
     telegram_user: Callable[..., TelegramUser],
@@ -237,11 +237,22 @@ def test_user_with_a_password_disconnects_telegram_after_a_confirmation_step(
     expect(page.get_by_test_id("connected-name")).to_have_text("Sofia")
 
     page.get_by_test_id("disconnect").click()
-    # A confirmation step first (the password was confirmed for the connect a moment ago).
     expect(page.get_by_test_id("confirm-disconnect")).to_contain_text(
         "Disconnect this Telegram account?"
     )
     page.get_by_test_id("disconnect-confirm").click()
+    # Only the linked Telegram can let itself go: the password (confirmed for the connect a
+    # moment ago) does not, and the page offers none.
+    expect(page.get_by_test_id("key-change")).to_be_visible()
+    expect(page.get_by_test_id("lost-telegram")).to_be_visible()
+    screenshot(page, "settings-08-disconnect-confirm-in-telegram")
+    widget = SignInPage(page, server_url)
+    page.get_by_test_id("telegram-start").click()
+    widget.expect_state("pending")
+    code = widget.match_code
+    telegram_app.open(widget.deep_link).press_start()
+    telegram_app.expect_bot_says("disconnect this Telegram from the account")
+    telegram_app.press_code(code)
 
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.get_by_role("status")).to_contain_text(

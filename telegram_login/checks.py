@@ -116,23 +116,42 @@ def _alert_messages(conf: Any) -> list[checks.CheckMessage]:
 
 WAITING_POLL_MIDDLEWARE = "telegram_login.waiting_poll.WaitingPollMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
+SESSION_ACTIVITY_MIDDLEWARE = "telegram_login.middleware.SessionActivityMiddleware"
+AUTHENTICATION_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 
 
 def _middleware_messages() -> list[checks.CheckMessage]:
     """The waiting poll's middleware answers before everything after it: after the security
-    middleware, so that its answers keep the HTTPS redirect and the security headers."""
+    middleware, so that its answers keep the HTTPS redirect and the security headers. The
+    session middleware of this app is what signs out a browser ended from Telegram whatever its
+    session key is now (browsers.py)."""
     middleware = list(settings.MIDDLEWARE)
+    found: list[checks.CheckMessage] = []
+    if SESSION_ACTIVITY_MIDDLEWARE not in middleware or (
+        AUTHENTICATION_MIDDLEWARE in middleware
+        and middleware.index(SESSION_ACTIVITY_MIDDLEWARE)
+        < middleware.index(AUTHENTICATION_MIDDLEWARE)
+    ):
+        found.append(
+            checks.Warning(
+                '"Not me" in Telegram ends only the sessions allauth has a record of: a browser '
+                "whose session got a new key since (a password change) may stay signed in.",
+                hint=f"Add {SESSION_ACTIVITY_MIDDLEWARE} after allauth's AccountMiddleware "
+                '(README, "Add it to your site").',
+                id="telegram_login.W009",
+            )
+        )
     if (
         WAITING_POLL_MIDDLEWARE in middleware
         and SECURITY_MIDDLEWARE in middleware
         and middleware.index(WAITING_POLL_MIDDLEWARE) < middleware.index(SECURITY_MIDDLEWARE)
     ):
-        return [
+        found.append(
             checks.Warning(
                 "WaitingPollMiddleware comes before SecurityMiddleware: the waiting poll's "
                 "answers skip its HTTPS redirect and its headers.",
                 hint=f"Put {WAITING_POLL_MIDDLEWARE} right after {SECURITY_MIDDLEWARE}.",
                 id="telegram_login.W008",
             )
-        ]
-    return []
+        )
+    return found

@@ -520,3 +520,14 @@ def test_a_confirmed_telegram_sign_in_prompt_keeps_working_buttons(
 
     assert answer == "Signed out: Chrome 120 on Windows 10."
     assert not signed_in(browser)
+
+
+def test_a_site_without_the_session_middleware_is_told_what_not_me_cannot_reach(settings):
+    from telegram_login.checks import check_telegram_settings
+
+    assert "telegram_login.W009" not in [m.id for m in check_telegram_settings()]
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "telegram_login.middleware.SessionActivityMiddleware"
+    ]
+
+    assert "telegram_login.W009" in [m.id for m in check_telegram_settings()]
