@@ -173,7 +173,6 @@ class SecurityNotice(models.Model):
         SIGN_IN = "sign_in", _("Sign-in")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
         PASSWORD_SET = "password_set", _("Password set")
-        PASSWORD_RESET = "password_reset", _("Password reset")
         EMAIL_ADDED = "email_added", _("Email address added")
         EMAIL_REMOVED = "email_removed", _("Email address removed")
         EMAIL_PRIMARY = "email_primary", _("Primary email address changed")

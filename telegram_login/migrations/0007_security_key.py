@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='SecurityNotice',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sign_in', 'Sign-in'), ('password_changed', 'Password changed'), ('password_set', 'Password set'), ('password_reset', 'Password reset'), ('email_added', 'Email address added'), ('email_removed', 'Email address removed'), ('email_primary', 'Primary email address changed'), ('mfa_removed', 'Two-factor authentication turned off'), ('alerts_off', 'Sign-in alerts turned off'), ('telegram_removal', 'Removal of Telegram requested')], max_length=24)),
+                ('kind', models.CharField(choices=[('sign_in', 'Sign-in'), ('password_changed', 'Password changed'), ('password_set', 'Password set'), ('email_added', 'Email address added'), ('email_removed', 'Email address removed'), ('email_primary', 'Primary email address changed'), ('mfa_removed', 'Two-factor authentication turned off'), ('alerts_off', 'Sign-in alerts turned off'), ('telegram_removal', 'Removal of Telegram requested')], max_length=24)),
                 ('telegram_user_id', models.BigIntegerField()),
                 ('browser', models.CharField(blank=True, max_length=64)),
                 ('user_session_id', models.BigIntegerField(blank=True, null=True)),

@@ -531,3 +531,30 @@ def test_a_site_without_the_session_middleware_is_told_what_not_me_cannot_reach(
     ]
 
     assert "telegram_login.W009" in [m.id for m in check_telegram_settings()]
+
+
+def test_a_change_is_told_in_russian_to_a_russian_telegram_user(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    user = email_user("ivan@example.test")
+    telegram = telegram_user(first_name="Иван", language_code="ru")
+    telegram_user_of(user, uid=telegram["id"], language_code="ru")
+    bot_api.users[telegram["id"]] = telegram
+    intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
+    sign_in_with_password(intruder, "ivan@example.test")
+
+    change_password(intruder)
+
+    notice = told(bot_api, telegram)[-1]
+    assert notice.text.startswith("🔑 Пароль ivan@example.test на telegram-login изменён.")
+    assert "Откуда: Firefox 121, Ubuntu" in notice.text
+    assert set(buttons(notice)) == {"Это не я: завершить тот браузер и отменить", "Выйти везде"}
+    answer = press(
+        bot_api,
+        post_update,
+        telegram_update,
+        telegram,
+        notice,
+        "Это не я: завершить тот браузер и отменить",
+    )
+    assert "Пароль, заданный в том браузере, больше не действует" in answer
