@@ -554,6 +554,99 @@ def test_not_me_pressed_through_one_server_signs_the_browser_out_on_the_other(
     assert all(not call.problems for call in api.calls)
 
 
+def _owner_with_password_and_telegram(site_env: dict[str, str], email: str, uid: int) -> None:
+    """An account with a verified email, a password and Telegram linked, made as the site
+    itself would store it (manage.py shell against the servers' database)."""
+    script = (
+        "from allauth.account.models import EmailAddress\n"
+        "from allauth.socialaccount.models import SocialAccount\n"
+        "from django.contrib.auth import get_user_model\n"
+        f"u = get_user_model().objects.create_user(username={email.split('@')[0]!r}, "
+        f"email={email!r}, password='a-long-Passw0rd-nobody-guesses')\n"
+        f"EmailAddress.objects.create(user=u, email={email!r}, verified=True, primary=True)\n"
+        f"SocialAccount.objects.create(user=u, provider='telegram_login', uid='{uid}', "
+        f"extra_data={{'id': {uid}, 'first_name': 'Owner'}})\n"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=REPO,
+        env=site_env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _form_post(browser: Browser, server: str, path: str, data: dict[str, str]) -> Any:
+    """A form post as the page's own: its CSRF token, over https with the page as Referer."""
+    page = browser.request("GET", server + path)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return browser.request(
+        "POST",
+        server + path,
+        data={"csrfmiddlewaretoken": token, **data},
+        headers={"Referer": server.replace("http:", "https:") + path},
+    )
+
+
+def test_a_stolen_password_neither_disconnects_telegram_nor_escapes_not_me(
+    proxies, certificate, fake_telegram, site_env
+):
+    """The two attacks of the stolen password on the production stack: the intruder cannot
+    disconnect Telegram with the password, and after changing it (a new session key) is still
+    signed out, on both servers, by "Not me" under the sign-in's alert."""
+    _, api = fake_telegram
+    browser_server, telegram_server = proxies
+    verify = str(certificate.cert)
+    owner = {"id": 9_500_000, "is_bot": False, "first_name": "Owner"}
+    api.users[owner["id"]] = owner
+    email = "owner-scale@example.test"
+    _owner_with_password_and_telegram(site_env, email, owner["id"])
+
+    intruder = Browser(verify=verify)
+    password = "a-long-Passw0rd-nobody-guesses"
+    signed_in = _form_post(
+        intruder, browser_server, "/accounts/login/", {"login": email, "password": password}
+    )
+    assert signed_in.status_code == HTTPStatus.FOUND, signed_in.text[-500:]
+    alert = _bot_message_saying(api, owner["id"], "New sign-in to")
+
+    # 1. The password does not let Telegram go: the post waits for a confirmation in Telegram.
+    _form_post(intruder, browser_server, "/accounts/reauthenticate/", {"password": password})
+    connections = intruder.request("GET", browser_server + "/accounts/3rdparty/")
+    account_id = re.search(r'href="\?disconnect=(\d+)"', connections.text).group(1)
+    disconnect = _form_post(
+        intruder, browser_server, "/accounts/3rdparty/", {"account": account_id}
+    )
+    assert disconnect.headers["Location"].startswith("/accounts/telegram/reauthenticate/")
+    still = intruder.request("GET", browser_server + "/accounts/3rdparty/")
+    assert f'href="?disconnect={account_id}"' in still.text
+
+    # 2. A new password gives the intruder's session a new key; "Not me" still ends it.
+    key_before = intruder.cookies["sessionid"]
+    changed = _form_post(
+        intruder,
+        browser_server,
+        "/accounts/password/change/",
+        {"oldpassword": password, "password1": "x-" + password, "password2": "x-" + password},
+    )
+    assert changed.status_code == HTTPStatus.FOUND, changed.text[-500:]
+    assert intruder.cookies["sessionid"] != key_before
+    _bot_message_saying(api, owner["id"], "was changed.")
+    assert intruder.request("GET", browser_server + "/accounts/email/").status_code == HTTPStatus.OK
+
+    not_me = alert.reply_markup["inline_keyboard"][0][0]
+    assert not_me["text"] == "Not me: sign this session out"
+    _press(
+        telegram_server, api, owner, alert, not_me["callback_data"], update_id=50_000, verify=verify
+    )
+
+    for server in proxies:
+        page = intruder.request("GET", server + "/accounts/email/")
+        assert page.status_code == HTTPStatus.FOUND
+        assert "/accounts/login/" in page.headers["Location"]
+    assert all(not call.problems for call in api.calls)
+
+
 def test_a_message_a_stopped_process_left_in_the_queue_is_sent_by_the_worker(
     servers, site_env, fake_telegram
 ):
