@@ -177,6 +177,11 @@ def removal_complete(*, request: HttpRequest, removal: TelegramRemoval) -> bool:
         if not linking.can_disconnect_telegram(user=user):
             return False
         disconnect(request, account)
+        # The lost Telegram may be in someone else's hands now: its old notices' buttons (which
+        # end sessions and undo changes) stop working.
+        SecurityNotice.objects.filter(
+            user_id=user.pk, telegram_user_id=current.telegram_user_id
+        ).delete()
         current.status = TelegramRemoval.Status.DONE
         current.ended_at = timezone.now()
         current.save(update_fields=["status", "ended_at"])

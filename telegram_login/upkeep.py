@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import LoginRequest, ProcessedUpdate
+from .models import BrowserRevocation, LoginRequest, ProcessedUpdate, SecurityNotice
 
 # Telegram gives up re-sending an update after about a day; keep ids a little longer.
 PROCESSED_UPDATE_KEEP = timedelta(days=2)
@@ -25,6 +25,15 @@ PRUNE_EVERY = 200
 # (weeks of rows after a pause, with their prompts) to be deleted: 500 every 200 starts clears
 # more than the starts make. telegram_cleanup deletes in batches of this size until none is left.
 PRUNE_BATCH = 500
+# An alert's or a change notice's buttons work this long (its browser's session lasts at most
+# SESSION_COOKIE_AGE, two weeks by default, unless it keeps coming back).
+NOTICE_KEEP = timedelta(days=60)
+
+
+def revocation_keep() -> timedelta:
+    """A signed-out browser's record outlives every session that signed in before it: such a
+    session was ended then, or on its next request, or expired (SESSION_COOKIE_AGE unused)."""
+    return timedelta(seconds=settings.SESSION_COOKIE_AGE) + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -34,9 +43,10 @@ class Pruned:
 
 
 def prune_old_records(*, batch: int = PRUNE_BATCH) -> Pruned:
-    """Delete requests that ended (or expired) a day ago, update ids past Telegram's retries, and
-    expired sessions (every cookie-less start makes one; see views.start for their lifetime);
-    at most `batch` requests and `batch` update ids (any of them: no order to sort by)."""
+    """Delete requests that ended (or expired) a day ago, update ids past Telegram's retries, old
+    notices and signed-out browsers' records, and expired sessions (every cookie-less start
+    makes one; see views.start for their lifetime); at most `batch` of each kind of row (any of
+    them: no order to sort by)."""
     now = timezone.now()
     requests = _delete_some(
         LoginRequest.objects.filter(expires_at__lt=now - FINISHED_REQUEST_KEEP), batch
@@ -44,6 +54,8 @@ def prune_old_records(*, batch: int = PRUNE_BATCH) -> Pruned:
     updates = _delete_some(
         ProcessedUpdate.objects.filter(received_at__lt=now - PROCESSED_UPDATE_KEEP), batch
     )
+    _delete_some(SecurityNotice.objects.filter(created_at__lt=now - NOTICE_KEEP), batch)
+    _delete_some(BrowserRevocation.objects.filter(revoked_at__lt=now - revocation_keep()), batch)
     session_store: Any = import_module(settings.SESSION_ENGINE).SessionStore
     # An engine that expires its own entries (cache, signed cookies) has nothing to clear.
     with contextlib.suppress(NotImplementedError):

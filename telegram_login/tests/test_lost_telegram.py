@@ -59,7 +59,9 @@ def ask_for_removal(browser: Client) -> str:
     return found.group(1)
 
 
-def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait(owner, bot_api):
+def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait(
+    owner, bot_api, telegram_update, post_update
+):
     user, telegram = owner
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     link = ask_for_removal(browser)
@@ -96,6 +98,13 @@ def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait
     assert not SocialAccount.objects.filter(user=user).exists()
     assert TelegramRemoval.objects.get().status == "done"
     assert "was unlinked from the account owner@example.test" in told(bot_api, telegram)[-1].text
+    # Whoever holds the lost Telegram now cannot use its old messages' buttons.
+    response = post_update(
+        telegram_update(callback=(telegram, buttons(announcement)["Sign out everywhere"]))
+    )
+    answer = bot_api.callback_answers[response.json()["callback_query_id"]]
+    assert answer["text"] == "This message is too old to act on."
+    assert browser.get(LOST_URL).status_code == HTTPStatus.OK  # still signed in
 
 
 def test_the_linked_telegram_stops_a_removal_and_signs_the_asking_browser_out(

@@ -558,3 +558,30 @@ def test_a_change_is_told_in_russian_to_a_russian_telegram_user(
         "Это не я: завершить тот браузер и отменить",
     )
     assert "Пароль, заданный в том браузере, больше не действует" in answer
+
+
+def test_old_notices_and_signed_out_browsers_records_are_pruned(owner, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from telegram_login import upkeep
+    from telegram_login.models import BrowserRevocation
+
+    user, telegram = owner
+    now = timezone.now()
+    for days in (1, 61):
+        SecurityNotice.objects.create(
+            kind="sign_in",
+            user=user,
+            telegram_user_id=telegram["id"],
+            created_at=now - timedelta(days=days),
+        )
+    keep = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    BrowserRevocation.objects.create(user=user, browser="a" * 22, revoked_at=now - keep)
+    BrowserRevocation.objects.create(user=user, browser="b" * 22, revoked_at=now - keep * 2)
+
+    upkeep.prune_old_records()
+
+    assert [n.created_at for n in SecurityNotice.objects.all()] == [now - timedelta(days=1)]
+    assert list(BrowserRevocation.objects.values_list("browser", flat=True)) == ["a" * 22]
