@@ -13,7 +13,7 @@ from django.core import mail
 from django.test import Client
 
 from telegram_login.models import AlertPreference, LoginRequest, SecurityNotice
-from telegram_login.sandbox.fake_api import FakeBotApi, SandboxMessage
+from telegram_login.sandbox.fake_api import SandboxMessage
 from telegram_login.tests.flows import (
     PASSWORD,
     confirm_access_in_telegram,
@@ -22,34 +22,20 @@ from telegram_login.tests.flows import (
     sign_in_with_password,
     telegram_user_of,
 )
-from telegram_login.tests.helpers import BROWSER_UA
+from telegram_login.tests.helpers import (
+    BROWSER_UA,
+    FIREFOX_UA,
+    OWNER_EMAIL,
+    bot_messages,
+    buttons,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
-EMAIL = "owner@example.test"
-FIREFOX_UA = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+EMAIL = OWNER_EMAIL
 NOT_ME = "Not me: sign this session out"
 EVERYWHERE = "Sign out everywhere"
-
-
-@pytest.fixture
-def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
-    """An account with a verified email, a password and Telegram linked; the bot has talked
-    with that Telegram user before (the chat exists)."""
-    user = email_user(EMAIL)
-    telegram = telegram_user(first_name="Owner")
-    telegram_user_of(user, uid=telegram["id"])
-    bot_api.users[telegram["id"]] = telegram
-    return user, telegram
-
-
-def bot_messages(bot_api: FakeBotApi, telegram: dict[str, Any]) -> list[SandboxMessage]:
-    return [m for m in bot_api.chat(telegram["id"]) if m.from_bot]
-
-
-def buttons(message: SandboxMessage) -> dict[str, str]:
-    rows = (message.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 def press(
@@ -62,10 +48,6 @@ def press(
     """Press the button `text` under `message`, as Telegram would send it."""
     data = buttons(message)[text]
     return post_update(telegram_update(callback=(telegram, data), message_id=message.message_id))
-
-
-def signed_in(browser: Client) -> bool:
-    return browser.get("/accounts/email/").status_code == HTTPStatus.OK
 
 
 def test_an_alert_after_a_password_sign_in_says_browser_ip_time_and_method(owner, bot_api):

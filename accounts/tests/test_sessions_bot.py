@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 from http import HTTPStatus
 from io import StringIO
-from typing import Any
 
 import pytest
 from allauth.usersessions.models import UserSession
@@ -16,22 +15,24 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.tests.flows import email_user, sign_in_with_password, telegram_user_of
-from telegram_login.tests.helpers import BROWSER_UA, bot_reply, poll, start_sign_in
+from telegram_login.tests.helpers import (
+    BROWSER_UA,
+    FIREFOX_UA,
+    OWNER_EMAIL,
+    bot_messages,
+    bot_reply,
+    buttons,
+    poll,
+    signed_in,
+    start_sign_in,
+)
 
-from .test_alerts import EMAIL, EVERYWHERE, FIREFOX_UA, bot_messages, buttons, signed_in
+from .test_alerts import EVERYWHERE
+
+EMAIL = OWNER_EMAIL
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
-    user = email_user(EMAIL)
-    telegram = telegram_user(first_name="Owner")
-    telegram_user_of(user, uid=telegram["id"])
-    bot_api.users[telegram["id"]] = telegram
-    return user, telegram
 
 
 def test_sessions_lists_the_accounts_browsers_each_with_a_button(

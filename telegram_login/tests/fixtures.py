@@ -28,6 +28,7 @@ from .helpers import (
     BOT_TOKEN,
     BOT_USERNAME,
     BROWSER_UA,
+    OWNER_EMAIL,
     WEBHOOK_SECRET,
     WEBHOOK_URL,
     bot_reply,
@@ -206,6 +207,19 @@ def claimed(
     bot_reply(post_update(telegram_update(message=(owner, f"/start {token}"))))
     login_request.refresh_from_db()
     return login_request, owner
+
+
+@pytest.fixture
+def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
+    """An account with a verified email (OWNER_EMAIL), a password and Telegram linked; the bot
+    has talked with that Telegram user before (the chat exists)."""
+    from .flows import email_user, telegram_user_of
+
+    user = email_user(OWNER_EMAIL)
+    telegram = telegram_user(first_name="Owner")
+    telegram_user_of(user, uid=telegram["id"])
+    bot_api.users[telegram["id"]] = telegram
+    return user, telegram
 
 
 @pytest.fixture

@@ -149,3 +149,37 @@ def poll_path(request_id: Any) -> str:
     from django.urls import reverse
 
     return reverse("telegram_login_poll", args=[request_id])
+
+
+FIREFOX_UA = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+OWNER_EMAIL = "owner@example.test"
+
+
+def bot_messages(bot_api: Any, telegram: dict[str, Any]) -> list[Any]:
+    """What the bot has said in its chat with `telegram`, as the chat shows it now."""
+    return [m for m in bot_api.chat(telegram["id"]) if m.from_bot]
+
+
+def buttons(message: Any) -> dict[str, str]:
+    """A bot message's buttons: their text and callback data."""
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def press_button(
+    bot_api: Any,
+    post_update: Any,
+    telegram_update: Any,
+    telegram: dict[str, Any],
+    message: Any,
+    text: str,
+) -> str:
+    """Press `text` under `message` as `telegram`, as Telegram sends it; what the bot answered."""
+    response = post_update(
+        telegram_update(callback=(telegram, buttons(message)[text]), message_id=message.message_id)
+    )
+    return bot_api.callback_answers[response.json()["callback_query_id"]]["text"]
+
+
+def signed_in(browser: Client) -> bool:
+    return browser.get("/accounts/email/").status_code == HTTPStatus.OK

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from http import HTTPStatus
-from typing import Any
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
@@ -15,34 +14,15 @@ from django.test import Client
 from django.utils import timezone
 
 from telegram_login.models import TelegramRemoval
-from telegram_login.sandbox.fake_api import FakeBotApi, SandboxMessage
 
-from .flows import email_user, reauthenticate, sign_in_with_password, telegram_user_of
-from .helpers import BROWSER_UA
+from .flows import reauthenticate, sign_in_with_password
+from .helpers import BROWSER_UA, OWNER_EMAIL, bot_messages, buttons
 
 pytestmark = pytest.mark.django_db
 
-EMAIL = "owner@example.test"
+EMAIL = OWNER_EMAIL
 LOST_URL = "/accounts/telegram/lost/"
 STOP = "Not me: stop it and sign that browser out"
-
-
-@pytest.fixture
-def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
-    user = email_user(EMAIL)
-    telegram = telegram_user(first_name="Owner")
-    telegram_user_of(user, uid=telegram["id"])
-    bot_api.users[telegram["id"]] = telegram
-    return user, telegram
-
-
-def told(bot_api: FakeBotApi, telegram: dict[str, Any]) -> list[SandboxMessage]:
-    return [m for m in bot_api.chat(telegram["id"]) if m.from_bot]
-
-
-def buttons(message: SandboxMessage) -> dict[str, str]:
-    rows = (message.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 def ask_for_removal(browser: Client) -> str:
@@ -65,7 +45,7 @@ def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait
     user, telegram = owner
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     link = ask_for_removal(browser)
-    before = len(told(bot_api, telegram))  # the sign-in's alert
+    before = len(bot_messages(bot_api, telegram))  # the sign-in's alert
 
     # Opening the link (a mail scanner does) changes nothing; its button starts the wait.
     page = Client().get(link)
@@ -77,7 +57,7 @@ def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait
     assert removal.status == "waiting"
     assert removal.effective_at - removal.confirmed_at == timedelta(days=3)
 
-    [announcement] = told(bot_api, telegram)[before:]
+    [announcement] = bot_messages(bot_api, telegram)[before:]
     assert announcement.text.startswith(
         f"⚠️ Someone is removing this Telegram from {EMAIL} on telegram-login"
     )
@@ -97,7 +77,10 @@ def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait
     assert done["Location"] == "/accounts/3rdparty/"
     assert not SocialAccount.objects.filter(user=user).exists()
     assert TelegramRemoval.objects.get().status == "done"
-    assert "was unlinked from the account owner@example.test" in told(bot_api, telegram)[-1].text
+    assert (
+        "was unlinked from the account owner@example.test"
+        in bot_messages(bot_api, telegram)[-1].text
+    )
     # Whoever holds the lost Telegram now cannot use its old messages' buttons.
     response = post_update(
         telegram_update(callback=(telegram, buttons(announcement)["Sign out everywhere"]))
@@ -114,7 +97,7 @@ def test_the_linked_telegram_stops_a_removal_and_signs_the_asking_browser_out(
     intruder = Client(HTTP_USER_AGENT=BROWSER_UA)
     link = ask_for_removal(intruder)
     Client().post(link)
-    announcement = told(bot_api, telegram)[-1]
+    announcement = bot_messages(bot_api, telegram)[-1]
 
     response = post_update(
         telegram_update(
@@ -143,7 +126,7 @@ def test_a_tampered_or_used_link_starts_nothing(owner, bot_api):
     again = Client().post(link)
 
     assert again.status_code == HTTPStatus.NOT_FOUND
-    assert len([m for m in told(bot_api, telegram) if m.text.startswith("⚠️")]) == 1
+    assert len([m for m in bot_messages(bot_api, telegram) if m.text.startswith("⚠️")]) == 1
 
 
 def test_an_account_whose_only_way_in_is_telegram_cannot_ask(bot_api, telegram_user):

@@ -30,37 +30,26 @@ from .flows import (
     sign_in_with_password,
     telegram_user_of,
 )
-from .helpers import BROWSER_UA, start_sign_in
+from .helpers import (
+    BROWSER_UA,
+    FIREFOX_UA,
+    OWNER_EMAIL,
+    bot_messages,
+    buttons,
+    press_button,
+    signed_in,
+    start_sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
-EMAIL = "owner@example.test"
+EMAIL = OWNER_EMAIL
 NEW_PASSWORD = "another-long-Passw0rd-of-the-intruder"
-FIREFOX_UA = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 CONNECTIONS_URL = "/accounts/3rdparty/"
 TELEGRAM_CONFIRM_URL = "/accounts/telegram/reauthenticate/?next=%2Faccounts%2F3rdparty%2F"
 NOT_ME = "Not me: sign this session out"
 UNDO = "Not me: sign that browser out and undo"
 EVERYWHERE = "Sign out everywhere"
-
-
-@pytest.fixture
-def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
-    """An account with a verified email, a password and Telegram linked (the chat exists)."""
-    user = email_user(EMAIL)
-    telegram = telegram_user(first_name="Owner")
-    telegram_user_of(user, uid=telegram["id"])
-    bot_api.users[telegram["id"]] = telegram
-    return user, telegram
-
-
-def told(bot_api: FakeBotApi, telegram: dict[str, Any]) -> list[SandboxMessage]:
-    return [m for m in bot_api.chat(telegram["id"]) if m.from_bot]
-
-
-def buttons(message: SandboxMessage) -> dict[str, str]:
-    rows = (message.reply_markup or {}).get("inline_keyboard", [])
-    return {b["text"]: b["callback_data"] for row in rows for b in row}
 
 
 def press(
@@ -71,16 +60,7 @@ def press(
     message: SandboxMessage,
     text: str,
 ) -> str:
-    """Press `text` under `message` as `telegram`; what the bot answered the press."""
-    data = buttons(message)[text]
-    response = post_update(
-        telegram_update(callback=(telegram, data), message_id=message.message_id)
-    )
-    return bot_api.callback_answers[response.json()["callback_query_id"]]["text"]
-
-
-def signed_in(browser: Client) -> bool:
-    return browser.get("/accounts/email/").status_code == HTTPStatus.OK
+    return press_button(bot_api, post_update, telegram_update, telegram, message, text)
 
 
 def change_password(browser: Client) -> None:
@@ -122,7 +102,7 @@ def test_an_intruder_with_the_password_cannot_disconnect_telegram(
         intruder, process="reauthenticate", next_url=CONNECTIONS_URL
     )
     post_update(telegram_update(message=(telegram, f"/start {token}")))
-    prompt = told(bot_api, telegram)[-1]
+    prompt = bot_messages(bot_api, telegram)[-1]
     assert "disconnect this Telegram from the account" in prompt.text
     assert "Firefox 121 on Ubuntu" in prompt.text or "Chrome 120 on Windows 10" in prompt.text
     assert "Cancel" in " ".join(buttons(prompt))
@@ -153,7 +133,10 @@ def test_the_owner_disconnects_telegram_after_confirming_that_very_change_in_tel
     assert done["HX-Redirect"] == CONNECTIONS_URL
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
     assert LoginRequest.objects.get().purpose == "telegram_disconnect"
-    assert "was unlinked from the account owner@example.test" in told(bot_api, telegram)[-1].text
+    assert (
+        "was unlinked from the account owner@example.test"
+        in bot_messages(bot_api, telegram)[-1].text
+    )
 
 
 def test_a_telegram_confirmation_for_another_change_does_not_disconnect_telegram(owner):
@@ -194,7 +177,7 @@ def test_alerts_go_off_after_a_confirmation_in_telegram_and_not_me_turns_them_on
     )
 
     assert AlertPreference.objects.get(user=user).sign_in_alerts is False
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert "were turned off from Chrome 120 on Windows 10" in notice.text
     answer = press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
     assert answer == "Signed out: Chrome 120 on Windows 10. Sign-in alerts are on again."
@@ -213,7 +196,7 @@ def test_not_me_signs_out_an_intruder_who_changed_the_password_since(
     _, telegram = owner
     intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
     sign_in_with_password(intruder, EMAIL)
-    [alert] = told(bot_api, telegram)
+    [alert] = bot_messages(bot_api, telegram)
     key_before = intruder.session.session_key
     change_password(intruder)
     assert intruder.session.session_key != key_before
@@ -223,7 +206,7 @@ def test_not_me_signs_out_an_intruder_who_changed_the_password_since(
 
     assert answer == "Signed out: Firefox 121 on Ubuntu."
     assert not signed_in(intruder)
-    edited = next(m for m in told(bot_api, telegram) if m.message_id == alert.message_id)
+    edited = next(m for m in bot_messages(bot_api, telegram) if m.message_id == alert.message_id)
     assert edited.text.startswith("✔ Signed out: Firefox 121 on Ubuntu")
 
 
@@ -234,7 +217,7 @@ def test_not_me_under_the_password_change_signs_out_and_the_new_password_stops_w
     intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
     sign_in_with_password(intruder, EMAIL)
     change_password(intruder)
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert notice.text.startswith(f"🔑 The password of {EMAIL} on telegram-login was changed.")
     assert "From: Firefox 121 on Ubuntu" in notice.text
     assert set(buttons(notice)) == {UNDO, EVERYWHERE}
@@ -257,7 +240,7 @@ def test_not_me_follows_the_browser_through_a_sign_out_and_a_new_sign_in(
     _, telegram = owner
     intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
     sign_in_with_password(intruder, EMAIL)
-    first_alert = told(bot_api, telegram)[0]
+    first_alert = bot_messages(bot_api, telegram)[0]
     intruder.post("/accounts/logout/")
     sign_in_with_password(intruder, EMAIL)  # the same browser: its cookie came back
     assert signed_in(intruder)
@@ -275,7 +258,7 @@ def test_a_session_no_record_knows_is_signed_out_on_its_next_request(
     owner_browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     sign_in_with_password(intruder, EMAIL)
     sign_in_with_password(owner_browser, EMAIL)
-    alert = told(bot_api, telegram)[0]
+    alert = bot_messages(bot_api, telegram)[0]
     # A new key that allauth has no record of (a site without usersessions' tracking).
     session = intruder.session
     session.cycle_key()
@@ -296,7 +279,7 @@ def test_sign_out_everywhere_under_an_alert_works_after_telegram_was_unlinked(
     browsers_in = [Client(HTTP_USER_AGENT=BROWSER_UA), Client(HTTP_USER_AGENT=FIREFOX_UA)]
     for browser in browsers_in:
         sign_in_with_password(browser, EMAIL)
-    alert = told(bot_api, telegram)[-1]
+    alert = bot_messages(bot_api, telegram)[-1]
     SocialAccount.objects.filter(user=user).delete()
 
     answer = press(bot_api, post_update, telegram_update, telegram, alert, EVERYWHERE)
@@ -309,7 +292,7 @@ def test_not_me_pressed_twice_says_it_was_done(owner, bot_api, telegram_update, 
     _, telegram = owner
     intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
     sign_in_with_password(intruder, EMAIL)
-    [alert] = told(bot_api, telegram)
+    [alert] = bot_messages(bot_api, telegram)
     data = buttons(alert)[NOT_ME]
     press(bot_api, post_update, telegram_update, telegram, alert, NOT_ME)
 
@@ -328,13 +311,15 @@ def test_a_new_sign_in_after_not_me_is_not_ended_by_it(
     _, telegram = owner
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     sign_in_with_password(browser, EMAIL)
-    press(bot_api, post_update, telegram_update, telegram, told(bot_api, telegram)[0], NOT_ME)
+    press(
+        bot_api, post_update, telegram_update, telegram, bot_messages(bot_api, telegram)[0], NOT_ME
+    )
     assert not signed_in(browser)
 
     sign_in_with_password(browser, EMAIL)
 
     assert signed_in(browser)
-    assert NOT_ME in buttons(told(bot_api, telegram)[-1])
+    assert NOT_ME in buttons(bot_messages(bot_api, telegram)[-1])
 
 
 # -- What the password alone changes is told, with buttons that work --------------------------
@@ -349,7 +334,7 @@ def test_an_added_email_address_is_told_and_not_me_removes_it(
     reauthenticate(intruder)
     intruder.post("/accounts/email/", {"action_add": "", "email": "mallory@example.test"})
     assert EmailAddress.objects.filter(user=user, email="mallory@example.test").exists()
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert notice.text.startswith("✉️ The email address mallory@example.test was added to")
 
     answer = press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
@@ -369,7 +354,7 @@ def test_a_removed_email_address_is_told_and_not_me_puts_it_back(
     reauthenticate(intruder)
     intruder.post("/accounts/email/", {"action_remove": "", "email": "second@example.test"})
     assert not EmailAddress.objects.filter(email="second@example.test").exists()
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert "second@example.test was removed from" in notice.text
 
     press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
@@ -387,7 +372,7 @@ def test_a_new_primary_address_is_told_and_not_me_makes_the_old_one_primary_agai
     reauthenticate(intruder)
     intruder.post("/accounts/email/", {"action_primary": "", "email": "second@example.test"})
     assert EmailAddress.objects.get(primary=True).email == "second@example.test"
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert "is now second@example.test (it was owner@example.test)" in notice.text
 
     press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
@@ -410,7 +395,7 @@ def test_a_password_set_on_a_telegram_account_is_told_and_not_me_unsets_it(
     browser.post("/accounts/password/set/", {"password1": PASSWORD, "password2": PASSWORD})
     user.refresh_from_db()
     assert user.has_usable_password()
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert notice.text.startswith("🔑 A password was set for")
 
     press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
@@ -443,7 +428,7 @@ def test_two_factor_turned_off_is_told_with_a_button_that_signs_the_browser_out(
         sender=None, request=request, user=user, authenticator=Totp()
     )
 
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert notice.text.startswith("🛡 Two-factor authentication (TOTP) was turned off for")
     assert set(buttons(notice)) == {NOT_ME, EVERYWHERE}
     press(bot_api, post_update, telegram_update, telegram, notice, NOT_ME)
@@ -457,7 +442,7 @@ def test_a_change_notice_is_pressed_only_by_the_telegram_user_it_was_sent_to(
     intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
     sign_in_with_password(intruder, EMAIL)
     change_password(intruder)
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     stranger = telegram_user(first_name="Mallory")
     bot_api.users[stranger["id"]] = stranger
 
@@ -476,7 +461,7 @@ def test_the_sessions_list_signs_out_a_browser_whose_key_changed_since(
     sign_in_with_password(intruder, EMAIL)
     change_password(intruder)
     post_update(telegram_update(message=(telegram, "/sessions")))
-    listing = told(bot_api, telegram)[-1]
+    listing = bot_messages(bot_api, telegram)[-1]
     [data] = [d for text, d in buttons(listing).items() if "Firefox" in text]
 
     response = post_update(telegram_update(callback=(telegram, data)))
@@ -514,7 +499,7 @@ def test_a_confirmed_telegram_sign_in_prompt_keeps_working_buttons(
     from .helpers import poll
 
     poll(browser, login_request, shown="claimed")
-    [prompt] = told(bot_api, telegram)
+    [prompt] = bot_messages(bot_api, telegram)
 
     answer = press(bot_api, post_update, telegram_update, telegram, prompt, NOT_ME)
 
@@ -545,7 +530,7 @@ def test_a_change_is_told_in_russian_to_a_russian_telegram_user(
 
     change_password(intruder)
 
-    notice = told(bot_api, telegram)[-1]
+    notice = bot_messages(bot_api, telegram)[-1]
     assert notice.text.startswith("🔑 Пароль ivan@example.test на telegram-login изменён.")
     assert "Откуда: Firefox 121, Ubuntu" in notice.text
     assert set(buttons(notice)) == {"Это не я: завершить тот браузер и отменить", "Выйти везде"}
