@@ -1,6 +1,6 @@
 """Changes made to an account in a browser, told at once to its linked Telegram: a password
-changed or set, an email address added or removed, a new primary address, two-factor
-authentication turned off. Each is what someone with the stolen password would do next; the
+changed, set or reset, an email address added or removed, a new primary address, two-factor
+authentication turned off, another way to sign in connected. Each is what someone with the stolen password would do next; the
 bot names the browser, with "Not me" (that browser signed out, the change undone where allauth
 allows it; security_notices.py) and "Sign out everywhere"."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account import signals as account_signals
+from allauth.socialaccount.signals import social_account_added
 from django.apps import apps
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -65,6 +66,30 @@ def _password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: An
 @receiver(account_signals.password_set)
 def _password_set(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     change_told(request=request, user=user, kind=Kind.PASSWORD_SET)
+
+
+@receiver(account_signals.password_reset)
+def _password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    # A reset is done from the mailbox, not with the password; told all the same, since it is
+    # what someone with the mailbox would do (and it may sign nobody in, so no alert follows).
+    change_told(request=request, user=user, kind=Kind.PASSWORD_RESET)
+
+
+@receiver(social_account_added)
+def _other_provider_connected(
+    sender: Any, request: HttpRequest, sociallogin: Any, **kwargs: Any
+) -> None:
+    account = sociallogin.account
+    if account.provider == linking.PROVIDER_ID:
+        return  # Telegram's own link is told by notices.py, to both sides
+    provider = account.get_provider(request).name
+    change_told(
+        request=request,
+        user=account.user,
+        kind=Kind.SOCIAL_ADDED,
+        details={"provider": provider},
+        undo={"account": account.pk, "provider": provider},
+    )
 
 
 @receiver(account_signals.email_added)

@@ -85,7 +85,7 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
             login_request=login_request,
             user=user,
             user_session_id=session.pk,
-            notice=_sign_in_notice(request, user, int(account.uid)),
+            notice=_sign_in_notice(request, user, int(account.uid), session),
         )
         from .bot.prompts import show_outcome
 
@@ -97,7 +97,7 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
         return
     chat_id = int(account.uid)
     method, provider = sign_in_method(request, sociallogin)
-    notice = _sign_in_notice(request, user, chat_id)
+    notice = _sign_in_notice(request, user, chat_id, session)
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
         call = session_messages.sign_in_alert(
             chat_id=chat_id,
@@ -109,13 +109,15 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     send_later([call])
 
 
-def _sign_in_notice(request: HttpRequest, user: Any, telegram_user_id: int) -> SecurityNotice:
+def _sign_in_notice(
+    request: HttpRequest, user: Any, telegram_user_id: int, session: Any
+) -> SecurityNotice:
     """What the alert's buttons act on: the browser that signed in, wherever its session goes."""
     return security_notices.notice_create(
         kind=SecurityNotice.Kind.SIGN_IN,
         user=user,
         telegram_user_id=telegram_user_id,
-        where=security_notices.where_of(request),
+        where=security_notices.where_of(request, session=session),
     )
 
 

@@ -150,6 +150,8 @@ def _sessions_of(*, user_id: Any, browser: str | None, ending: bool) -> list[Any
 def browser_end(*, user_id: Any, browser: str) -> int:
     """Sign out every session of the account that signed in from `browser` until now; returns
     how many allauth knew of (any other is signed out on its next request)."""
+    if not browser:
+        raise ValueError("no browser to end (an empty one would mean every browser)")
     BrowserRevocation.objects.create(user_id=user_id, browser=browser, revoked_at=timezone.now())
     return _end(_sessions_of(user_id=user_id, browser=browser, ending=True))
 

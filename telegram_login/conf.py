@@ -19,6 +19,8 @@ REDIS_CACHE_BACKENDS = (
 )
 # allauth forgets a stashed state after 10 minutes; a login request must not outlive it.
 MAX_LOGIN_TTL = 600
+# A lost Telegram stays linked at least this long after its removal was confirmed by email.
+MIN_RECOVERY_WAIT = 24 * 3600
 SANDBOX_APP = "telegram_login.sandbox"
 SANDBOX_BOT_TOKEN = "123456:SANDBOX"  # noqa: S105
 SANDBOX_BOT_USERNAME = "sandbox_login_bot"
@@ -147,6 +149,12 @@ def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
         raise ImproperlyConfigured(
             f"TELEGRAM_LOGIN_TTL is {conf.login_ttl}; set it to between 1 and {MAX_LOGIN_TTL} "
             "seconds (allauth forgets the sign-in state after 10 minutes)."
+        )
+    if conf.recovery_wait < MIN_RECOVERY_WAIT:
+        raise ImproperlyConfigured(
+            f"TELEGRAM_LOGIN_RECOVERY_WAIT is {conf.recovery_wait}; set it to at least "
+            f"{MIN_RECOVERY_WAIT} seconds: the wait is what lets the owner of the linked Telegram "
+            "hear of its removal and stop it."
         )
     from .limits import parse_rates
 

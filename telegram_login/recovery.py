@@ -47,16 +47,44 @@ def active_removal(*, user: Any) -> TelegramRemoval | None:
     )
 
 
-def removal_request(*, request: HttpRequest) -> TelegramRemoval | None:
+class RemovalRefused(Exception):
+    """Why a lost Telegram cannot be removed this way now (the page says it)."""
+
+    def __init__(self, *, until: Any = None) -> None:
+        super().__init__(until)
+        # Set when the account's addresses changed lately: the day it may ask again.
+        self.until = until
+
+
+def email_changed_lately(*, user: Any) -> Any:
+    """When the account's addresses last changed, if within the wait: an address added or made
+    primary with the password alone must not be where a lost Telegram's removal is confirmed
+    (the intruder's own, verified and made primary, would be); None if they did not."""
+    kinds = [SecurityNotice.Kind.EMAIL_ADDED, SecurityNotice.Kind.EMAIL_PRIMARY]
+    return (
+        SecurityNotice.objects.filter(
+            user_id=user.pk, kind__in=kinds, created_at__gt=timezone.now() - wait()
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def removal_request(*, request: HttpRequest) -> TelegramRemoval:
     """The browser (password freshly checked) asks to remove its lost Telegram: a link goes to
-    the verified address. None where there is no Telegram, or removing it would leave no way in."""
+    the verified address. Refused where there is no Telegram, removing it would leave no way in,
+    or the addresses changed within the wait."""
     user: Any = request.user
     account = linking.telegram_account_for_user(user=user)
     email = verified_email_for(user)
     if account is None or not account.uid.isdigit() or email is None:
-        return None
+        raise RemovalRefused()
     if not linking.can_disconnect_telegram(user=user):
-        return None
+        raise RemovalRefused()
+    changed = email_changed_lately(user=user)
+    if changed is not None:
+        raise RemovalRefused(until=changed + wait())
     where = security_notices.where_of(request)
     with transaction.atomic():
         removal = active_removal(user=user)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,16 +47,28 @@ def lost(request: HttpRequest) -> HttpResponse:
 # The password, freshly: what an intruder may also have, so the wait and Telegram's word follow.
 @reauthentication_required
 def lost_request(request: HttpRequest) -> HttpResponse:
-    removal = recovery.removal_request(request=request)
-    if removal is None:
-        messages.error(
-            request,
-            _(
-                "Telegram cannot be removed this way: the account needs a verified email "
-                "address and a password first."
-            ),
-        )
-    elif removal.status == removal.Status.EMAIL_SENT:
+    try:
+        removal = recovery.removal_request(request=request)
+    except recovery.RemovalRefused as refused:
+        if refused.until is not None:
+            messages.error(
+                request,
+                _(
+                    "The account's email addresses changed lately: the link can be sent after "
+                    "%(when)s, to an address that has stayed that long."
+                )
+                % {"when": date_format(timezone.localtime(refused.until), "DATETIME_FORMAT")},
+            )
+        else:
+            messages.error(
+                request,
+                _(
+                    "Telegram cannot be removed this way: the account needs a verified email "
+                    "address and a password first."
+                ),
+            )
+        return redirect("telegram_login_lost")
+    if removal.status == removal.Status.EMAIL_SENT:
         messages.info(
             request,
             _("We sent a link to %(email)s: open it to start the wait.") % {"email": removal.email},

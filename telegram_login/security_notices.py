@@ -39,10 +39,10 @@ class Where:
     mark: str
 
 
-def where_of(request: HttpRequest) -> Where:
-    """The browser of `request` (a signed-in one is marked if it was not yet)."""
-    session = None
-    if request.user.is_authenticated and sessions.sessions_kept():
+def where_of(request: HttpRequest, *, session: Any = None) -> Where:
+    """The browser of `request` (a signed-in one is marked if it was not yet); `session`, its
+    allauth record where the caller has it already."""
+    if session is None and request.user.is_authenticated and sessions.sessions_kept():
         session = sessions.session_of_request(request=request)
     if session is not None:
         user_agent, ip = session.user_agent or "", session.ip
@@ -136,10 +136,17 @@ def notice_not_me(*, notice_id: int, telegram_user_id: int) -> PressResult:
     notice = found
     if notice.acted_at is not None:
         return PressResult(PressOutcome.ALREADY, notice)
-    ended = browsers.browser_end(user_id=notice.user_id, browser=notice.browser)
-    if not notice.browser and notice.user_session_id is not None:
+    ended = 0
+    if notice.browser:
+        ended = browsers.browser_end(user_id=notice.user_id, browser=notice.browser)
+    elif notice.user_session_id is not None:
+        # A session from before browsers were marked: allauth's record of it.
         ended = browsers.session_end(session_id=notice.user_session_id)
     undone = undo(notice)
+    if notice.browser and _stop_removals(user_id=notice.user_id, browser=notice.browser):
+        undone = " ".join(
+            filter(None, [undone, _("The removal of Telegram it asked for is stopped.")])
+        )
     notice.acted_at = timezone.now()
     notice.save(update_fields=["acted_at"])
     logger.info(
@@ -160,6 +167,8 @@ def notice_everywhere(*, notice_id: int, telegram_user_id: int) -> PressResult:
     if isinstance(found, PressResult):
         return found
     ended = browsers.browser_end_everywhere(user_id=found.user_id)
+    # Someone the owner does not trust is in: no lost-Telegram removal goes on either.
+    _stop_removals(user_id=found.user_id)
     logger.info(
         "telegram user %s ended all %s session(s) of user %s",
         telegram_user_id,
@@ -167,6 +176,17 @@ def notice_everywhere(*, notice_id: int, telegram_user_id: int) -> PressResult:
         found.user_id,
     )
     return PressResult(PressOutcome.DONE, found, ended=ended)
+
+
+def _stop_removals(*, user_id: Any, browser: str | None = None) -> int:
+    """Stop the account's lost-Telegram removals under way (those `browser` asked for)."""
+    removals = TelegramRemoval.objects.filter(
+        user_id=user_id,
+        status__in=[TelegramRemoval.Status.EMAIL_SENT, TelegramRemoval.Status.WAITING],
+    )
+    if browser is not None:
+        removals = removals.filter(browser=browser)
+    return removals.update(status=TelegramRemoval.Status.STOPPED, ended_at=timezone.now())
 
 
 def _telegram_linked(user_id: Any) -> bool:
@@ -179,7 +199,7 @@ def undo(notice: SecurityNotice) -> str:
     """Put back what the notice's change did, where allauth allows it; what the bot says of it."""
     kind, data, user = notice.kind, notice.undo, notice.user
     Kind = SecurityNotice.Kind
-    if kind in {Kind.PASSWORD_CHANGED, Kind.PASSWORD_SET}:
+    if kind in {Kind.PASSWORD_CHANGED, Kind.PASSWORD_SET, Kind.PASSWORD_RESET}:
         if not _telegram_linked(user.pk):
             return _("The password stays: Telegram is no longer linked, so it is a way in.")
         user.set_unusable_password()
@@ -212,6 +232,17 @@ def undo(notice: SecurityNotice) -> str:
         ).update(status=TelegramRemoval.Status.STOPPED, ended_at=timezone.now())
         if stopped:
             return _("The removal of Telegram is stopped: Telegram stays linked.")
+        return ""
+    if kind == Kind.SOCIAL_ADDED:
+        from allauth.socialaccount.models import SocialAccount
+
+        removed, _by_model = SocialAccount.objects.filter(
+            pk=data.get("account"), user_id=user.pk
+        ).delete()
+        if removed:
+            return _("%(provider)s no longer signs in to the account.") % {
+                "provider": data.get("provider", "")
+            }
         return ""
     return ""
 

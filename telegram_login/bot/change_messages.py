@@ -34,6 +34,12 @@ HEADLINES: dict[str, Any] = {
     Kind.MFA_REMOVED: gettext_lazy(
         "🛡 Two-factor authentication (%(method)s) was turned off for %(account)s on %(site)s."
     ),
+    Kind.PASSWORD_RESET: gettext_lazy(
+        "🔑 The password of %(account)s on %(site)s was reset from a link sent by email."
+    ),
+    Kind.SOCIAL_ADDED: gettext_lazy(
+        "🔗 %(provider)s now signs in to %(account)s on %(site)s: it was connected."
+    ),
     Kind.TELEGRAM_REMOVAL: gettext_lazy(
         "⚠️ Someone is removing this Telegram from %(account)s on %(site)s, saying it was lost "
         "(they have the password and the email). It can be removed after %(when)s."
@@ -65,6 +71,14 @@ UNDO_HINTS: dict[str, Any] = {
     ),
 }
 UNDO_HINTS[Kind.PASSWORD_SET] = UNDO_HINTS[Kind.PASSWORD_CHANGED]
+UNDO_HINTS[Kind.PASSWORD_RESET] = gettext_lazy(
+    "If it was not you, press Not me: the new password stops working (sign in with Telegram "
+    "and set another), and change your email's password: whoever did it can read your mail."
+)
+UNDO_HINTS[Kind.SOCIAL_ADDED] = gettext_lazy(
+    "If it was not you, press Not me: that browser is signed out and %(provider)s is "
+    "disconnected."
+)
 # Kinds whose change "Not me" cannot put back: its button only signs the browser out.
 NOTHING_TO_UNDO = {Kind.MFA_REMOVED}
 
@@ -84,7 +98,7 @@ def change_notice(
         _("IP address: %(ip)s") % {"ip": session.ip or _("unknown")},
         _("Time: %(time)s") % {"time": moment_text(session.signed_in_at)},
         "",
-        str(UNDO_HINTS[notice.kind]),
+        str(UNDO_HINTS[notice.kind]) % {"provider": "", **details},
     ]
     not_me = not_me_text() if notice.kind in NOTHING_TO_UNDO else undo_button_text()
     if notice.kind == Kind.TELEGRAM_REMOVAL:

@@ -149,6 +149,8 @@ def _on_notice_press(
 
 
 def _everywhere_text(count: int) -> str:
+    if count == 0:
+        return _("No browser of the account was signed in: there was nothing to sign out.")
     return ngettext(
         "Signed out everywhere: %(count)d session ended.",
         "Signed out everywhere: %(count)d sessions ended.",

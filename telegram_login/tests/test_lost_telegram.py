@@ -8,6 +8,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.core import mail
 from django.test import Client
@@ -16,7 +17,7 @@ from django.utils import timezone
 from telegram_login.models import TelegramRemoval
 
 from .flows import reauthenticate, sign_in_with_password
-from .helpers import BROWSER_UA, OWNER_EMAIL, bot_messages, buttons
+from .helpers import BROWSER_UA, OWNER_EMAIL, bot_messages, buttons, press_button
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,64 @@ def test_an_account_whose_only_way_in_is_telegram_cannot_ask(bot_api, telegram_u
 
     assert "Telegram is your only way to sign in here." in page
     assert not TelegramRemoval.objects.exists()
+
+
+def test_an_address_made_primary_lately_cannot_confirm_a_removal(owner, bot_api):
+    """The intruder with the password adds their own address, confirms it, makes it primary,
+    and asks: the link would reach them, so nothing is sent until the address has stayed as long
+    as the wait."""
+    del owner  # the account the intruder signs in to
+    intruder = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(intruder, EMAIL)
+    reauthenticate(intruder)
+    intruder.post("/accounts/email/", {"action_add": "", "email": "mallory@example.test"})
+    EmailAddress.objects.filter(email="mallory@example.test").update(verified=True)
+    intruder.post("/accounts/email/", {"action_primary": "", "email": "mallory@example.test"})
+    assert EmailAddress.objects.get(primary=True).email == "mallory@example.test"
+    sent = len(mail.outbox)
+
+    intruder.post("/accounts/telegram/lost/request/")
+
+    assert not TelegramRemoval.objects.exists()
+    assert not any("mallory@example.test" in m.to for m in mail.outbox[sent:])
+    page = intruder.get(LOST_URL).content.decode()
+    assert "The account&#x27;s email addresses changed lately" in page
+
+
+def test_not_me_under_the_sign_in_stops_the_removal_that_browser_asked_for(
+    owner, bot_api, telegram_update, post_update
+):
+    _, telegram = owner
+    intruder = Client(HTTP_USER_AGENT=BROWSER_UA)
+    link = ask_for_removal(intruder)
+    Client().post(link)
+    alert = next(m for m in bot_messages(bot_api, telegram) if m.text.startswith("🔐"))
+
+    answer = press_button(
+        bot_api, post_update, telegram_update, telegram, alert, "Not me: sign this session out"
+    )
+
+    assert answer.endswith("The removal of Telegram it asked for is stopped.")
+    assert TelegramRemoval.objects.get().status == "stopped"
+
+
+def test_sign_out_everywhere_stops_a_removal_under_way(
+    owner, bot_api, telegram_update, post_update
+):
+    _, telegram = owner
+    ask_for_removal(Client(HTTP_USER_AGENT=BROWSER_UA))
+    alert = next(m for m in bot_messages(bot_api, telegram) if m.text.startswith("🔐"))
+
+    press_button(bot_api, post_update, telegram_update, telegram, alert, "Sign out everywhere")
+
+    assert TelegramRemoval.objects.get().status == "stopped"
+
+
+def test_a_wait_under_a_day_stops_the_site_at_start_up(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from telegram_login.conf import get_settings, validate
+
+    settings.TELEGRAM_LOGIN_RECOVERY_WAIT = 60
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_LOGIN_RECOVERY_WAIT is 60"):
+        validate(get_settings(), debug=False)

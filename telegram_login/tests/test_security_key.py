@@ -18,7 +18,12 @@ from django.test import Client
 
 from telegram_login import browsers
 from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
-from telegram_login.models import AlertPreference, LoginRequest, SecurityNotice
+from telegram_login.models import (
+    AlertPreference,
+    BrowserRevocation,
+    LoginRequest,
+    SecurityNotice,
+)
 from telegram_login.sandbox.fake_api import FakeBotApi, SandboxMessage
 
 from .flows import (
@@ -570,3 +575,80 @@ def test_old_notices_and_signed_out_browsers_records_are_pruned(owner, settings)
 
     assert [n.created_at for n in SecurityNotice.objects.all()] == [now - timedelta(days=1)]
     assert list(BrowserRevocation.objects.values_list("browser", flat=True)) == ["a" * 22]
+
+
+def test_a_password_reset_is_told_and_not_me_voids_the_new_password(
+    owner, bot_api, telegram_update, post_update
+):
+    import re
+
+    from django.core import mail
+
+    user, telegram = owner
+    browser = Client(HTTP_USER_AGENT=FIREFOX_UA)
+    browser.post("/accounts/password/reset/", {"email": EMAIL})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body)
+    form = browser.get(link.group(1), follow=True)
+    browser.post(form.redirect_chain[-1][0], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    notice = bot_messages(bot_api, telegram)[-1]
+    assert notice.text.startswith(f"🔑 The password of {EMAIL} on telegram-login was reset")
+    assert "From: Firefox 121 on Ubuntu" in notice.text
+
+    press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
+
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+    # No browser was signed in by the reset: nothing was signed out everywhere for it.
+    assert not BrowserRevocation.objects.filter(browser="").exists()
+
+
+def test_another_provider_connected_is_told_and_not_me_disconnects_it(
+    owner, bot_api, telegram_update, post_update, monkeypatch
+):
+    from allauth.socialaccount.models import SocialLogin
+    from allauth.socialaccount.signals import social_account_added
+    from django.test import RequestFactory
+
+    user, telegram = owner
+    intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
+    sign_in_with_password(intruder, EMAIL)
+    github = SocialAccount.objects.create(user=user, provider="github", uid="31337")
+
+    class GitHub:
+        name = "GitHub"
+
+    monkeypatch.setattr(SocialAccount, "get_provider", lambda self, request=None: GitHub())
+    request = RequestFactory().post("/accounts/github/login/callback/", HTTP_USER_AGENT=FIREFOX_UA)
+    request.session = intruder.session
+    request.user = user
+    # What allauth sends once a connect through another provider went through.
+    social_account_added.send(
+        sender=SocialLogin, request=request, sociallogin=SocialLogin(account=github)
+    )
+
+    notice = bot_messages(bot_api, telegram)[-1]
+    assert notice.text.startswith(f"🔗 GitHub now signs in to {EMAIL} on telegram-login")
+    answer = press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
+
+    assert answer.endswith("GitHub no longer signs in to the account.")
+    assert not SocialAccount.objects.filter(provider="github").exists()
+    assert SocialAccount.objects.filter(provider="telegram_login").exists()
+    assert not signed_in(intruder)
+
+
+def test_sign_out_everywhere_with_nobody_signed_in_says_so(
+    owner, bot_api, telegram_update, post_update
+):
+    _, telegram = owner
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(browser, EMAIL)
+    [alert] = bot_messages(bot_api, telegram)
+    data = buttons(alert)[EVERYWHERE]
+    press(bot_api, post_update, telegram_update, telegram, alert, EVERYWHERE)
+
+    response = post_update(telegram_update(callback=(telegram, data)))
+
+    answer = bot_api.callback_answers[response.json()["callback_query_id"]]["text"]
+    assert answer == "No browser of the account was signed in: there was nothing to sign out."
