@@ -60,19 +60,24 @@ def change_told(
 
 @receiver(account_signals.password_changed)
 def _password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    change_told(request=request, user=user, kind=Kind.PASSWORD_CHANGED)
+    change_told(request=request, user=user, kind=Kind.PASSWORD_CHANGED, undo=_password_undo(user))
 
 
 @receiver(account_signals.password_set)
 def _password_set(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    change_told(request=request, user=user, kind=Kind.PASSWORD_SET)
+    change_told(request=request, user=user, kind=Kind.PASSWORD_SET, undo=_password_undo(user))
+
+
+def _password_undo(user: Any) -> dict[str, Any]:
+    # "Not me" voids this password only, not one the owner set later.
+    return {"password": security_notices.password_tag(user)}
 
 
 @receiver(account_signals.password_reset)
 def _password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     # A reset is done from the mailbox, not with the password; told all the same, since it is
     # what someone with the mailbox would do (and it may sign nobody in, so no alert follows).
-    change_told(request=request, user=user, kind=Kind.PASSWORD_RESET)
+    change_told(request=request, user=user, kind=Kind.PASSWORD_RESET, undo=_password_undo(user))
 
 
 @receiver(social_account_added)
@@ -138,7 +143,7 @@ def _primary_changed(
         user=user,
         kind=Kind.EMAIL_PRIMARY,
         details={"email": to_email_address.email, "before": from_email_address.email},
-        undo={"from": from_email_address.email},
+        undo={"from": from_email_address.email, "to": to_email_address.email},
     )
 
 

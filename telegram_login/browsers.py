@@ -127,8 +127,8 @@ def browser_ended_since(*, user_id: Any, browser: str, since: datetime) -> bool:
     ).exists()
 
 
-def _sessions_of(*, user_id: Any, browser: str | None, ending: bool) -> list[Any]:
-    """allauth's records of the account's live sessions from `browser` (None: any browser)."""
+def _sessions_of(*, user_id: Any, browser: str) -> list[Any]:
+    """allauth's records of the account's live sessions signed in from `browser`."""
     if not sessions_kept():
         return []
     from allauth.usersessions.models import UserSession
@@ -139,11 +139,8 @@ def _sessions_of(*, user_id: Any, browser: str | None, ending: bool) -> list[Any
         if str(data.get(SESSION_KEY, "")) != str(user_id):
             continue
         mark = mark_in(data)
-        if browser is not None and (mark is None or mark.id != browser):
-            continue
-        if not ending and _revoked(user_id, mark):
-            continue
-        found.append(session)
+        if mark is not None and mark.id == browser:
+            found.append(session)
     return found
 
 
@@ -153,7 +150,7 @@ def browser_end(*, user_id: Any, browser: str) -> int:
     if not browser:
         raise ValueError("no browser to end (an empty one would mean every browser)")
     BrowserRevocation.objects.create(user_id=user_id, browser=browser, revoked_at=timezone.now())
-    return _end(_sessions_of(user_id=user_id, browser=browser, ending=True))
+    return _end(_sessions_of(user_id=user_id, browser=browser))
 
 
 def browser_end_everywhere(*, user_id: Any) -> int:

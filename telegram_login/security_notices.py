@@ -8,6 +8,7 @@ them, and they keep working if Telegram was unlinked since (an intruder may have
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -189,6 +190,12 @@ def _stop_removals(*, user_id: Any, browser: str | None = None) -> int:
     return removals.update(status=TelegramRemoval.Status.STOPPED, ended_at=timezone.now())
 
 
+def password_tag(user: Any) -> str:
+    """Which password the account has now, without keeping its hash: so that "Not me" voids
+    the password a change set, never a later one."""
+    return hashlib.sha256(f"telegram_login.password:{user.password}".encode()).hexdigest()[:32]
+
+
 def _telegram_linked(user_id: Any) -> bool:
     from allauth.socialaccount.models import SocialAccount
 
@@ -200,6 +207,8 @@ def undo(notice: SecurityNotice) -> str:
     kind, data, user = notice.kind, notice.undo, notice.user
     Kind = SecurityNotice.Kind
     if kind in {Kind.PASSWORD_CHANGED, Kind.PASSWORD_SET, Kind.PASSWORD_RESET}:
+        if data.get("password") != password_tag(user):
+            return _("The password was changed again since: it stays.")
         if not _telegram_linked(user.pk):
             return _("The password stays: Telegram is no longer linked, so it is a way in.")
         user.set_unusable_password()
@@ -213,6 +222,9 @@ def undo(notice: SecurityNotice) -> str:
     if kind == Kind.EMAIL_REMOVED:
         return _undo_email_removed(user, data)
     if kind == Kind.EMAIL_PRIMARY:
+        primary = EmailAddress.objects.filter(user_id=user.pk, primary=True).first()
+        if primary is None or primary.email.lower() != str(data.get("to", "")).lower():
+            return ""  # the primary address changed again since: left as the owner has it
         before = EmailAddress.objects.filter(
             user_id=user.pk, email__iexact=data.get("from", ""), verified=True
         ).first()

@@ -76,8 +76,7 @@ UNDO_HINTS[Kind.PASSWORD_RESET] = gettext_lazy(
     "and set another), and change your email's password: whoever did it can read your mail."
 )
 UNDO_HINTS[Kind.SOCIAL_ADDED] = gettext_lazy(
-    "If it was not you, press Not me: that browser is signed out and %(provider)s is "
-    "disconnected."
+    "If it was not you, press Not me: that browser is signed out and %(provider)s is disconnected."
 )
 # Kinds whose change "Not me" cannot put back: its button only signs the browser out.
 NOTHING_TO_UNDO = {Kind.MFA_REMOVED}

@@ -652,3 +652,24 @@ def test_sign_out_everywhere_with_nobody_signed_in_says_so(
 
     answer = bot_api.callback_answers[response.json()["callback_query_id"]]["text"]
     assert answer == "No browser of the account was signed in: there was nothing to sign out."
+
+
+def test_not_me_on_an_old_password_change_leaves_a_password_set_since(
+    owner, bot_api, telegram_update, post_update
+):
+    user, telegram = owner
+    intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
+    sign_in_with_password(intruder, EMAIL)
+    change_password(intruder)
+    notice = bot_messages(bot_api, telegram)[-1]
+    # The owner, back in with Telegram, sets a password of their own since.
+    user.refresh_from_db()
+    user.set_password("the-owners-new-Passw0rd")
+    user.save()
+
+    answer = press(bot_api, post_update, telegram_update, telegram, notice, UNDO)
+
+    assert answer.endswith("The password was changed again since: it stays.")
+    user.refresh_from_db()
+    assert user.check_password("the-owners-new-Passw0rd")
+    assert not signed_in(intruder)
