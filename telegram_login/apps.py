@@ -6,10 +6,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-ADAPTERS = {
-    "ACCOUNT_ADAPTER": "telegram_login.adapter.AccountAdapter",
-    "SOCIALACCOUNT_ADAPTER": "telegram_login.adapter.SocialAccountAdapter",
-}
+from .checks import ADAPTERS
 
 
 class TelegramLoginConfig(AppConfig):
@@ -24,8 +21,10 @@ class TelegramLoginConfig(AppConfig):
         for setting, adapter in ADAPTERS.items():
             if not hasattr(settings, setting):
                 setattr(settings, setting, adapter)
-        from . import account_changes, checks, reauthentication, receivers  # noqa: F401
-        from .bot import prompts  # noqa: F401  edits prompts when their requests settle
+        from . import account_changes, checks, reauthentication, receivers, tasks  # noqa: F401
+
+        # Edit prompts when their requests settle; plug themselves and the queue into sending.
+        from .bot import prompts  # noqa: F401
         from .conf import get_settings, validate
         from .oidc import checks as oidc_checks  # noqa: F401  register its checks
         from .oidc.conf import get_oidc_settings

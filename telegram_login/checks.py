@@ -9,6 +9,13 @@ from django.core import checks
 
 from .conf import get_settings
 
+# The allauth adapters with the Telegram account rules: a site that names none gets them
+# (apps.py), one that names its own is asked to extend them (below).
+ADAPTERS = {
+    "ACCOUNT_ADAPTER": "telegram_login.adapter.AccountAdapter",
+    "SOCIALACCOUNT_ADAPTER": "telegram_login.adapter.SocialAccountAdapter",
+}
+
 SANDBOX_WARNING = (
     "The Telegram sandbox is on with DEBUG off (TELEGRAM_SANDBOX=true): anyone who can reach "
     "this site can play any Telegram user and sign in as them."
@@ -64,8 +71,6 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
 
 def _adapter_messages() -> list[checks.CheckMessage]:
     from django.utils.module_loading import import_string
-
-    from .apps import ADAPTERS
 
     found: list[checks.CheckMessage] = []
     for setting, ours in ADAPTERS.items():

@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from .rates import parse_rates
+
 REDIS_CACHE_BACKENDS = (
     "django.core.cache.backends.redis.RedisCache",
     "telegram_login.cache.TolerantRedisCache",
@@ -156,8 +158,6 @@ def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
             f"{MIN_RECOVERY_WAIT} seconds: the wait is what lets the owner of the linked Telegram "
             "hear of its removal and stop it."
         )
-    from .limits import parse_rates
-
     for action, rates in conf.rate_limits.items():
         try:
             parse_rates(rates)

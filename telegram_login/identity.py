@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+# allauth's id of the deep link's provider (provider.py): the account key of every way in.
+PROVIDER_ID = "telegram_login"
+
 
 @dataclass(frozen=True)
 class TelegramUser:

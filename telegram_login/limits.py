@@ -12,46 +12,21 @@ per request, and a wrong code ends a request), and nobody's sign-in should fail 
 from __future__ import annotations
 
 import logging
-import re
 import time
-from dataclasses import dataclass
 
 from django.core.cache import cache
 
 from .conf import get_settings
 from .outages import Outage
+from .rates import parse_rates
 
 logger = logging.getLogger(__name__)
 
 START = "start"
 BOT = "bot"
 CODE = "code"
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-RATE_RE = re.compile(
-    r"^\s*(?P<amount>\d+)\s*/\s*(?P<count>\d*)(?P<unit>[smhd])\s*(?:/\s*(?P<per>ip|key))?\s*$"
-)
-
 
 _store = Outage("the rate limits' cache", logger, "actions go through uncounted")
-
-
-@dataclass(frozen=True)
-class Rate:
-    amount: int
-    seconds: int
-    per: str  # "ip" or "key"
-
-
-def parse_rates(text: str) -> list[Rate]:
-    """ "20/m/ip,10/m/key" -> two rates; "" -> none (no limit). Raises ValueError if malformed."""
-    rates = []
-    for part in filter(None, (piece.strip() for piece in text.split(","))):
-        found = RATE_RE.match(part)
-        if found is None:
-            raise ValueError(f"not a rate: {part!r} (write e.g. 20/m/ip or 10/5m/key)")
-        seconds = PERIODS[found["unit"]] * int(found["count"] or 1)
-        rates.append(Rate(int(found["amount"]), seconds, found["per"] or "key"))
-    return rates
 
 
 def consume(action: str, *, ip: str | None = None, key: str | None = None) -> bool:

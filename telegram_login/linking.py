@@ -22,11 +22,11 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from .provider import TelegramLoginProvider
+from .identity import PROVIDER_ID
 
 logger = logging.getLogger(__name__)
 
-PROVIDER_ID = TelegramLoginProvider.id
+__all__ = ["PROVIDER_ID"]
 
 
 def telegram_account_for_user(*, user: Any) -> SocialAccount | None:

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .identity import display_name
+from .identity import PROVIDER_ID, display_name
 
 
 class TelegramLoginAccount(ProviderAccount):
@@ -28,7 +28,7 @@ class TelegramLoginAccount(ProviderAccount):
 
 class TelegramLoginProvider(Provider):
     # Not "telegram": that is allauth's own provider (Telegram's older login widget).
-    id = "telegram_login"
+    id = PROVIDER_ID
     name = "Telegram"
     account_class = TelegramLoginAccount
     # The bot is configured by settings (TELEGRAM_*), so no SocialApp row is needed.

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import browsers, sessions
+from .identity import PROVIDER_ID
 from .models import AlertPreference, SecurityNotice, TelegramRemoval
-from .provider import TelegramLoginProvider
 from .sessions import SessionView
 from .useragent import describe_user_agent
 
@@ -199,7 +199,7 @@ def password_tag(user: Any) -> str:
 def _telegram_linked(user_id: Any) -> bool:
     from allauth.socialaccount.models import SocialAccount
 
-    return SocialAccount.objects.filter(user_id=user_id, provider=TelegramLoginProvider.id).exists()
+    return SocialAccount.objects.filter(user_id=user_id, provider=PROVIDER_ID).exists()
 
 
 def undo(notice: SecurityNotice) -> str:

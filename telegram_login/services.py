@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from . import status_mirror
 from .conf import get_settings
-from .identity import TelegramUser
+from .identity import PROVIDER_ID, TelegramUser
 from .models import BotPrompt, LoginRequest
-from .provider import TelegramLoginProvider
 from .signals import login_request_settled
 from .tokens import TOKEN_RE, new_token, token_hash
 from .useragent import describe_user_agent
@@ -30,7 +29,6 @@ from .useragent import describe_user_agent
 logger = logging.getLogger(__name__)
 
 Status = LoginRequest.Status
-PROVIDER_ID = TelegramLoginProvider.id
 LIVE: set[str] = {Status.PENDING, Status.CLAIMED}
 CODE_ALPHABET = "0123456789"
 CODE_LENGTH = 2

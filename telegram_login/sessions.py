@@ -16,7 +16,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.apps import apps
 from django.utils import timezone
 
-from .provider import TelegramLoginProvider
+from .identity import PROVIDER_ID
 from .useragent import describe_user_agent
 
 if TYPE_CHECKING:
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SESSIONS_APP = "allauth.usersessions"
-PROVIDER_ID = TelegramLoginProvider.id
 # Seen this recently (middleware.py notes a visit at most once a minute): "active now".
 ACTIVE_WINDOW = timedelta(minutes=5)
 

@@ -17,10 +17,11 @@ How they travel depends on the site's task backend (Django's tasks framework, ta
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from django.db import close_old_connections, transaction
@@ -81,6 +82,55 @@ class Outgoing:
         )
 
 
+class Queue(Protocol):
+    """The queue that keeps messages (tasks.py), as this module uses it."""
+
+    def keeps_tasks(self) -> bool: ...
+    def runs_here(self) -> bool: ...
+    def enqueue(
+        self,
+        payload: dict[str, Any],
+        *,
+        priority: int,
+        attempt: int = 0,
+        delay: float | None = None,
+    ) -> str: ...
+    def run_queued_now(self, queued: list[tuple[str, dict[str, Any]]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class PromptHooks:
+    """What sending asks of the consent prompts (bot/prompts.py): a prompt's edit written when
+    it is sent, the edits a delivered prompt brings along, and whether its request still
+    waits."""
+
+    outcome_edit: Callable[..., BotCall | None]
+    prompt_delivered: Callable[[BotCall, Any], list[Outgoing]]
+    request_waits: Callable[..., bool]
+
+
+# Plugged in by the modules above this one when they load (tasks.py, bot/prompts.py; both are
+# loaded by the app's ready()), so that sending imports neither.
+_queue: Queue | None = None
+_prompts: PromptHooks | None = None
+
+
+def plug_in_queue(queue: Queue) -> None:
+    global _queue
+    _queue = queue
+
+
+def plug_in_prompts(hooks: PromptHooks) -> None:
+    global _prompts
+    _prompts = hooks
+
+
+def _prompt_hooks() -> PromptHooks:
+    if _prompts is None:
+        raise RuntimeError("bot/prompts.py is not loaded: the app's ready() loads it")
+    return _prompts
+
+
 def send_later(calls: list[BotCall]) -> None:
     dispatch([Outgoing(call=call) for call in calls])
 
@@ -102,30 +152,27 @@ def dispatch(items: list[Outgoing]) -> None:
         for item in items:
             _deliver_here(item)
         return
-    from .. import tasks
-
-    if not tasks.queue_keeps_tasks():
+    queue = _queue
+    if queue is None or not queue.keeps_tasks():
         # Nothing would keep them: this process sends them, beside the answer, as written now
         # (what they read may not be committed yet where the thread looks).
         _executor.submit(_deliver_in_background, [_written_now(item) for item in items])
         return
     payloads = [item.as_payload() for item in items]
     queued = [
-        (tasks.enqueue(payload, priority=item.priority), payload)
+        (queue.enqueue(payload, priority=item.priority), payload)
         for item, payload in zip(items, payloads, strict=True)
     ]
-    if tasks.queue_runs_here():
+    if queue.runs_here():
         # Stored first (with the transaction that asked for them, so they are visible once it
         # commits); then tried at once by this process instead of waiting for the worker.
-        transaction.on_commit(partial(_executor.submit, tasks.run_queued_now, queued))
+        transaction.on_commit(partial(_executor.submit, queue.run_queued_now, queued))
 
 
 def _written_now(item: Outgoing) -> Outgoing:
-    from .prompts import outcome_edit
-
     if item.call is not None:
         return item
-    return Outgoing(call=outcome_edit(prompt_id=item.prompt_id))
+    return Outgoing(call=_prompt_hooks().outcome_edit(prompt_id=item.prompt_id))
 
 
 def _deliver_in_background(items: list[Outgoing]) -> None:
@@ -148,15 +195,14 @@ def _deliver_here(item: Outgoing) -> None:
 def deliver(item: Outgoing, *, attempt: int, queued: bool) -> str:
     """Send one message; return what became of it. `queued`: a queue keeps this message, so a
     failure worth another try is rescheduled there (tasks.py) instead of retried in place."""
-    from .prompts import outcome_edit, prompt_delivered, request_waits
-
+    prompts = _prompt_hooks()
     if item.call is None and item.prompt_id is None:
         return "nothing to send"
-    call = item.call if item.call is not None else outcome_edit(prompt_id=item.prompt_id)
+    call = item.call if item.call is not None else prompts.outcome_edit(prompt_id=item.prompt_id)
     if call is None:
         return "nothing to send"
     prompt_of = call.prompt_of if item.call is not None and attempt > 0 else None
-    if prompt_of is not None and not request_waits(request_id=prompt_of):
+    if prompt_of is not None and not prompts.request_waits(request_id=prompt_of):
         # A prompt whose request ended while it waited for its next try would only be edited
         # away.
         return "request ended"
@@ -164,7 +210,7 @@ def deliver(item: Outgoing, *, attempt: int, queued: bool) -> str:
         result = get_bot().send(call, retry=not queued)
     except TelegramError as exc:
         return _refused(item, call, exc, attempt=attempt, queued=queued)
-    follow_ups = prompt_delivered(call, result)
+    follow_ups = prompts.prompt_delivered(call, result)
     if queued:
         dispatch(follow_ups)
     else:
@@ -190,9 +236,7 @@ def _refused(
             services.telegram_user_blocked_bot(telegram_user_id=chat_id)
         return "blocked"
     delay = retry_delay(exc, attempt=attempt) if queued else None
-    if delay is not None:
-        from .. import tasks
-
+    if delay is not None and _queue is not None:
         logger.info(
             "%s to chat %s: %s; try %s in %.0f s",
             call.method,
@@ -201,7 +245,7 @@ def _refused(
             attempt + 2,
             delay,
         )
-        tasks.enqueue(item.as_payload(), priority=item.priority, attempt=attempt + 1, delay=delay)
+        _queue.enqueue(item.as_payload(), priority=item.priority, attempt=attempt + 1, delay=delay)
         return "retry scheduled"
     logger.warning("%s failed: %s (chat %s)", call.method, exc.summary, chat_id)
     if queued:

@@ -19,7 +19,7 @@ from ..signals import login_request_settled
 from . import messages, session_messages
 from .client import BotCall
 from .language import bot_language_code
-from .outbox import Outgoing, edit_prompts_later
+from .outbox import Outgoing, PromptHooks, edit_prompts_later, plug_in_prompts
 
 
 def _language(login_request: LoginRequest) -> str:
@@ -124,3 +124,10 @@ def prompt_delivered(call: BotCall, result: Any) -> list[Outgoing]:
             for p in prompts
             if p.message_id != message_id or p.chat_id != chat_id
         ]
+
+
+plug_in_prompts(
+    PromptHooks(
+        outcome_edit=outcome_edit, prompt_delivered=prompt_delivered, request_waits=request_waits
+    )
+)

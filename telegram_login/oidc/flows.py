@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from .. import linking
-from ..provider import TelegramLoginProvider
+from ..identity import PROVIDER_ID as DEEP_LINK_PROVIDER_ID
 from ..reauthentication import reauthentication_due
 from .claims import extra_from_claims, telegram_user_from_claims
 from .conf import PROVIDER_ID, get_oidc_settings
@@ -99,7 +99,7 @@ def _language_for(request: HttpRequest, uid: str) -> str:
     """The language the bot speaks to this person: the Telegram app's, as the deep link last
     saw it, else the one this browser asked for (the ID token names none)."""
     known = (
-        SocialAccount.objects.filter(provider=TelegramLoginProvider.id, uid=uid)
+        SocialAccount.objects.filter(provider=DEEP_LINK_PROVIDER_ID, uid=uid)
         .values_list("extra_data", flat=True)
         .first()
     )
@@ -115,7 +115,7 @@ def sociallogin_from_claims(request: HttpRequest, claims: dict[str, Any]) -> Soc
     language = _language_for(request, str(telegram["id"]))
     if language:
         telegram["language_code"] = language
-    provider = get_adapter().get_provider(request, TelegramLoginProvider.id)
+    provider = get_adapter().get_provider(request, DEEP_LINK_PROVIDER_ID)
     sociallogin = provider.sociallogin_from_response(request, telegram)
     sociallogin.account.extra_data.update(extra_from_claims(claims))
     return sociallogin
