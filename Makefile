@@ -89,11 +89,13 @@ messages: install
 bench: install
 	$(PY) -m bench.run
 
-## ruff (lint and format) over everything; mypy with django-stubs over the app and the site.
+## ruff (lint and format) over everything; mypy with django-stubs over the app and the site;
+## the app's import rules (no cycles, the sandbox and the waiting poll kept apart; pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff check --fix .

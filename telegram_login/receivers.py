@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from . import alerts, browsers, linking, notices
 from .middleware import seen_at_sign_in
+from .signals import telegram_unlinked_in_bot
 
 
 @receiver(social_account_added)
@@ -30,6 +31,11 @@ def _telegram_unlinked(
 ) -> None:
     if socialaccount.provider == linking.PROVIDER_ID:
         notices.notify_unlinked(socialaccount)
+
+
+@receiver(telegram_unlinked_in_bot)
+def _unlinked_in_bot(sender: Any, social_account: SocialAccount, **kwargs: Any) -> None:
+    notices.notify_unlinked_by_telegram(social_account)
 
 
 @receiver(auth_signals.user_logged_in)

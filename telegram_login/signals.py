@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # A login request left the waiting states (approved, denied, expired or failed); `login_request`
 # is the instance, up to date. The bot edits its prompts to say how the request ended.
 login_request_settled = Signal()
+
+# A Telegram user pressed "Unlink" under the bot's link notice and their Telegram no longer signs
+# in to the account; `social_account` is the removed link. The account's owner is told by email.
+telegram_unlinked_in_bot = Signal()

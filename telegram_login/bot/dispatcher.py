@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from .. import limits, linking, outages, services, upkeep
 from ..conf import get_settings
 from ..linking import account_label
-from ..notices import notify_unlinked_by_telegram
 from ..services import ClaimOutcome, DecisionOutcome
+from ..signals import telegram_unlinked_in_bot
 from ..tokens import TOKEN_IN_TEXT_RE
 from . import messages, session_messages, sessions
 from .client import BotCall
@@ -256,7 +256,7 @@ def _on_unlink(query: CallbackQuery, social_account_id: int) -> Reactions:
             "there and set a password with a verified email first."
         ) % {"account": label}
         return Reactions(reply=answer(callback_query_id=query.id, text=text, alert=True))
-    notify_unlinked_by_telegram(account)
+    telegram_unlinked_in_bot.send(sender=linking.UnlinkOutcome, social_account=account)
     later = []
     if query.message_id is not None and query.chat is not None:
         later.append(
