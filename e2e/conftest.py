@@ -1,26 +1,21 @@
-"""The browser suite's fixtures: Chromium, the live server with the Telegram sandbox on, and
-helpers that play the person at the browser and the same person in Telegram."""
+"""The browser suite's hooks and fixtures: Chromium, the live server with the Telegram sandbox
+on, the artifacts a failed test leaves, and the page objects (e2e/pages/) each test is handed."""
 
 from __future__ import annotations
 
-import itertools
 import os
-import random
-import re
-import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from django.core.cache import cache
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from telegram_login.conf import get_settings
 from telegram_login.sandbox import fake_api
+
+from .pages import STATE_TIMEOUT_MS, SandboxQA, SignInPage, TelegramApp, TelegramUser
 
 # Playwright's sync API runs an event loop in the test's thread; the tests read the database
 # from that thread, which Django refuses inside a running loop unless told it is safe.
@@ -32,31 +27,6 @@ SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path("test-results/playwright")
 REPORT = Path("test-results/e2e-report.html")
 FAILED = pytest.StashKey[bool]()
-# The password every account the suite makes by email has.
-PASSWORD = "a-long-Passw0rd-nobody-guesses"
-SCREENSHOTS = Path(__file__).with_name("screenshots")
-LOGIN_PATH = "/accounts/login/"
-POLL_PATH_RE = re.compile(r"^/telegram/poll/[0-9a-f-]{36}/")
-CANCEL_BUTTON = "✖ Cancel, this was not me"
-CANCEL_BUTTONS = {"en": CANCEL_BUTTON, "ru": "✖ Отмена, это не я"}
-IPHONE_UA = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
-)
-# The two sizes people meet the widget at (the phone: a touch screen with a mobile browser).
-DEVICES: dict[str, dict[str, Any]] = {
-    "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 2,
-        "user_agent": IPHONE_UA,
-    },
-}
-LOCALES = {"en": "en-US", "ru": "ru-RU"}
-# The widget polls every 2 s; a state change is visible within one poll plus the request.
-STATE_TIMEOUT_MS = 10_000
 
 expect.set_options(timeout=STATE_TIMEOUT_MS)
 
@@ -234,163 +204,9 @@ def _bot_settings(settings: Any) -> Iterator[None]:
     fake_api._api = None
 
 
-_telegram_ids = itertools.count(random.randrange(10**9, 5 * 10**9, 1000))
-# Sites that outlive a run (--base-url) keep their accounts: addresses differ from run to run.
-RUN = secrets.token_hex(3)
-
-
-def unique_email(name: str) -> str:
-    return f"{name}-{RUN}@example.test"
-
-
-@dataclass
-class TelegramUser:
-    """Who the sandbox plays; `id` is unique in the test run."""
-
-    first_name: str = "Alice"
-    last_name: str = ""
-    username: str = ""
-    language_code: str = "en"
-    id: int = field(default_factory=lambda: next(_telegram_ids))
-
-
 @pytest.fixture
 def telegram_user() -> Callable[..., TelegramUser]:
     return TelegramUser
-
-
-class SignInPage:
-    """The browser tab that signs in: the login page and its Telegram widget."""
-
-    def __init__(self, page: Page, server_url: str) -> None:
-        self.page = page
-        self.server_url = server_url
-        self.widget = page.locator("#telegram-login")
-
-    def open(self, next_url: str = "/") -> SignInPage:
-        self.page.goto(f"{self.server_url}{LOGIN_PATH}?next={next_url}")
-        return self
-
-    def start(self) -> SignInPage:
-        """Press "Sign in with Telegram" (or "Start again") and wait for the pending widget."""
-        self.page.get_by_test_id("telegram-start").click()
-        self.expect_state("pending")
-        return self
-
-    def expect_state(self, state: str, timeout: int = STATE_TIMEOUT_MS) -> None:
-        expect(self.widget).to_have_attribute("data-state", state, timeout=timeout)
-
-    @property
-    def deep_link(self) -> str:
-        href = self.page.get_by_test_id("deep-link").get_attribute("href")
-        assert href, "the widget has no deep link"
-        return href
-
-    @property
-    def match_code(self) -> str:
-        return self.page.get_by_test_id("match-code").inner_text().strip()
-
-    @property
-    def start_command(self) -> str:
-        return self.page.get_by_test_id("start-command").input_value()
-
-    @property
-    def poll_url(self) -> str:
-        url = self.widget.get_attribute("hx-get")
-        assert url, "the widget does not poll"
-        assert POLL_PATH_RE.match(url), url
-        return url
-
-    def start_again(self, *, previous_link: str) -> SignInPage:
-        """From a final state: the widget's button starts a new request with a new link."""
-        expect(self.page.get_by_test_id("telegram-start")).to_contain_text("Start again")
-        self.start()
-        assert self.deep_link != previous_link
-        return self
-
-    def hide(self) -> None:
-        """Emulate a hidden tab (the person switched to the Telegram app)."""
-        self._set_visibility("hidden")
-
-    def show(self) -> None:
-        self._set_visibility("visible")
-
-    def _set_visibility(self, state: str) -> None:
-        self.page.evaluate(
-            """(state) => {
-                Object.defineProperty(document, "visibilityState",
-                    {configurable: true, get: () => state});
-                Object.defineProperty(document, "hidden",
-                    {configurable: true, get: () => state === "hidden"});
-                document.dispatchEvent(new Event("visibilitychange"));
-            }""",
-            state,
-        )
-
-
-class TelegramApp:
-    """A page of the Telegram sandbox, played as one Telegram user."""
-
-    def __init__(self, page: Page, server_url: str, *, language: str = "en") -> None:
-        self.page = page
-        self.server_url = server_url
-        self.cancel_button = CANCEL_BUTTONS[language]
-
-    def open(self, deep_link: str = "/telegram/sandbox/") -> TelegramApp:
-        url = deep_link if deep_link.startswith("http") else f"{self.server_url}{deep_link}"
-        self.page.goto(url)
-        return self
-
-    def be(self, user: TelegramUser) -> TelegramApp:
-        form = self.page.get_by_test_id("sandbox-identity")
-        form.locator("[name=id]").fill(str(user.id))
-        form.locator("[name=first_name]").fill(user.first_name)
-        form.locator("[name=last_name]").fill(user.last_name)
-        form.locator("[name=username]").fill(user.username)
-        form.locator("[name=language_code]").select_option(user.language_code)
-        form.get_by_test_id("sandbox-use").click()
-        expect(self.page.get_by_test_id("sandbox-user")).to_contain_text(f"id {user.id}")
-        return self
-
-    def press_start(self) -> TelegramApp:
-        self.page.get_by_test_id("sandbox-start").click()
-        return self.expect_codes()
-
-    def send(self, text: str) -> TelegramApp:
-        self.page.get_by_test_id("sandbox-text").fill(text)
-        self.page.get_by_test_id("sandbox-send").click()
-        return self
-
-    def expect_codes(self) -> TelegramApp:
-        """The bot asks which code the browser shows: three codes and Cancel."""
-        expect(self.buttons()).to_have_count(4)
-        expect(self.buttons().last).to_have_text(self.cancel_button)
-        return self
-
-    def buttons(self) -> Locator:
-        """The inline buttons under the bot's newest message (older ones were edited away)."""
-        return self.page.get_by_test_id("bot-message").last.get_by_test_id("bot-button")
-
-    def codes(self) -> list[str]:
-        return [text.strip() for text in self.buttons().all_inner_texts()[:-1]]
-
-    def press(self, text: str) -> None:
-        self.buttons().filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")).click()
-
-    def press_code(self, code: str) -> None:
-        assert code in self.codes(), (code, self.codes())
-        self.press(code)
-
-    def press_wrong_code(self, code: str) -> str:
-        wrong = next(c for c in self.codes() if c != code)
-        self.press(wrong)
-        return wrong
-
-    def cancel(self) -> None:
-        self.press(self.cancel_button)
-
-    def expect_bot_says(self, text: str | re.Pattern[str]) -> None:
-        expect(self.page.get_by_test_id("bot-message").last).to_contain_text(text)
 
 
 @pytest.fixture
@@ -400,39 +216,6 @@ def server_url(request: pytest.FixtureRequest, base_url: str | None) -> str:
     if base_url:
         return base_url.rstrip("/")
     return str(request.getfixturevalue("live_server").url)
-
-
-class SandboxQA:
-    """The sandbox's test-only helpers (telegram_login/sandbox/qa.py): arrange what the pages
-    cannot quickly, on any running site with the sandbox on."""
-
-    def __init__(self, server_url: str) -> None:
-        self.server_url = server_url
-
-    def _post(self, path: str, **data: str) -> requests.Response:
-        response = requests.post(
-            f"{self.server_url}/telegram/sandbox/qa/{path}/", data=data, timeout=10
-        )
-        assert response.status_code < 400, (path, response.status_code, response.text[:300])
-        return response
-
-    def reset(self) -> None:
-        """Fresh rate-limit counters; no sign-in left waiting."""
-        self._post("reset")
-
-    def expire(self, deep_link: str) -> None:
-        """As if the request behind this link had run out of time."""
-        self._post("expire", token=parse_qs(urlsplit(deep_link).query)["start"][0])
-
-    def email_account(self, email: str, *, first_name: str = "", last_name: str = "") -> None:
-        """An account with this confirmed address and the suite's password."""
-        self._post(
-            "email-account",
-            email=email,
-            password=PASSWORD,
-            first_name=first_name,
-            last_name=last_name,
-        )
 
 
 @pytest.fixture
@@ -488,19 +271,3 @@ def sign_in(
         expect(sign_in_page.page).to_have_url(f"{server_url}{next_url}")
 
     return sign_in_
-
-
-def in_view(page: Page, locator: Locator) -> bool:
-    """Wholly inside the visible part of the page, without scrolling."""
-    box = locator.bounding_box()
-    size = page.viewport_size
-    return bool(box and size) and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
-
-
-def screenshot(page: Page, name: str) -> None:
-    """A named picture of one state, for people reading the suite's output. On a phone, the
-    screen as the person sees it (a full-page capture re-renders without the touch screen)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    size = page.viewport_size
-    phone = bool(size) and size["width"] < 600
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=not phone)

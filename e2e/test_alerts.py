@@ -9,17 +9,18 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from .conftest import (
+from .pages import (
     LOGIN_PATH,
     PASSWORD,
     SandboxQA,
     SignInPage,
     TelegramApp,
     TelegramUser,
+    connect_telegram,
     screenshot,
+    sign_in_with_email,
     unique_email,
 )
-from .test_settings import connect_telegram, sign_in_with_email
 
 pytestmark = [pytest.mark.sign_in, pytest.mark.security]
 

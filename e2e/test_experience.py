@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from .conftest import (
+from .pages import (
     DEVICES,
     LOCALES,
     LOGIN_PATH,

@@ -8,12 +8,17 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import RUN, SignInPage, TelegramApp, TelegramUser, screenshot
+from .pages import (
+    CONNECTIONS_PATH,
+    LOGIN_PATH,
+    RUN,
+    SignInPage,
+    TelegramApp,
+    TelegramUser,
+    screenshot,
+)
 
 pytestmark = pytest.mark.sign_in
-
-LOGIN_PATH = "/accounts/login/"
-CONNECTIONS_PATH = "/accounts/3rdparty/"
 
 
 class TelegramLoginPage:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from .conftest import SignInPage, TelegramApp, TelegramUser
+from .pages import SignInPage, TelegramApp, TelegramUser
 
 pytestmark = pytest.mark.security
 

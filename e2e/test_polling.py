@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Request, expect
 
-from .conftest import POLL_PATH_RE, SignInPage, TelegramApp, TelegramUser
+from .pages import POLL_PATH_RE, SignInPage, TelegramApp, TelegramUser
 
 pytestmark = pytest.mark.sign_in
 

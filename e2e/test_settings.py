@@ -8,73 +8,25 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from .conftest import (
+from .pages import (
+    CONNECTIONS_PATH,
     LOGIN_PATH,
     PASSWORD,
+    PHONE,
     SandboxQA,
     SignInPage,
     TelegramApp,
     TelegramUser,
+    confirm_password,
+    connect_telegram,
     screenshot,
+    sign_in_with_email,
     unique_email,
 )
 
 pytestmark = pytest.mark.linking
 
-CONNECTIONS_PATH = "/accounts/3rdparty/"
 REAUTHENTICATE_PATH = "/accounts/reauthenticate/"
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in_with_email(page: Page, server_url: str, email: str) -> None:
-    page.goto(f"{server_url}{LOGIN_PATH}")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(f"{server_url}/")
-
-
-def confirm_password(page: Page) -> None:
-    """allauth's "Confirm Access" page, in our layout."""
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Confirm").click()
-
-
-def connect_telegram(
-    page: Page,
-    server_url: str,
-    telegram_app: TelegramApp,
-    user: TelegramUser,
-    *,
-    prompt_says: tuple[str, ...] = (),
-) -> TelegramApp:
-    """Press "Connect Telegram" in settings (the password first, if asked) and confirm it in the
-    sandbox as `user`."""
-    page.goto(f"{server_url}{CONNECTIONS_PATH}")
-    widget = SignInPage(page, server_url)
-    expect(page.get_by_test_id("telegram-start")).to_contain_text("Connect Telegram")
-    page.get_by_test_id("telegram-start").click()
-    asked = page.get_by_role("heading", name="Confirm Access")
-    expect(page.locator("#telegram-login[data-state=pending]").or_(asked)).to_be_visible()
-    if asked.count():
-        # Asked before anything happens in Telegram: no widget, no link yet.
-        expect(page.locator("#telegram-login[data-state=pending]")).to_have_count(0)
-        confirm_password(page)
-        expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
-        page.get_by_test_id("telegram-start").click()
-    widget.expect_state("pending")
-    expect(widget.widget).to_contain_text("Connect your Telegram account")
-    code = widget.match_code
-    telegram_app.open(widget.deep_link)
-    if telegram_app.page.get_by_test_id("sandbox-identity").count():
-        telegram_app.be(user)
-    telegram_app.press_start()
-    for text in prompt_says:
-        telegram_app.expect_bot_says(text)
-    widget.expect_state("claimed")
-    telegram_app.press_code(code)
-    return telegram_app
 
 
 def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_alone(

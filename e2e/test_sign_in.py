@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from .conftest import RUN, SignInPage, TelegramApp, TelegramUser, screenshot
+from .pages import CONNECTIONS_PATH, RUN, SignInPage, TelegramApp, TelegramUser, screenshot
 
 pytestmark = pytest.mark.sign_in
-
-CONNECTIONS_PATH = "/accounts/3rdparty/"
 
 
 def expect_home_shows(page: Any, server_url: str, user: TelegramUser) -> str:

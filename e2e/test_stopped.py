@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import SandboxQA, SignInPage, TelegramApp, TelegramUser, screenshot
+from .pages import SandboxQA, SignInPage, TelegramApp, TelegramUser, screenshot
 
 pytestmark = pytest.mark.sign_in
 
