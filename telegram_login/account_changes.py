@@ -1,6 +1,6 @@
 """Changes made to an account in a browser, told at once to its linked Telegram: a password
 changed, set or reset, an email address added or removed, a new primary address, two-factor
-authentication turned off, another way to sign in connected. Each is what someone with the stolen password would do next; the
+authentication turned on or off, another way to sign in connected. Each is what someone with the stolen password would do next; the
 bot names the browser, with "Not me" (that browser signed out, the change undone where allauth
 allows it; security_notices.py) and "Sign out everywhere"."""
 
@@ -147,9 +147,16 @@ def _primary_changed(
     )
 
 
+# allauth.mfa's recovery codes come and go with the authenticator that needs them: told once,
+# with that one.
+RECOVERY_CODES = "recovery_codes"
+
+
 def _authenticator_removed(
     sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any
 ) -> None:
+    if getattr(authenticator, "type", "") == RECOVERY_CODES:
+        return
     change_told(
         request=request,
         user=user,
@@ -158,11 +165,30 @@ def _authenticator_removed(
     )
 
 
+def _authenticator_added(
+    sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any
+) -> None:
+    # Turned on by someone with the password, a second factor of theirs locks the owner out
+    # (the owner's Telegram sign-in would then be asked for it).
+    if getattr(authenticator, "type", "") == RECOVERY_CODES:
+        return
+    change_told(
+        request=request,
+        user=user,
+        kind=Kind.MFA_ADDED,
+        details={"method": str(authenticator.get_type_display())},
+        undo={"authenticator": authenticator.pk},
+    )
+
+
 def connect_mfa() -> None:
-    """allauth.mfa is optional: hear of removed authenticators where the site has it."""
+    """allauth.mfa is optional: hear of authenticators added and removed where the site has it."""
     if apps.is_installed("allauth.mfa"):
         from allauth.mfa import signals as mfa_signals
 
         mfa_signals.authenticator_removed.connect(
             _authenticator_removed, dispatch_uid="telegram_login_mfa_removed"
+        )
+        mfa_signals.authenticator_added.connect(
+            _authenticator_added, dispatch_uid="telegram_login_mfa_added"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_username
@@ -158,7 +159,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         self, request: HttpRequest, sociallogin: SocialLogin, data: dict[str, Any]
     ) -> Any:
         user = super().populate_user(request, sociallogin, data)
-        if sociallogin.account.provider == linking.PROVIDER_ID:
+        # A user model without a username (email as USERNAME_FIELD) gets none.
+        if (
+            sociallogin.account.provider == linking.PROVIDER_ID
+            and account_settings.USER_MODEL_USERNAME_FIELD
+        ):
             user_username(user, telegram_username(data, uid=sociallogin.account.uid))
         return user
 

@@ -76,13 +76,15 @@ def _adapter_messages() -> list[checks.CheckMessage]:
     for setting, ours in ADAPTERS.items():
         theirs = getattr(settings, setting, ours)
         if not issubclass(import_string(theirs), import_string(ours)):
+            # An error, not a warning: without them the password alone disconnects Telegram.
             found.append(
-                checks.Warning(
+                checks.Error(
                     f"{setting} ({theirs}) does not extend {ours}: the Telegram account rules "
-                    "(a fresh proof before changing a way in, the last way in kept, notices to "
-                    "verified addresses only) are off.",
+                    "are off (the password alone would disconnect the linked Telegram, the "
+                    "account's security key; no fresh proof before changing a way in; the last "
+                    "way in not kept; notices to unverified addresses).",
                     hint=f"Make {theirs} a subclass of {ours}.",
-                    id="telegram_login.W005",
+                    id="telegram_login.E005",
                 )
             )
     return found

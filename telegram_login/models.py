@@ -177,6 +177,7 @@ class SecurityNotice(models.Model):
         EMAIL_REMOVED = "email_removed", _("Email address removed")
         EMAIL_PRIMARY = "email_primary", _("Primary email address changed")
         MFA_REMOVED = "mfa_removed", _("Two-factor authentication turned off")
+        MFA_ADDED = "mfa_added", _("Two-factor authentication turned on")
         PASSWORD_RESET = "password_reset", _("Password reset by email")
         SOCIAL_ADDED = "social_added", _("Another way to sign in connected")
         ALERTS_OFF = "alerts_off", _("Sign-in alerts turned off")

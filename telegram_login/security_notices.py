@@ -232,6 +232,8 @@ def undo(notice: SecurityNotice) -> str:
             return ""
         before.set_as_primary()
         return _("%(email)s is the primary address again.") % {"email": before.email}
+    if kind == Kind.MFA_ADDED:
+        return _undo_authenticator_added(user, data.get("authenticator"))
     if kind == Kind.MFA_REMOVED:
         return _("Two-factor authentication cannot be restored from here: turn it on again.")
     if kind == Kind.ALERTS_OFF:
@@ -257,6 +259,22 @@ def undo(notice: SecurityNotice) -> str:
             }
         return ""
     return ""
+
+
+def _undo_authenticator_added(user: Any, authenticator_id: Any) -> str:
+    from django.apps import apps
+
+    if not apps.is_installed("allauth.mfa"):
+        return ""
+    from allauth.mfa.base.internal.flows import delete_dangling_recovery_codes
+    from allauth.mfa.models import Authenticator
+
+    removed, _by_model = Authenticator.objects.filter(pk=authenticator_id, user_id=user.pk).delete()
+    if not removed:
+        return ""
+    # Its recovery codes go with it, as allauth's own deactivation does.
+    delete_dangling_recovery_codes(user)
+    return _("The two-factor authentication it turned on is removed.")
 
 
 def _undo_email_added(user: Any, email: str) -> str:

@@ -34,6 +34,10 @@ HEADLINES: dict[str, Any] = {
     Kind.MFA_REMOVED: gettext_lazy(
         "🛡 Two-factor authentication (%(method)s) was turned off for %(account)s on %(site)s."
     ),
+    Kind.MFA_ADDED: gettext_lazy(
+        "🛡 Two-factor authentication (%(method)s) was turned on for %(account)s on %(site)s: "
+        "signing in now asks for it."
+    ),
     Kind.PASSWORD_RESET: gettext_lazy(
         "🔑 The password of %(account)s on %(site)s was reset from a link sent by email."
     ),
@@ -71,6 +75,10 @@ UNDO_HINTS: dict[str, Any] = {
     ),
 }
 UNDO_HINTS[Kind.PASSWORD_SET] = UNDO_HINTS[Kind.PASSWORD_CHANGED]
+UNDO_HINTS[Kind.MFA_ADDED] = gettext_lazy(
+    "If it was not you, press Not me: that browser is signed out and its second factor removed, "
+    "so that it cannot lock you out."
+)
 UNDO_HINTS[Kind.PASSWORD_RESET] = gettext_lazy(
     "If it was not you, press Not me: the new password stops working (sign in with Telegram "
     "and set another), and change your email's password: whoever did it can read your mail."

@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.usersessions",
+    "allauth.mfa",
+    "django.contrib.humanize",
     "telegram_login",
     "telegram_login.sandbox",
 ]

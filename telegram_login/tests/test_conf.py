@@ -275,10 +275,12 @@ def test_a_site_naming_no_adapter_gets_the_telegram_rules(settings):
     assert isinstance(get_social_adapter(), SocialAccountAdapter)
 
 
-def test_an_adapter_that_does_not_extend_the_telegram_rules_is_warned_about(settings):
+def test_an_adapter_that_does_not_extend_the_telegram_rules_stops_the_site(settings):
     from django.core import checks
 
     settings.ACCOUNT_ADAPTER = "allauth.account.adapter.DefaultAccountAdapter"
-    warnings = [m for m in checks.run_checks() if m.id == "telegram_login.W005"]
-    assert len(warnings) == 1
-    assert "ACCOUNT_ADAPTER" in warnings[0].msg
+    errors = [m for m in checks.run_checks() if m.id == "telegram_login.E005"]
+    assert len(errors) == 1
+    assert errors[0].level == checks.ERROR
+    assert "ACCOUNT_ADAPTER" in errors[0].msg
+    assert "the password alone would disconnect the linked Telegram" in errors[0].msg

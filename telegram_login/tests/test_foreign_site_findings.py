@@ -17,15 +17,6 @@ from .helpers import BROWSER_UA, signed_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adapter.telegram_username() looks users up by username (allauth's "
-        "generate_unique_username and username__iexact): with ACCOUNT_USER_MODEL_USERNAME_FIELD "
-        "= None every Telegram sign-in, the owner's too, fails with FieldError in "
-        "SocialAccountAdapter.populate_user and the poll answers 401"
-    ),
-)
 def test_the_owner_signs_in_with_telegram_on_a_site_without_usernames(
     owner, settings, telegram_update, post_update
 ):
@@ -38,14 +29,6 @@ def test_the_owner_signs_in_with_telegram_on_a_site_without_usernames(
     assert signed_in(browser)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "README's INSTALLED_APPS lines add allauth.usersessions but not django.contrib.humanize, "
-        "which allauth's usersessions/usersession_list.html loads: Settings > Sessions (where "
-        "the alert switch is, and where the switch redirects) raises TemplateSyntaxError"
-    ),
-)
 def test_the_sessions_page_renders_with_readmes_lines(owner):
     user, _ = owner
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
