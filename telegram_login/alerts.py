@@ -25,6 +25,7 @@ from .bot.language import bot_language_code
 from .bot.outbox import send_later
 from .models import AlertPreference, LoginRequest, SecurityNotice, SignInSession
 from .oidc.conf import PROVIDER_ID as OIDC_PROVIDER_ID
+from .signals import login_request_signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +88,7 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
             user_session_id=session.pk,
             notice=_sign_in_notice(request, user, int(account.uid), session),
         )
-        from .bot.prompts import show_outcome
-
-        show_outcome(login_request)
+        login_request_signed_in.send(sender=LoginRequest, login_request=login_request)
         return
     if not alerts_enabled(user=user):
         return

@@ -6,6 +6,10 @@ from django.dispatch import Signal
 # is the instance, up to date. The bot edits its prompts to say how the request ended.
 login_request_settled = Signal()
 
+# A sign-in through the bot completed and its session's record is kept (alerts.py): the prompt
+# now says which browser signed in, with the buttons that end it.
+login_request_signed_in = Signal()
+
 # A Telegram user pressed "Unlink" under the bot's link notice and their Telegram no longer signs
 # in to the account; `social_account` is the removed link. The account's owner is told by email.
 telegram_unlinked_in_bot = Signal()

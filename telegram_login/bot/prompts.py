@@ -15,7 +15,7 @@ from .. import browsers, services
 from ..linking import account_label
 from ..models import BotPrompt, LoginRequest, SignInSession
 from ..sessions import SessionView
-from ..signals import login_request_settled
+from ..signals import login_request_settled, login_request_signed_in
 from . import messages, session_messages
 from .client import BotCall
 from .language import bot_language_code
@@ -28,6 +28,7 @@ def _language(login_request: LoginRequest) -> str:
 
 
 @receiver(login_request_settled)
+@receiver(login_request_signed_in)
 def _show_outcome(sender: Any, login_request: LoginRequest, **kwargs: Any) -> None:
     show_outcome(login_request)
 
