@@ -20,6 +20,7 @@ from .bot import change_messages
 from .bot.language import bot_language_code
 from .bot.outbox import send_later
 from .models import SecurityNotice
+from .undo import password_tag
 
 Kind = SecurityNotice.Kind
 
@@ -70,7 +71,7 @@ def _password_set(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -
 
 def _password_undo(user: Any) -> dict[str, Any]:
     # "Not me" voids this password only, not one the owner set later.
-    return {"password": security_notices.password_tag(user)}
+    return {"password": password_tag(user)}
 
 
 @receiver(account_signals.password_reset)
