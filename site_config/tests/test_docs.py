@@ -39,3 +39,29 @@ def test_qa_md_lists_every_browser_test_and_only_those():
     assert len(tests) > 20
     assert tests - listed == set(), "add these to docs/qa.md"
     assert {name for name in listed if name.startswith("test_")} - tests == set()
+
+
+def _settings_the_app_reads() -> set[str]:
+    names: set[str] = set()
+    for conf in ("telegram_login/conf.py", "telegram_login/oidc/conf.py"):
+        source = (REPO / conf).read_text()
+        names |= set(re.findall(r'getattr\(settings, "([A-Z0-9_]+)"', source))
+    return names - {"CACHES"}  # Django's own, read to find the site's Redis
+
+
+def test_readme_names_every_setting_the_app_reads():
+    readme = (REPO / "README.md").read_text()
+    missing = sorted(
+        name for name in _settings_the_app_reads() if not re.search(rf"`{name}\b", readme)
+    )
+    assert missing == []
+
+
+def test_readme_names_no_app_setting_that_nothing_reads():
+    readme = (REPO / "README.md").read_text()
+    named = set(re.findall(r"`(TELEGRAM_LOGIN_[A-Z0-9_]+)", readme))
+    # The example site's own environment variables, read by site_config/settings.py.
+    site = set(
+        re.findall(r'"(TELEGRAM_LOGIN_[A-Z0-9_]+)"', (REPO / "site_config/settings.py").read_text())
+    )
+    assert sorted(named - _settings_the_app_reads() - site) == []
