@@ -12,7 +12,8 @@ from django.utils.translation import ngettext
 from .. import browsers, security_notices, sessions
 from ..browsers import EndOutcome
 from ..linking import account_label
-from ..security_notices import PressOutcome
+from ..security_notices import PressOutcome, PressResult
+from ..sessions import SessionView
 from . import messages, session_messages
 from .client import BotCall
 from .reactions import Reactions
@@ -49,45 +50,57 @@ def on_session_press(query: CallbackQuery, press: SessionPress) -> Reactions:
         return Reactions(reply=answer(_("This button does nothing here.")))
     if press.session_id is None:
         return _end_all(query, answer)
+    return _on_listed_session_press(query, press, answer)
+
+
+def _on_listed_session_press(
+    query: CallbackQuery, press: SessionPress, answer: Callable[..., BotCall]
+) -> Reactions:
+    """A session under /sessions (or under an alert sent before alerts named their notice)."""
+    assert press.session_id is not None
     outcome, ended = browsers.session_end_by_telegram_user(
         session_id=press.session_id, telegram_user_id=query.sender.id
     )
     if outcome == EndOutcome.NOT_YOURS:
         return Reactions(reply=answer(_("This is not a session of your account."), alert=True))
-    account = sessions.telegram_account_of(telegram_user_id=query.sender.id)
-    later = []
-    if query.chat is not None and query.message_id is not None and account is not None:
-        label = account_label(account.user)
-        if press.origin == session_messages.FROM_LIST:
-            # The list again, without the session that ended.
-            later.append(
-                session_messages.sessions_list(
-                    chat_id=query.chat.id,
-                    message_id=query.message_id,
-                    account=label,
-                    sessions=sessions.sessions_of_user(user=account.user),
-                )
-            )
-        elif ended is not None:
-            later.append(
-                session_messages.session_ended_edit(
-                    chat_id=query.chat.id,
-                    message_id=query.message_id,
-                    account=label,
-                    session=ended,
-                    has_password=account.user.has_usable_password(),
-                )
-            )
+    later = _listed_session_edit(query, press, ended)
     if ended is None:
         return Reactions(
             reply=answer(_("That browser is no longer signed in: nothing to sign out.")),
             later=later,
         )
     device = messages.device_of(browser=ended.browser, system=ended.os)
-    return Reactions(
-        reply=answer(_("Signed out: %(agent)s.") % {"agent": device}),
-        later=later,
-    )
+    return Reactions(reply=answer(_("Signed out: %(agent)s.") % {"agent": device}), later=later)
+
+
+def _listed_session_edit(
+    query: CallbackQuery, press: SessionPress, ended: SessionView | None
+) -> list[BotCall]:
+    """The list again without the session that ended, or the old alert saying it ended."""
+    account = sessions.telegram_account_of(telegram_user_id=query.sender.id)
+    if query.chat is None or query.message_id is None or account is None:
+        return []
+    label = account_label(account.user)
+    if press.origin == session_messages.FROM_LIST:
+        return [
+            session_messages.sessions_list(
+                chat_id=query.chat.id,
+                message_id=query.message_id,
+                account=label,
+                sessions=sessions.sessions_of_user(user=account.user),
+            )
+        ]
+    if ended is None:
+        return []
+    return [
+        session_messages.session_ended_edit(
+            chat_id=query.chat.id,
+            message_id=query.message_id,
+            account=label,
+            session=ended,
+            has_password=account.user.has_usable_password(),
+        )
+    ]
 
 
 def _on_notice_press(
@@ -114,38 +127,43 @@ def _on_notice_press(
                 alert=True,
             )
         )
-    label = account_label(notice.user)
-    has_password = notice.user.has_usable_password()
-    later = []
-    if query.chat is not None and query.message_id is not None:
-        if press.everywhere:
-            later.append(
-                session_messages.all_ended_edit(
-                    chat_id=query.chat.id,
-                    message_id=query.message_id,
-                    account=label,
-                    count=result.ended,
-                    has_password=has_password,
-                )
-            )
-        else:
-            later.append(
-                session_messages.session_ended_edit(
-                    chat_id=query.chat.id,
-                    message_id=query.message_id,
-                    account=label,
-                    session=view,
-                    has_password=has_password,
-                    undone=result.undone,
-                    notice_id=notice.pk,
-                )
-            )
+    later = _notice_edit(query, press, result)
     if press.everywhere:
         return Reactions(reply=answer(_everywhere_text(result.ended)), later=later)
     text = _("Signed out: %(agent)s.") % {"agent": device}
     if result.undone:
         text = f"{text} {result.undone}"
     return Reactions(reply=answer(text), later=later)
+
+
+def _notice_edit(query: CallbackQuery, press: SessionPress, result: PressResult) -> list[BotCall]:
+    """The notice, edited to say what its press did."""
+    notice = result.notice
+    if query.chat is None or query.message_id is None or notice is None:
+        return []
+    label = account_label(notice.user)
+    has_password = notice.user.has_usable_password()
+    if press.everywhere:
+        return [
+            session_messages.all_ended_edit(
+                chat_id=query.chat.id,
+                message_id=query.message_id,
+                account=label,
+                count=result.ended,
+                has_password=has_password,
+            )
+        ]
+    return [
+        session_messages.session_ended_edit(
+            chat_id=query.chat.id,
+            message_id=query.message_id,
+            account=label,
+            session=security_notices.session_view_of(notice),
+            has_password=has_password,
+            undone=result.undone,
+            notice_id=notice.pk,
+        )
+    ]
 
 
 def _everywhere_text(count: int) -> str:
