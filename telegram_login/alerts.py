@@ -30,7 +30,7 @@ from .signals import login_request_signed_in
 logger = logging.getLogger(__name__)
 
 # The login request a Telegram sign-in is completing, set on the request by the view that
-# completes it (views._complete): how the alert knows the sign-in is that request's.
+# completes it (completion.complete): how the alert knows the sign-in is that request's.
 COMPLETING_ATTRIBUTE = "_telegram_login_completing"
 
 
@@ -136,7 +136,7 @@ def _telegram_sign_in(
     request: HttpRequest, uid: str, sociallogin: SocialLogin | None
 ) -> LoginRequest | None:
     """The login request this sign-in completed, when it is one through this app's Telegram
-    flow: the view that completes it (views._complete) names it on the request."""
+    flow: the view that completes it (completion.complete) names it on the request."""
     if sociallogin is None or sociallogin.account.provider != linking.PROVIDER_ID:
         return None
     completing = getattr(request, COMPLETING_ATTRIBUTE, None)

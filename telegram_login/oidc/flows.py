@@ -136,7 +136,7 @@ def finish(request: HttpRequest, *, state: dict[str, Any], claims: dict[str, Any
         # The browser signed in as someone else, or out, since it asked.
         raise Stopped(Problem.CHANGED_ACCOUNT)
     with transaction.atomic():
-        # One connect at a time per account (as the deep link's views._connect).
+        # One connect at a time per account (as the deep link's completion._connect).
         get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
         refusal = linking.connect_refusal(user=request.user)
         if refusal is not None:

@@ -30,7 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from ..conf import get_settings
-from ..views import HtmxHttpRequest
+from ..responses import HtmxHttpRequest
 from .fake_api import fake_bot_api
 
 logger = logging.getLogger(__name__)

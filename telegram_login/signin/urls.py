@@ -2,12 +2,16 @@
 
 from django.urls import path
 
-from .. import recovery_views, settings_views, views
+from .. import reauthentication_views, recovery_views, settings_views, views
 
 urlpatterns = [
     path("telegram/login/", views.start, name="telegram_login_start"),
     path("telegram/login/<uuid:request_id>/code/", views.enter_code, name="telegram_login_code"),
-    path("telegram/reauthenticate/", views.reauthenticate, name="telegram_login_reauthenticate"),
+    path(
+        "telegram/reauthenticate/",
+        reauthentication_views.reauthenticate,
+        name="telegram_login_reauthenticate",
+    ),
     path("telegram/alerts/", settings_views.sign_in_alerts, name="telegram_login_alerts"),
     path("telegram/lost/", recovery_views.lost, name="telegram_login_lost"),
     path("telegram/lost/request/", recovery_views.lost_request, name="telegram_login_lost_request"),
