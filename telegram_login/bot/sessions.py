@@ -14,7 +14,7 @@ from ..browsers import EndOutcome
 from ..linking import account_label
 from ..security_notices import PressOutcome, PressResult
 from ..sessions import SessionView
-from . import messages, session_messages
+from . import messages, session_list_messages, session_messages
 from .client import BotCall
 from .reactions import Reactions
 from .session_messages import SessionPress
@@ -27,9 +27,9 @@ def on_sessions_command(message: IncomingMessage) -> Reactions:
     chat_id = message.chat.id
     account = sessions.telegram_account_of(telegram_user_id=message.sender.id)
     if account is None or not sessions.sessions_kept():
-        return Reactions(reply=session_messages.sessions_not_linked(chat_id=chat_id))
+        return Reactions(reply=session_list_messages.sessions_not_linked(chat_id=chat_id))
     return Reactions(
-        reply=session_messages.sessions_list(
+        reply=session_list_messages.sessions_list(
             chat_id=chat_id,
             account=account_label(account.user),
             sessions=sessions.sessions_of_user(user=account.user),
@@ -83,7 +83,7 @@ def _listed_session_edit(
     label = account_label(account.user)
     if press.origin == session_messages.FROM_LIST:
         return [
-            session_messages.sessions_list(
+            session_list_messages.sessions_list(
                 chat_id=query.chat.id,
                 message_id=query.message_id,
                 account=label,

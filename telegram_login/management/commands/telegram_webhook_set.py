@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 from django.utils import translation
 
-from ...bot import session_messages
+from ...bot import session_list_messages
 from ...bot.client import TelegramError
 from ...conf import get_settings
 from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
@@ -58,12 +58,12 @@ class Command(BaseCommand):
             # English for everyone, Russian for Russian clients (the bot's two languages).
             for language in COMMAND_LANGUAGES:
                 with translation.override(language or "en"):
-                    bot.send(session_messages.my_commands(language_code=language))
+                    bot.send(session_list_messages.my_commands(language_code=language))
         except TelegramError as exc:
             raise telegram_failed(exc) from None
         self.stdout.write(self.style.SUCCESS(f"Webhook set to {url}"))
         self.stdout.write(f"Updates: {', '.join(ALLOWED_UPDATES)}")
-        commands = ", ".join(f"/{command}" for command, _ in session_messages.BOT_COMMANDS)
+        commands = ", ".join(f"/{command}" for command, _ in session_list_messages.BOT_COMMANDS)
         self.stdout.write(f"Commands: {commands} (English, Russian)")
 
     def _url_for(self, domain: str | None) -> str:
