@@ -16,7 +16,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 from django.utils import translation
 
-from .bot import messages
+from .bot import link_messages
 from .bot.language import bot_language_code
 from .bot.outbox import send_later
 from .conf import get_settings
@@ -48,7 +48,7 @@ def notify_linked(account: SocialAccount) -> None:
     if chat_id is None:
         return
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = messages.link_notice(
+        call = link_messages.link_notice(
             chat_id=chat_id, social_account_id=account.pk, account=account_label(account.user)
         )
     send_later([call])
@@ -60,7 +60,7 @@ def notify_unlinked(account: SocialAccount) -> None:
     if chat_id is None:
         return
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = messages.unlink_notice(chat_id=chat_id, account=account_label(account.user))
+        call = link_messages.unlink_notice(chat_id=chat_id, account=account_label(account.user))
     send_later([call])
 
 

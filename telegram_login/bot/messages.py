@@ -127,116 +127,79 @@ def confirm_prompt(*, chat_id: int, login_request: LoginRequest, account: str = 
     the code choice with Cancel beside it (or, in browser_code mode, the code to type into the
     browser). `account` names the site account of a connect or confirmation request, as the
     site shows it."""
-    lines = [
-        *_title(login_request, account),
-        "",
-        _("Browser: %(agent)s") % {"agent": device_text(login_request)},
-        _("IP address: %(ip)s") % {"ip": login_request.requester_ip or _("unknown")},
-        _("Requested: %(age)s") % {"age": age_text(login_request.created_at)},
-        "",
-        _(
-            "⚠ If someone sent you this link or asks you for the code below, they are trying to "
-            "take over your account: press Cancel."
-        )
-        if get_settings().confirm_mode == "browser_code"
-        else _(
-            "⚠ If someone sent you this link or told you which button to press, they are trying "
-            "to take over your account: press Cancel."
-        ),
-        "",
-    ]
+    mode = get_settings().confirm_mode
     cancel = [
         {
             "text": _("✖ Cancel, this was not me"),
             "callback_data": callback_data(login_request, ACTION_CANCEL),
         }
     ]
-    mode = get_settings().confirm_mode
     if mode == "browser_code":
-        code = login_request.match_code
-        lines += [
-            _("If you started this yourself just now, type this code in that browser:"),
-            f"{code[:3]} {code[3:]}",
-            "",
-            _(
-                "Never give this code to anyone and never type it anywhere else: nobody from "
-                "%(site)s will ask you for it."
-            )
-            % {"site": site_name()},
-        ]
-        return BotCall(
-            "sendMessage",
-            {
-                "chat_id": chat_id,
-                "text": "\n".join(lines),
-                "reply_markup": {"inline_keyboard": [cancel]},
-            },
-            prompt_of=login_request.id,
-        )
-    if mode == "button":
-        lines.append(_("If you started this yourself just now, press Confirm."))
-        choices = [
-            {
-                "text": _("✔ Confirm"),
-                "callback_data": callback_data(
-                    login_request, ACTION_CODE, login_request.match_code
-                ),
-            }
-        ]
+        how, rows = _typed_code_lines(login_request), [cancel]
     else:
-        lines.append(
-            _("If you started this yourself just now, press the code that your browser shows.")
-        )
-        choices = [
-            {"text": code, "callback_data": callback_data(login_request, ACTION_CODE, code)}
-            for code in login_request.code_choices
-        ]
+        how, choices = _choice(login_request, mode)
+        rows = [choices, cancel]
     return BotCall(
         "sendMessage",
         {
             "chat_id": chat_id,
-            "text": "\n".join(lines),
-            "reply_markup": {"inline_keyboard": [choices, cancel]},
+            "text": "\n".join([*_context_lines(login_request, account, mode), *how]),
+            "reply_markup": {"inline_keyboard": rows},
         },
         prompt_of=login_request.id,
     )
 
 
-def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCall:
-    """Told to the Telegram user when their Telegram was linked to a site account."""
-    return BotCall(
-        "sendMessage",
-        {
-            "chat_id": chat_id,
-            "text": _(
-                "🔗 This Telegram account is now linked to the account %(account)s on %(site)s "
-                "and can sign in to it. If you did not mean to link it, press Unlink."
-            )
-            % {"account": account, "site": site_name()},
-            "reply_markup": {
-                "inline_keyboard": [
-                    [
-                        {
-                            "text": _("Unlink"),
-                            "callback_data": unlink_callback_data(social_account_id),
-                        }
-                    ]
-                ]
-            },
-        },
-    )
-
-
-def unlink_notice(*, chat_id: int, account: str) -> BotCall:
-    """Told to the Telegram user when their Telegram was unlinked from a site account."""
-    return text_message(
-        chat_id=chat_id,
-        text=_(
-            "This Telegram account was unlinked from the account %(account)s on %(site)s and no "
-            "longer signs in to it."
+def _context_lines(login_request: LoginRequest, account: str, mode: str) -> list[str]:
+    """What is asked, from which browser and address, how long ago, and the warning."""
+    warning = (
+        _(
+            "⚠ If someone sent you this link or asks you for the code below, they are trying to "
+            "take over your account: press Cancel."
         )
-        % {"account": account, "site": site_name()},
+        if mode == "browser_code"
+        else _(
+            "⚠ If someone sent you this link or told you which button to press, they are trying "
+            "to take over your account: press Cancel."
+        )
     )
+    return [
+        *_title(login_request, account),
+        "",
+        _("Browser: %(agent)s") % {"agent": device_text(login_request)},
+        _("IP address: %(ip)s") % {"ip": login_request.requester_ip or _("unknown")},
+        _("Requested: %(age)s") % {"age": age_text(login_request.created_at)},
+        "",
+        warning,
+        "",
+    ]
+
+
+def _typed_code_lines(login_request: LoginRequest) -> list[str]:
+    code = login_request.match_code
+    return [
+        _("If you started this yourself just now, type this code in that browser:"),
+        f"{code[:3]} {code[3:]}",
+        "",
+        _(
+            "Never give this code to anyone and never type it anywhere else: nobody from "
+            "%(site)s will ask you for it."
+        )
+        % {"site": site_name()},
+    ]
+
+
+def _choice(login_request: LoginRequest, mode: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The line that says what to press, and the buttons: one Confirm, or the codes."""
+    if mode == "button":
+        confirm = callback_data(login_request, ACTION_CODE, login_request.match_code)
+        return [_("If you started this yourself just now, press Confirm.")], [
+            {"text": _("✔ Confirm"), "callback_data": confirm}
+        ]
+    return [_("If you started this yourself just now, press the code that your browser shows.")], [
+        {"text": code, "callback_data": callback_data(login_request, ACTION_CODE, code)}
+        for code in login_request.code_choices
+    ]
 
 
 def text_message(*, chat_id: int, text: str) -> BotCall:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from telegram_login.bot import messages
+from telegram_login.bot import link_messages, messages
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox.spec import SPEC_PATH, bot_api_spec, call_problems, object_problems
 
@@ -152,8 +152,8 @@ def _all_bot_calls(login_request: LoginRequest) -> list[messages.BotCall]:
         messages.slow_down(chat_id=1),
         messages.answer_callback(callback_query_id="q", text="ok"),
         messages.answer_callback(callback_query_id="q", text="x" * 500, alert=True),
-        messages.link_notice(chat_id=1, social_account_id=12, account="a@example.test"),
-        messages.unlink_notice(chat_id=1, account="a@example.test"),
+        link_messages.link_notice(chat_id=1, social_account_id=12, account="a@example.test"),
+        link_messages.unlink_notice(chat_id=1, account="a@example.test"),
     ]
     for status, reason in [
         (LoginRequest.Status.APPROVED, ""),
