@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import get_adapter as get_account_adapter
@@ -61,22 +62,10 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         return client_redirect(request, with_next(reverse("account_login"), request.path))
     if not get_settings().enabled:
         return render_widget(request, None, state=WidgetState.UNAVAILABLE)
-    user = None
-    purpose = ""
-    if process == LoginRequest.Process.CONNECT:
-        refusal = linking.connect_refusal(user=request.user)
-        if refusal is not None:
-            return render_widget(request, None, state=WidgetState.refusal(refusal))
-        # Ask for the password before anything happens in Telegram, not after.
-        if reauthentication_due(request):
-            back = next_url or reverse("socialaccount_connections")
-            return client_redirect(request, with_next(reverse("account_reauthenticate"), back))
-        user = request.user
-    elif process == LoginRequest.Process.REAUTHENTICATE:
-        if linking.telegram_account_for_user(user=request.user) is None:
-            return render_widget(request, None, state=WidgetState.REFUSED_NO_TELEGRAM)
-        user = request.user
-        purpose = key_change_waiting(request, next_url) or purpose_of(next_url)
+    who = _who_asks(request, process, next_url)
+    if isinstance(who, HttpResponse):
+        return who
+    user, purpose = who
     # Counted per IP and per browser session (a fresh browser counts by its IP twice).
     client_ip = get_account_adapter().get_client_ip(request)
     session_key = request.session.session_key or client_ip
@@ -113,6 +102,27 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     )
     remember_token(response, login_request, token)
     return response
+
+
+def _who_asks(
+    request: HtmxHttpRequest, process: str, next_url: str
+) -> tuple[Any, str] | HttpResponse:
+    """The account a connect or a confirmation is for, and what the confirmation unlocks; or
+    the answer that refuses it (or asks for the password first)."""
+    if process == LoginRequest.Process.CONNECT:
+        refusal = linking.connect_refusal(user=request.user)
+        if refusal is not None:
+            return render_widget(request, None, state=WidgetState.refusal(refusal))
+        # Ask for the password before anything happens in Telegram, not after.
+        if reauthentication_due(request):
+            back = next_url or reverse("socialaccount_connections")
+            return client_redirect(request, with_next(reverse("account_reauthenticate"), back))
+        return request.user, ""
+    if process == LoginRequest.Process.REAUTHENTICATE:
+        if linking.telegram_account_for_user(user=request.user) is None:
+            return render_widget(request, None, state=WidgetState.REFUSED_NO_TELEGRAM)
+        return request.user, key_change_waiting(request, next_url) or purpose_of(next_url)
+    return None, ""
 
 
 def _rate_limited(request: HtmxHttpRequest) -> HttpResponse:
