@@ -177,8 +177,12 @@ def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
             "TELEGRAM_SANDBOX is on and TELEGRAM_BOT_TOKEN is set. The sandbox lets anyone play "
             "any Telegram user, so it never runs next to a real bot: unset one of them."
         )
-    if not conf.bot_token:
-        return
+    if conf.bot_token:
+        _validate_bot(conf, debug=debug)
+
+
+def _validate_bot(conf: TelegramLoginSettings, *, debug: bool) -> None:
+    """A bot is configured: its webhook secret and its username."""
     if not conf.webhook_secret:
         if not debug:
             raise ImproperlyConfigured(
