@@ -166,6 +166,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# The Telegram account rules (telegram_login/adapter.py).
+ACCOUNT_ADAPTER = "telegram_login.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "telegram_login.adapter.SocialAccountAdapter"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

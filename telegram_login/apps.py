@@ -6,8 +6,6 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .checks import ADAPTERS
-
 
 class TelegramLoginConfig(AppConfig):
     name = "telegram_login"
@@ -15,12 +13,8 @@ class TelegramLoginConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The Telegram account rules live in allauth adapters (adapter.py). A site that names
-        # no adapter of its own gets them without a line of settings; one that does is asked
-        # to extend them (checks.py).
-        for setting, adapter in ADAPTERS.items():
-            if not hasattr(settings, setting):
-                setattr(settings, setting, adapter)
+        # Connects receivers and registers checks; the site's settings are the site's (its
+        # allauth adapters must carry the Telegram account rules: checks.py).
         from . import account_changes, checks, reauthentication, receivers, tasks  # noqa: F401
 
         # Edit prompts when their requests settle; plug themselves and the queue into sending.

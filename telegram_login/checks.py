@@ -9,11 +9,15 @@ from django.core import checks
 
 from .conf import get_settings
 
-# The allauth adapters with the Telegram account rules: a site that names none gets them
-# (apps.py), one that names its own is asked to extend them (below).
+# The allauth adapters with the Telegram account rules, which the site names (README) or extends;
+# allauth's own, where it names none.
 ADAPTERS = {
     "ACCOUNT_ADAPTER": "telegram_login.adapter.AccountAdapter",
     "SOCIALACCOUNT_ADAPTER": "telegram_login.adapter.SocialAccountAdapter",
+}
+ALLAUTH_ADAPTERS = {
+    "ACCOUNT_ADAPTER": "allauth.account.adapter.DefaultAccountAdapter",
+    "SOCIALACCOUNT_ADAPTER": "allauth.socialaccount.adapter.DefaultSocialAccountAdapter",
 }
 
 SANDBOX_WARNING = (
@@ -74,7 +78,7 @@ def _adapter_messages() -> list[checks.CheckMessage]:
 
     found: list[checks.CheckMessage] = []
     for setting, ours in ADAPTERS.items():
-        theirs = getattr(settings, setting, ours)
+        theirs = getattr(settings, setting, ALLAUTH_ADAPTERS[setting])
         if not issubclass(import_string(theirs), import_string(ours)):
             # An error, not a warning: without them the password alone disconnects Telegram.
             found.append(
@@ -83,7 +87,7 @@ def _adapter_messages() -> list[checks.CheckMessage]:
                     "are off (the password alone would disconnect the linked Telegram, the "
                     "account's security key; no fresh proof before changing a way in; the last "
                     "way in not kept; notices to unverified addresses).",
-                    hint=f"Make {theirs} a subclass of {ours}.",
+                    hint=f'Set {setting} = "{ours}", or make {theirs} a subclass of it.',
                     id="telegram_login.E005",
                 )
             )

@@ -91,6 +91,8 @@ if os.environ.get("REDIS_URL"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+ACCOUNT_ADAPTER = "telegram_login.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "telegram_login.adapter.SocialAccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -265,7 +265,7 @@ def test_production_start_up_with_a_one_character_webhook_secret_fails():
     assert "TELEGRAM_WEBHOOK_SECRET is 1 characters long" in result.stderr
 
 
-def test_a_site_naming_no_adapter_gets_the_telegram_rules(settings):
+def test_readmes_adapter_lines_give_the_telegram_rules(settings):
     from allauth.account.adapter import get_adapter
     from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 
@@ -273,6 +273,26 @@ def test_a_site_naming_no_adapter_gets_the_telegram_rules(settings):
 
     assert isinstance(get_adapter(), AccountAdapter)
     assert isinstance(get_social_adapter(), SocialAccountAdapter)
+
+
+def test_a_site_naming_no_adapter_is_stopped_and_told_which_to_name(settings):
+    from django.core import checks
+
+    del settings.SOCIALACCOUNT_ADAPTER
+    [error] = [m for m in checks.run_checks() if m.id == "telegram_login.E005"]
+    assert "SOCIALACCOUNT_ADAPTER (allauth.socialaccount.adapter.DefaultSocialAccountAdapter)" in (
+        error.msg
+    )
+    assert 'Set SOCIALACCOUNT_ADAPTER = "telegram_login.adapter.SocialAccountAdapter"' in error.hint
+
+
+def test_the_app_writes_nothing_into_the_sites_settings(settings):
+    from django.apps import apps
+
+    del settings.SOCIALACCOUNT_ADAPTER
+    apps.get_app_config("telegram_login").ready()
+
+    assert not hasattr(settings, "SOCIALACCOUNT_ADAPTER")
 
 
 def test_an_adapter_that_does_not_extend_the_telegram_rules_stops_the_site(settings):
