@@ -59,26 +59,9 @@ def sessions_list(
         ]
         buttons = []
         for number, session in enumerate(shown, start=1):
-            device = device_of(browser=session.browser, system=session.os)
-            seen = (
-                _("active now")
-                if session.active(now)
-                else _("last seen %(ago)s") % {"ago": since_text(session.last_seen_at, now)}
-            )
-            lines += [
-                f"{number}. {device} · {seen}",
-                "    "
-                + _("IP %(ip)s · signed in %(time)s")
-                % {"ip": session.ip or _("unknown"), "time": moment_text(session.signed_in_at)},
-            ]
-            buttons.append(
-                [
-                    {
-                        "text": f"✖ {number}. {device}",
-                        "callback_data": end_session_data(session.id, FROM_LIST),
-                    }
-                ]
-            )
+            entry, button = _listed(number, session, now)
+            lines += entry
+            buttons.append([button])
         if len(sessions) > len(shown):
             more = len(sessions) - len(shown)
             lines.append(ngettext("…and %(n)d more.", "…and %(n)d more.", more) % {"n": more})
@@ -90,6 +73,27 @@ def sessions_list(
     if message_id is None:
         return BotCall("sendMessage", params)
     return BotCall("editMessageText", {**params, "message_id": message_id})
+
+
+def _listed(number: int, session: SessionView, now: datetime) -> tuple[list[str], dict[str, str]]:
+    """One session's two lines in the list, and its button."""
+    device = device_of(browser=session.browser, system=session.os)
+    seen = (
+        _("active now")
+        if session.active(now)
+        else _("last seen %(ago)s") % {"ago": since_text(session.last_seen_at, now)}
+    )
+    lines = [
+        f"{number}. {device} · {seen}",
+        "    "
+        + _("IP %(ip)s · signed in %(time)s")
+        % {"ip": session.ip or _("unknown"), "time": moment_text(session.signed_in_at)},
+    ]
+    button = {
+        "text": f"✖ {number}. {device}",
+        "callback_data": end_session_data(session.id, FROM_LIST),
+    }
+    return lines, button
 
 
 def sessions_not_linked(*, chat_id: int) -> BotCall:
