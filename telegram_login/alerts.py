@@ -56,7 +56,7 @@ def alerts_set(*, request: HttpRequest, user: Any, enabled: bool) -> None:
             kind=SecurityNotice.Kind.ALERTS_OFF,
             user=user,
             telegram_user_id=int(account.uid),
-            where=security_notices.where_of(request),
+            where=security_notices.where_of(request, session=session),
         )
     with translation.override(bot_language_code(account.extra_data.get("language_code"))):
         call = session_messages.alerts_changed_notice(

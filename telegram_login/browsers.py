@@ -150,7 +150,10 @@ def browser_end(*, user_id: Any, browser: str) -> int:
     if not browser:
         raise ValueError("no browser to end (an empty one would mean every browser)")
     BrowserRevocation.objects.create(user_id=user_id, browser=browser, revoked_at=timezone.now())
-    return _end(_sessions_of(user_id=user_id, browser=browser))
+    # Each was found through its live session's data.
+    found = _sessions_of(user_id=user_id, browser=browser)
+    _end(found)
+    return len(found)
 
 
 def browser_end_everywhere(*, user_id: Any) -> int:
@@ -161,17 +164,18 @@ def browser_end_everywhere(*, user_id: Any) -> int:
         return 0
     from allauth.usersessions.models import UserSession
 
-    return _end(list(UserSession.objects.filter(user_id=user_id)))
+    records = list(UserSession.objects.filter(user_id=user_id))
+    live = [record for record in records if record.exists()]
+    _end(records)
+    return len(live)
 
 
-def _end(sessions: list[Any]) -> int:
+def _end(sessions: list[Any]) -> None:
     if not sessions:
-        return 0
+        return
     from allauth.usersessions.adapter import get_adapter
 
-    live = [session for session in sessions if session.exists()]
     get_adapter().end_sessions(sessions)
-    return len(live)
 
 
 def browser_of_session(*, session_key: str) -> BrowserMark | None:
@@ -219,4 +223,7 @@ def session_end(*, session_id: int) -> int:
         return 0
     from allauth.usersessions.models import UserSession
 
-    return _end(list(UserSession.objects.filter(pk=session_id)))
+    records = list(UserSession.objects.filter(pk=session_id))
+    live = [record for record in records if record.exists()]
+    _end(records)
+    return len(live)

@@ -253,3 +253,12 @@ class TelegramRemoval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ({self.status})"
+
+    @property
+    def due(self) -> bool:
+        """The wait is over: the browser may remove the Telegram now."""
+        return (
+            self.status == self.Status.WAITING
+            and self.effective_at is not None
+            and self.effective_at <= timezone.now()
+        )

@@ -194,7 +194,7 @@ def removal_complete(*, request: HttpRequest, removal: TelegramRemoval) -> bool:
             .filter(pk=removal.pk, user_id=user.pk, status=TelegramRemoval.Status.WAITING)
             .first()
         )
-        if current is None or current.effective_at is None or current.effective_at > timezone.now():
+        if current is None or not current.due:
             return False
         account = linking.telegram_account_for_user(user=user)
         if account is None or account.uid != str(current.telegram_user_id):

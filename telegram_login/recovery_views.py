@@ -34,9 +34,6 @@ def lost(request: HttpRequest) -> HttpResponse:
             "telegram": linking.telegram_account_for_user(user=request.user),
             "can_remove": linking.can_disconnect_telegram(user=user),
             "removal": removal,
-            "due": removal is not None
-            and removal.effective_at is not None
-            and removal.effective_at <= timezone.now(),
             "wait_days": recovery.wait().days,
         },
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -49,7 +50,7 @@ def where_of(request: HttpRequest, *, session: Any = None) -> Where:
         user_agent = request.headers.get("User-Agent", "")
         try:
             ip = get_account_adapter().get_client_ip(request)
-        except Exception:  # allauth refuses addresses it cannot trust; the notice goes out anyway
+        except PermissionDenied:  # allauth cannot tell the address; the notice goes out anyway
             ip = ""
     device = describe_user_agent(user_agent)
     mark = browsers.mark_of_request(request).id if request.user.is_authenticated else ""

@@ -128,27 +128,11 @@ def prune_finished() -> int:
     return deleted
 
 
-class _TaskQueue:
-    """This module as bot/outbox.py sees the queue."""
-
-    def keeps_tasks(self) -> bool:
-        return queue_keeps_tasks()
-
-    def runs_here(self) -> bool:
-        return queue_runs_here()
-
-    def enqueue(
-        self,
-        payload: dict[str, Any],
-        *,
-        priority: int,
-        attempt: int = 0,
-        delay: float | None = None,
-    ) -> str:
-        return enqueue(payload, priority=priority, attempt=attempt, delay=delay)
-
-    def run_queued_now(self, queued: list[tuple[str, dict[str, Any]]]) -> None:
-        run_queued_now(queued)
-
-
-outbox.plug_in_queue(_TaskQueue())
+outbox.plug_in_queue(
+    outbox.Queue(
+        keeps_tasks=queue_keeps_tasks,
+        runs_here=queue_runs_here,
+        enqueue=enqueue,
+        run_queued_now=run_queued_now,
+    )
+)

@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .identity import PROVIDER_ID
+from . import linking
 from .models import AlertPreference, SecurityNotice, TelegramRemoval
 
 
@@ -37,12 +37,6 @@ def password_tag(user: Any) -> str:
     return hashlib.sha256(f"telegram_login.password:{user.password}".encode()).hexdigest()[:32]
 
 
-def _telegram_linked(user_id: Any) -> bool:
-    from allauth.socialaccount.models import SocialAccount
-
-    return SocialAccount.objects.filter(user_id=user_id, provider=PROVIDER_ID).exists()
-
-
 def undo(notice: SecurityNotice) -> str:
     """Put back what the notice's change did, where allauth allows it; what the bot says of it
     (empty where there was nothing to put back)."""
@@ -53,7 +47,7 @@ def undo(notice: SecurityNotice) -> str:
 def _undo_password(user: Any, data: dict[str, Any]) -> str:
     if data.get("password") != password_tag(user):
         return _("The password was changed again since: it stays.")
-    if not _telegram_linked(user.pk):
+    if linking.telegram_account_for_user(user=user) is None:
         return _("The password stays: Telegram is no longer linked, so it is a way in.")
     user.set_unusable_password()
     user.save(update_fields=["password"])

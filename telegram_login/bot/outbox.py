@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from django.db import close_old_connections, transaction
@@ -82,20 +82,15 @@ class Outgoing:
         )
 
 
-class Queue(Protocol):
-    """The queue that keeps messages (tasks.py), as this module uses it."""
+@dataclass(frozen=True)
+class Queue:
+    """The queue that keeps messages (tasks.py), as this module uses it: whether it keeps them,
+    whether this process may run what it stored, storing one, and running what was stored."""
 
-    def keeps_tasks(self) -> bool: ...
-    def runs_here(self) -> bool: ...
-    def enqueue(
-        self,
-        payload: dict[str, Any],
-        *,
-        priority: int,
-        attempt: int = 0,
-        delay: float | None = None,
-    ) -> str: ...
-    def run_queued_now(self, queued: list[tuple[str, dict[str, Any]]]) -> None: ...
+    keeps_tasks: Callable[[], bool]
+    runs_here: Callable[[], bool]
+    enqueue: Callable[..., str]
+    run_queued_now: Callable[[list[tuple[str, dict[str, Any]]]], None]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ password")."""
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -24,7 +23,6 @@ from telegram_login.models import (
     LoginRequest,
     SecurityNotice,
 )
-from telegram_login.sandbox.fake_api import FakeBotApi, SandboxMessage
 
 from .flows import (
     PASSWORD,
@@ -41,9 +39,11 @@ from .helpers import (
     OWNER_EMAIL,
     bot_messages,
     buttons,
-    press_button,
     signed_in,
     start_sign_in,
+)
+from .helpers import (
+    press_button as press,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,17 +55,6 @@ TELEGRAM_CONFIRM_URL = "/accounts/telegram/reauthenticate/?next=%2Faccounts%2F3r
 NOT_ME = "Not me: sign this session out"
 UNDO = "Not me: sign that browser out and undo"
 EVERYWHERE = "Sign out everywhere"
-
-
-def press(
-    bot_api: FakeBotApi,
-    post_update: Any,
-    telegram_update: Any,
-    telegram: dict[str, Any],
-    message: SandboxMessage,
-    text: str,
-) -> str:
-    return press_button(bot_api, post_update, telegram_update, telegram, message, text)
 
 
 def change_password(browser: Client) -> None:
