@@ -7,7 +7,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 
 from telegram_login.identity import display_name
-from telegram_login.linking import telegram_account_for_user
+from telegram_login.linking.rules import telegram_account_for_user
 
 
 def telegram_profile_for_user(*, user: Any) -> dict[str, Any] | None:

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "site_config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The waiting poll's "nothing changed" (204) before the middleware a page needs.
-    "telegram_login.waiting_poll.WaitingPollMiddleware",
+    "telegram_login.poll.middleware.WaitingPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # "Last seen" of each signed-in session, for Settings > Sessions and /sessions in the bot.
-    "telegram_login.middleware.SessionActivityMiddleware",
+    "telegram_login.security.middleware.SessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "site_config.urls"
@@ -147,7 +147,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The bot's messages that do not travel in the webhook's answer (consent prompts, their edits,
-# sign-in alerts, link notices) are Django tasks (telegram_login/tasks.py). They wait in the
+# sign-in alerts, link notices) are Django tasks (telegram_login/messaging/tasks.py). They wait in the
 # database until sent: by the site at once, or by the worker (manage.py telegram_worker) after a
 # restart or while Telegram is down (docs/deploy.md). With DEBUG or the sandbox they are sent at
 # once by the site alone, in whose process the sandbox's fake Telegram lives.

@@ -19,10 +19,14 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from . import linking
-from .notices import verified_email_for
-from .oidc.provider import configured_apps
-from .reauthentication import DISCONNECT_TELEGRAM, key_change_allowed, needs_telegram_proof
+from telegram_login.linking import rules as linking
+from telegram_login.linking.notices import verified_email_for
+from telegram_login.linking.reauthentication import (
+    DISCONNECT_TELEGRAM,
+    key_change_allowed,
+    needs_telegram_proof,
+)
+from telegram_login.oidc.provider import configured_apps
 
 TELEGRAM_REAUTHENTICATION = "telegram_reauthenticate"
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import LoginRequest, ProcessedUpdate
+from telegram_login.models import LoginRequest, ProcessedUpdate
 
 
 @admin.register(LoginRequest)

@@ -15,14 +15,19 @@ class TelegramLoginConfig(AppConfig):
     def ready(self) -> None:
         # Connects receivers and registers checks; the site's settings are the site's (its
         # allauth adapters must carry the Telegram account rules: checks.py).
-        from . import account_changes, checks, reauthentication, receivers, tasks  # noqa: F401
+        from telegram_login import checks, receivers  # noqa: F401
+        from telegram_login.conf import get_settings, validate
+        from telegram_login.linking import reauthentication  # noqa: F401
+        from telegram_login.messaging import tasks  # noqa: F401
+        from telegram_login.oidc import checks as oidc_checks  # noqa: F401  register its checks
+        from telegram_login.oidc.conf import get_oidc_settings
+        from telegram_login.oidc.conf import validate as validate_oidc
 
         # Edit prompts when their requests settle; plug themselves and the queue into sending.
-        from .bot import prompts  # noqa: F401
-        from .conf import get_settings, validate
-        from .oidc import checks as oidc_checks  # noqa: F401  register its checks
-        from .oidc.conf import get_oidc_settings
-        from .oidc.conf import validate as validate_oidc
+        from telegram_login.security import (
+            account_changes,
+            prompts,  # noqa: F401
+        )
 
         account_changes.connect_mfa()
         conf = get_settings()

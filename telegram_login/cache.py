@@ -29,7 +29,7 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from .outages import Outage
+from telegram_login.outages import Outage
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 
-from .conf import get_settings
+from telegram_login.conf import get_settings, queue_keeps_tasks
 
 # The allauth adapters with the Telegram account rules, which the site names (README) or extends;
 # allauth's own, where it names none.
@@ -99,8 +99,6 @@ def _alert_messages(conf: Any) -> list[checks.CheckMessage]:
     survive a restart or a Telegram outage only in a queue that keeps them."""
     from django.apps import apps
 
-    from .tasks import queue_keeps_tasks
-
     found: list[checks.CheckMessage] = []
     if conf.enabled and not apps.is_installed("allauth.usersessions"):
         found.append(
@@ -125,9 +123,9 @@ def _alert_messages(conf: Any) -> list[checks.CheckMessage]:
     return found
 
 
-WAITING_POLL_MIDDLEWARE = "telegram_login.waiting_poll.WaitingPollMiddleware"
+WAITING_POLL_MIDDLEWARE = "telegram_login.poll.middleware.WaitingPollMiddleware"
 SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
-SESSION_ACTIVITY_MIDDLEWARE = "telegram_login.middleware.SessionActivityMiddleware"
+SESSION_ACTIVITY_MIDDLEWARE = "telegram_login.security.middleware.SessionActivityMiddleware"
 AUTHENTICATION_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 
 

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django_tasks import default_task_backend
 
-from .rates import parse_rates
+from telegram_login.rates import parse_rates
 
 REDIS_CACHE_BACKENDS = (
     "django.core.cache.backends.redis.RedisCache",
@@ -206,3 +207,9 @@ def _validate_bot(conf: TelegramLoginSettings, *, debug: bool) -> None:
             "TELEGRAM_BOT_USERNAME must be set to the bot's username (without @) when "
             "TELEGRAM_BOT_TOKEN is set; the sign-in link is https://t.me/<username>?start=<token>."
         )
+
+
+def queue_keeps_tasks() -> bool:
+    """The task backend of the bot's queue (messaging/tasks.py: the default one) keeps tasks
+    until they run, unlike Django's ImmediateBackend, the default without a TASKS setting."""
+    return bool(default_task_backend.supports_defer)

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from .conf import get_settings
+from telegram_login.conf import get_settings
 
 
 def telegram_login(request: HttpRequest) -> dict[str, object]:

@@ -8,6 +8,9 @@ from typing import Any
 
 # allauth's id of the deep link's provider (provider.py): the account key of every way in.
 PROVIDER_ID = "telegram_login"
+# allauth's id of Telegram's login page (oidc/provider.py): it only takes the browser to Telegram
+# and back, and signs in to the deep link's accounts.
+OIDC_PROVIDER_ID = "telegram_oidc"
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ import time
 
 from django.core.cache import cache
 
-from .conf import get_settings
-from .outages import Outage
-from .rates import parse_rates
+from telegram_login.conf import get_settings
+from telegram_login.outages import Outage
+from telegram_login.rates import parse_rates
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .identity import PROVIDER_ID, display_name
+from telegram_login.identity import PROVIDER_ID, display_name
 
 
 class TelegramLoginAccount(ProviderAccount):
@@ -35,7 +35,7 @@ class TelegramLoginProvider(Provider):
     uses_apps = False
     # allauth mounts "<package>.urls" under accounts/: the browser's side only (the webhook is
     # the site's to mount, from telegram_login.urls).
-    package = "telegram_login.signin"
+    package = "telegram_login.pages"
     supports_redirect = True
 
     def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
@@ -59,6 +59,6 @@ class TelegramLoginProvider(Provider):
 
 # Telegram's OpenID Connect login, registered here so a site needs no app of its own for it; it
 # signs in to this provider's accounts (oidc/flows.py).
-from .oidc.provider import TelegramOIDCProvider  # noqa: E402
+from telegram_login.oidc.provider import TelegramOIDCProvider  # noqa: E402
 
 provider_classes = [TelegramLoginProvider, TelegramOIDCProvider]

@@ -12,9 +12,12 @@ from django.contrib.auth import signals as auth_signals
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from . import alerts, browsers, linking, notices
-from .middleware import seen_at_sign_in
-from .signals import telegram_unlinked_in_bot
+from telegram_login.linking import notices
+from telegram_login.linking import rules as linking
+from telegram_login.security import alerts, browsers
+from telegram_login.security.middleware import seen_at_sign_in
+from telegram_login.signals import telegram_unlinked_in_bot, telegram_user_blocked_bot
+from telegram_login.signin import services
 
 
 @receiver(social_account_added)
@@ -50,3 +53,8 @@ def _mark_browser(sender: Any, request: HttpRequest | None, user: Any, **kwargs:
 def _signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     alerts.sign_in_alert(request=request, user=user, sociallogin=kwargs.get("sociallogin"))
     seen_at_sign_in(request)
+
+
+@receiver(telegram_user_blocked_bot)
+def _blocked_bot(sender: Any, telegram_user_id: int, **kwargs: Any) -> None:
+    services.telegram_user_blocked_bot(telegram_user_id=telegram_user_id)

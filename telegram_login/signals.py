@@ -13,3 +13,7 @@ login_request_signed_in = Signal()
 # A Telegram user pressed "Unlink" under the bot's link notice and their Telegram no longer signs
 # in to the account; `social_account` is the removed link. The account's owner is told by email.
 telegram_unlinked_in_bot = Signal()
+
+# Telegram refused a message because the user blocked the bot: it cannot ask them anything, so
+# their waiting sign-ins end (signin/services.py); `telegram_user_id` is the chat.
+telegram_user_blocked_bot = Signal()

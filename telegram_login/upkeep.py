@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import BrowserRevocation, LoginRequest, ProcessedUpdate, SecurityNotice
+from telegram_login.models import BrowserRevocation, LoginRequest, ProcessedUpdate, SecurityNotice
 
 # Telegram gives up re-sending an update after about a day; keep ids a little longer.
 PROCESSED_UPDATE_KEEP = timedelta(days=2)

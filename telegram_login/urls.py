@@ -5,8 +5,8 @@ sandbox app is installed, /telegram/sandbox/)."""
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, include, path
 
-from . import views
-from .bot.webhook import webhook
+from telegram_login.bot.webhook import webhook
+from telegram_login.signin import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("webhook/", webhook, name="telegram_login_webhook"),

@@ -18,9 +18,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from telegram_login import tasks
-from telegram_login.bot import outbox
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging import outbox, tasks
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.tests.flows import (

@@ -15,17 +15,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .. import limits, linking, outages, services, upkeep
-from ..conf import get_settings
-from ..linking import account_label
-from ..services import ClaimOutcome, DecisionOutcome
-from ..signals import telegram_unlinked_in_bot
-from ..tokens import TOKEN_IN_TEXT_RE
-from . import messages, session_messages, sessions
-from .client import BotCall
-from .language import bot_language_code
-from .reactions import Reactions
-from .updates import (
+from telegram_login import limits, outages, upkeep
+from telegram_login.bot import sessions
+from telegram_login.bot.reactions import Reactions
+from telegram_login.bot.updates import (
     CallbackQuery,
     IncomingMessage,
     MalformedUpdate,
@@ -34,6 +27,17 @@ from .updates import (
     parse_update,
     peek_update_id,
 )
+from telegram_login.conf import get_settings
+from telegram_login.linking import rules as linking
+from telegram_login.linking.rules import account_label
+from telegram_login.messaging import texts as messages
+from telegram_login.messaging.client import BotCall
+from telegram_login.messaging.language import bot_language_code
+from telegram_login.security import messages as session_messages
+from telegram_login.signals import telegram_unlinked_in_bot
+from telegram_login.signin import services
+from telegram_login.signin.services import ClaimOutcome, DecisionOutcome
+from telegram_login.signin.tokens import TOKEN_IN_TEXT_RE
 
 logger = logging.getLogger(__name__)
 

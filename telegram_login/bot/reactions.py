@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .client import BotCall
+from telegram_login.messaging.client import BotCall
 
 
 @dataclass

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..sessions import SessionView
-from .client import BotCall
-from .messages import age_text, device_of, site_name, text_message
-from .session_messages import FROM_LIST, end_all_data, end_session_data, moment_text
+from telegram_login.messaging.client import BotCall
+from telegram_login.messaging.texts import age_text, device_of, site_name, text_message
+from telegram_login.security.messages import FROM_LIST, end_all_data, end_session_data, moment_text
+from telegram_login.security.sessions import SessionView
 
 # How many sessions one /sessions message lists, each with its button.
 MAX_LISTED_SESSIONS = 10

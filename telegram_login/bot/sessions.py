@@ -9,16 +9,19 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import browsers, security_notices, sessions
-from ..browsers import EndOutcome
-from ..linking import account_label
-from ..security_notices import PressOutcome, PressResult
-from ..sessions import SessionView
-from . import messages, session_list_messages, session_messages
-from .client import BotCall
-from .reactions import Reactions
-from .session_messages import SessionPress
-from .updates import CallbackQuery, IncomingMessage
+from telegram_login.bot import session_list_messages
+from telegram_login.bot.reactions import Reactions
+from telegram_login.bot.updates import CallbackQuery, IncomingMessage
+from telegram_login.linking.rules import account_label
+from telegram_login.messaging import texts as messages
+from telegram_login.messaging.client import BotCall
+from telegram_login.security import browsers, sessions
+from telegram_login.security import messages as session_messages
+from telegram_login.security import notices as security_notices
+from telegram_login.security.browsers import EndOutcome
+from telegram_login.security.messages import SessionPress
+from telegram_login.security.notices import PressOutcome, PressResult
+from telegram_login.security.sessions import SessionView
 
 
 def on_sessions_command(message: IncomingMessage) -> Reactions:

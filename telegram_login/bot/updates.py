@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..identity import TelegramUser
+from telegram_login.identity import TelegramUser
 
 # Telegram ids have at most 52 significant bits; anything larger is not from Telegram.
 MAX_ID = 2**53

@@ -12,9 +12,9 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..conf import get_settings
-from .dispatcher import handle_update
-from .outbox import send_later
+from telegram_login.bot.dispatcher import handle_update
+from telegram_login.conf import get_settings
+from telegram_login.messaging.outbox import send_later
 
 logger = logging.getLogger(__name__)
 

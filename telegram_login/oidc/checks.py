@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core import checks
 
-from ..conf import get_settings
-from .conf import get_oidc_settings
+from telegram_login.conf import get_settings
+from telegram_login.oidc.conf import get_oidc_settings
 
 
 @checks.register(checks.Tags.security, deploy=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .refusals import Refusal, TokenRefused
+from telegram_login.oidc.refusals import Refusal, TokenRefused
 
 # Telegram user ids are positive and fit in 52 bits (the Bot API says so).
 MAX_TELEGRAM_ID = 2**52

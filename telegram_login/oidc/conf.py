@@ -14,9 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from ..conf import SANDBOX_BOT_TOKEN, get_settings
+from telegram_login.conf import SANDBOX_BOT_TOKEN, get_settings
 
-PROVIDER_ID = "telegram_oidc"
 DEFAULT_ISSUER = "https://oauth.telegram.org"
 # What a bot may choose in BotFather for its ID tokens; RS256 unless it chose another.
 SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")

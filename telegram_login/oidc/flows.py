@@ -17,15 +17,16 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from .. import linking
-from ..identity import PROVIDER_ID as DEEP_LINK_PROVIDER_ID
-from ..reauthentication import reauthentication_due
-from .claims import extra_from_claims, telegram_user_from_claims
-from .conf import PROVIDER_ID, get_oidc_settings
-from .issuer import CodeRefused, IssuerUnavailable, exchange_code, metadata
-from .provider import callback_url, issuer_url
-from .refusals import TokenRefused
-from .tokens import verify_id_token
+from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
+from telegram_login.identity import PROVIDER_ID as DEEP_LINK_PROVIDER_ID
+from telegram_login.linking import rules as linking
+from telegram_login.linking.reauthentication import reauthentication_due
+from telegram_login.oidc.claims import extra_from_claims, telegram_user_from_claims
+from telegram_login.oidc.conf import get_oidc_settings
+from telegram_login.oidc.issuer import CodeRefused, IssuerUnavailable, exchange_code, metadata
+from telegram_login.oidc.provider import callback_url, issuer_url
+from telegram_login.oidc.refusals import TokenRefused
+from telegram_login.oidc.tokens import verify_id_token
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from django.core.cache import cache
 
-from .conf import TelegramOIDCSettings, get_oidc_settings
+from telegram_login.oidc.conf import TelegramOIDCSettings, get_oidc_settings
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,10 @@ from allauth.utils import build_absolute_uri
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from .claims import telegram_id
-from .conf import PROVIDER_ID, get_oidc_settings
-from .issuer import metadata
+from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
+from telegram_login.oidc.claims import telegram_id
+from telegram_login.oidc.conf import get_oidc_settings
+from telegram_login.oidc.issuer import metadata
 
 
 def issuer_url(request: HttpRequest) -> str:

@@ -15,8 +15,8 @@ from typing import Any
 import jwt
 from django.utils.crypto import constant_time_compare
 
-from .issuer import IssuerMetadata, signing_keys
-from .refusals import Refusal, TokenRefused
+from telegram_login.oidc.issuer import IssuerMetadata, signing_keys
+from telegram_login.oidc.refusals import Refusal, TokenRefused
 
 # Clocks differ a little between Telegram and this server.
 LEEWAY_SECONDS = 30

@@ -3,7 +3,7 @@ BotFather is https://<host>/accounts/telegram/oidc/callback/."""
 
 from django.urls import path
 
-from . import views
+from telegram_login.oidc import views
 
 urlpatterns = [
     path("telegram/oidc/login/", views.login, name="telegram_oidc_login"),

@@ -23,12 +23,13 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import limits, linking
-from ..reauthentication import reauthentication_due
-from .conf import PROVIDER_ID
-from .flows import Problem, Stopped, finish, verified_claims
-from .issuer import IssuerUnavailable
-from .provider import TelegramOIDCProvider
+from telegram_login import limits
+from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
+from telegram_login.linking import rules as linking
+from telegram_login.linking.reauthentication import reauthentication_due
+from telegram_login.oidc.flows import Problem, Stopped, finish, verified_claims
+from telegram_login.oidc.issuer import IssuerUnavailable
+from telegram_login.oidc.provider import TelegramOIDCProvider
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ class TelegramSandboxConfig(AppConfig):
     verbose_name = _("Telegram sandbox")
 
     def ready(self) -> None:
-        from ..bot import client
-        from ..oidc import issuer
-        from . import oidc_transport
-        from .fake_api import mount_for_sandbox
+        from telegram_login.messaging import client
+        from telegram_login.oidc import issuer
+        from telegram_login.sandbox import oidc_transport
+        from telegram_login.sandbox.fake_api import mount_for_sandbox
 
         # When the sandbox is on, the one Bot API client talks to the fake Bot API in process,
         # and the OIDC client to the fake issuer.

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from requests.adapters import BaseAdapter
 
-from .spec import call_problems
+from telegram_login.sandbox.spec import call_problems
 
 
 @dataclass
@@ -260,7 +260,7 @@ def fake_bot_api() -> FakeBotApi:
     global _api
     with _api_lock:
         if _api is None:
-            from ..conf import get_settings
+            from telegram_login.conf import get_settings
 
             _api = FakeBotApi(bot_username=get_settings().bot_username)
         return _api

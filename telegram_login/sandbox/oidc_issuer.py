@@ -344,7 +344,7 @@ _issuer_lock = threading.Lock()
 def fake_issuer() -> FakeIssuer:
     """The process's fake issuer (the sandbox lives in one process), for the sandbox's client."""
     global _issuer
-    from ..oidc.conf import get_oidc_settings
+    from telegram_login.oidc.conf import get_oidc_settings
 
     conf = get_oidc_settings()
     with _issuer_lock:

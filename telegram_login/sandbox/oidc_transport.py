@@ -12,7 +12,7 @@ from django.test.client import RequestFactory
 from django.utils import translation
 from requests.adapters import BaseAdapter
 
-from .fake_api import answer_in_process
+from telegram_login.sandbox.fake_api import answer_in_process
 
 
 class InProcessSite(BaseAdapter):
@@ -20,7 +20,7 @@ class InProcessSite(BaseAdapter):
     back channel to the sandbox's issuer, without a network or a second server thread."""
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        from .views import _handler
+        from telegram_login.sandbox.views import _handler
 
         parts = urlsplit(request.url or "")
         body = request.body or b""
@@ -53,7 +53,7 @@ def mount_for_sandbox(session: requests.Session, issuer: str) -> None:
     answered in process."""
     from django.urls import reverse
 
-    from ..oidc.conf import get_oidc_settings
+    from telegram_login.oidc.conf import get_oidc_settings
 
     sandbox_issuer = urlsplit(issuer).path == reverse("telegram_login_sandbox_oidc")
     if get_oidc_settings().sandbox and sandbox_issuer:

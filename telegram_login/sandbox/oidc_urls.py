@@ -3,7 +3,7 @@ OIDC client is pointed at it while the sandbox is on and no real client is confi
 
 from django.urls import path
 
-from . import oidc_views
+from telegram_login.sandbox import oidc_views
 
 urlpatterns = [
     path("oidc", oidc_views.home, name="telegram_login_sandbox_oidc"),

@@ -26,11 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..conf import get_settings
-from ..oidc.conf import get_oidc_settings
-from ..useragent import describe_user_agent
-from .oidc_issuer import AuthorizationError, FakeIssuer, fake_issuer
-from .views import LANGUAGES, sandbox_user
+from telegram_login.conf import get_settings
+from telegram_login.oidc.conf import get_oidc_settings
+from telegram_login.sandbox.oidc_issuer import AuthorizationError, FakeIssuer, fake_issuer
+from telegram_login.sandbox.views import LANGUAGES, sandbox_user
+from telegram_login.useragent import describe_user_agent
 
 
 def issuer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .. import services
-from ..models import LoginRequest
-from ..tokens import token_hash
-from .views import sandbox_only
+from telegram_login.models import LoginRequest
+from telegram_login.sandbox.views import sandbox_only
+from telegram_login.signin import services
+from telegram_login.signin.tokens import token_hash
 
 
 @csrf_exempt  # called by the test suite, not a browser; the sandbox alone already plays anyone

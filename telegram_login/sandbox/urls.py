@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import qa, views
+from telegram_login.sandbox import qa, views
 
 urlpatterns = [
     path("", views.chat, name="telegram_login_sandbox"),

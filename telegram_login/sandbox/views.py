@@ -29,9 +29,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from ..conf import get_settings
-from ..responses import HtmxHttpRequest
-from .fake_api import fake_bot_api
+from telegram_login.conf import get_settings
+from telegram_login.sandbox.fake_api import fake_bot_api
+from telegram_login.signin.responses import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 

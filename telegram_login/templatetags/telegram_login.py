@@ -8,10 +8,10 @@ from allauth.account.models import EmailAddress
 from django import template
 from django.template.loader import render_to_string
 
-from .. import linking
-from ..identity import display_name
-from ..reauthentication import needs_telegram_proof
-from ..widget import WidgetState, resumable_request, widget_context
+from telegram_login.identity import display_name
+from telegram_login.linking import rules as linking
+from telegram_login.linking.reauthentication import needs_telegram_proof
+from telegram_login.signin.widget import WidgetState, resumable_request, widget_context
 
 register = template.Library()
 
@@ -97,8 +97,8 @@ def telegram_login_widget(
 @register.filter
 def telegram_device(user_agent: str) -> str:
     """ "Chrome 120 on Windows 10" from a User-Agent, known browser and OS families only."""
-    from ..bot.messages import device_of
-    from ..useragent import describe_user_agent
+    from telegram_login.messaging.texts import device_of
+    from telegram_login.useragent import describe_user_agent
 
     device = describe_user_agent(user_agent or "")
     return device_of(browser=device.browser, system=device.os)
@@ -107,7 +107,7 @@ def telegram_device(user_agent: str) -> str:
 @register.inclusion_tag("telegram_login/sign_in_alerts.html", takes_context=True)
 def telegram_sign_in_alerts(context: dict[str, Any]) -> dict[str, Any]:
     """The switch for the account's sign-in alerts in Telegram (for Settings > Sessions)."""
-    from ..alerts import alerts_enabled
+    from telegram_login.security.alerts import alerts_enabled
 
     user = context["request"].user
     return {

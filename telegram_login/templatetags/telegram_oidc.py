@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from django import template
 from django.template.loader import render_to_string
 
-from ..conf import get_settings
-from ..oidc.conf import get_oidc_settings
+from telegram_login.conf import get_settings
+from telegram_login.oidc.conf import get_oidc_settings
 
 register = template.Library()
 

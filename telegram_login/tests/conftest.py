@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from .fixtures import *  # noqa: F403
-from .fixtures import _bot_settings  # noqa: F401
+from telegram_login.tests.fixtures import *  # noqa: F403
+from telegram_login.tests.fixtures import _bot_settings  # noqa: F401
 
 SETTINGS_MODULE = "telegram_login.tests.settings"
 

@@ -22,8 +22,7 @@ from django.test import Client
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox import fake_api
 from telegram_login.sandbox.fake_api import FakeBotApi
-
-from .helpers import (
+from telegram_login.tests.helpers import (
     API_BASE_URL,
     BOT_TOKEN,
     BOT_USERNAME,
@@ -213,7 +212,7 @@ def claimed(
 def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]:
     """An account with a verified email (OWNER_EMAIL), a password and Telegram linked; the bot
     has talked with that Telegram user before (the chat exists)."""
-    from .flows import email_user, telegram_user_of
+    from telegram_login.tests.flows import email_user, telegram_user_of
 
     user = email_user(OWNER_EMAIL)
     telegram = telegram_user(first_name="Owner")
@@ -232,7 +231,7 @@ def browser_client() -> Client:
 def login_request(db: None) -> LoginRequest:
     """A pending request started by a Chrome on Windows browser at 198.51.100.4."""
 
-    from telegram_login import services
+    from telegram_login.signin import services
 
     login_request, _ = services.login_request_start(
         process=LoginRequest.Process.LOGIN,

@@ -14,10 +14,9 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .helpers import bot_reply, poll, start_sign_in
+from telegram_login.tests.helpers import bot_reply, poll, start_sign_in
 
 PASSWORD = "a-long-Passw0rd-nobody-guesses"
 CONNECTIONS_URL = "/accounts/3rdparty/"

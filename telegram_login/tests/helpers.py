@@ -86,7 +86,7 @@ def poll_url(browser: Client, login_request: LoginRequest, *, shown: str = "pend
     from django.conf import settings
     from django.utils.http import urlencode
 
-    from telegram_login.browser_session import poll_binding
+    from telegram_login.poll.browser_session import poll_binding
 
     query = {"shown": shown}
     cookie = browser.cookies.get(settings.SESSION_COOKIE_NAME)
@@ -99,7 +99,7 @@ def with_waiting_poll_middleware(middleware: list[str]) -> list[str]:
     """The site's middleware with WaitingPollMiddleware right after SecurityMiddleware."""
     security = "django.middleware.security.SecurityMiddleware"
     found = list(middleware)
-    found.insert(found.index(security) + 1, "telegram_login.waiting_poll.WaitingPollMiddleware")
+    found.insert(found.index(security) + 1, "telegram_login.poll.middleware.WaitingPollMiddleware")
     return found
 
 
@@ -138,7 +138,7 @@ def assert_catalogue_complete(locale: Path) -> None:
 def set_deadline(login_request: LoginRequest, expires_at: Any) -> None:
     """Move a request's deadline behind the services' back (as only a test does); its status
     mirror entry, which ends with the old deadline, goes too."""
-    from telegram_login import status_mirror
+    from telegram_login.poll import status_mirror
 
     LoginRequest.objects.filter(pk=login_request.pk).update(expires_at=expires_at)
     status_mirror.forget(request_ids=[login_request.pk])

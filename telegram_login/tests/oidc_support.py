@@ -17,8 +17,7 @@ from requests.adapters import BaseAdapter
 
 from telegram_login.oidc import issuer as issuer_client
 from telegram_login.sandbox.oidc_issuer import FakeIssuer
-
-from .helpers import BOT_TOKEN
+from telegram_login.tests.helpers import BOT_TOKEN
 
 # The fixtures, for `from .oidc_support import *` (the helpers are imported by name).
 __all__ = ["oidc_issuer", "oidc_transport"]

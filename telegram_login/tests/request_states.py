@@ -8,11 +8,11 @@ from typing import Any
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
-from telegram_login import services
-from telegram_login.browser_session import session_remember_request
 from telegram_login.identity import TelegramUser
 from telegram_login.models import LoginRequest
-from telegram_login.services import ClaimOutcome, DecisionOutcome
+from telegram_login.poll.browser_session import session_remember_request
+from telegram_login.signin import services
+from telegram_login.signin.services import ClaimOutcome, DecisionOutcome
 
 
 def start_request(

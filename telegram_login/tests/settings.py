@@ -41,7 +41,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "telegram_login.middleware.SessionActivityMiddleware",
+    "telegram_login.security.middleware.SessionActivityMiddleware",
 ]
 ROOT_URLCONF = "telegram_login.tests.urls"
 TEMPLATES = [

@@ -14,8 +14,7 @@ from django.test import Client
 
 from telegram_login.models import AlertPreference, LoginRequest, SecurityNotice
 from telegram_login.sandbox.fake_api import SandboxMessage
-
-from .flows import (
+from telegram_login.tests.flows import (
     PASSWORD,
     confirm_access_in_telegram,
     confirm_in_telegram,
@@ -23,7 +22,7 @@ from .flows import (
     sign_in_with_password,
     telegram_user_of,
 )
-from .helpers import (
+from telegram_login.tests.helpers import (
     BROWSER_UA,
     FIREFOX_UA,
     OWNER_EMAIL,

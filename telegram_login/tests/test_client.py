@@ -9,7 +9,7 @@ import pytest
 import requests
 import responses
 
-from telegram_login.bot.client import BotCall, BotClient, TelegramError, get_bot
+from telegram_login.messaging.client import BotCall, BotClient, TelegramError, get_bot
 
 TOKEN = "123456789:AAE-secret-bot-token_xyz"
 BASE_URL = "https://api.telegram.test"

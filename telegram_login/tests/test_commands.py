@@ -10,8 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from telegram_login.models import BotPrompt, LoginRequest, ProcessedUpdate
-
-from .helpers import BOT_USERNAME, WEBHOOK_SECRET, start_sign_in
+from telegram_login.tests.helpers import BOT_USERNAME, WEBHOOK_SECRET, start_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +108,7 @@ def test_cleanup_deletes_only_old_finished_requests_and_update_ids(browser_clien
 
 
 def _old_requests(count: int) -> None:
-    from .request_states import start_request
+    from telegram_login.tests.request_states import start_request
 
     made = [start_request()[0] for _ in range(count)]
     LoginRequest.objects.filter(pk__in=[r.pk for r in made]).update(
@@ -138,8 +137,7 @@ def test_a_prune_deletes_at_most_a_batch_so_no_start_waits_for_a_backlog(bot_api
 
 def test_cleanup_clears_a_backlog_larger_than_a_batch(bot_api, monkeypatch):
     from telegram_login import upkeep
-
-    from .request_states import start_request
+    from telegram_login.tests.request_states import start_request
 
     monkeypatch.setattr(upkeep, "PRUNE_BATCH", 2)
     fresh, _ = start_request()

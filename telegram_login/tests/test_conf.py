@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from telegram_login import services
-from telegram_login.bot import messages
 from telegram_login.conf import TelegramLoginSettings, get_settings, validate
+from telegram_login.messaging import texts as messages
 from telegram_login.models import LoginRequest
-
-from .helpers import WEBHOOK_SECRET
+from telegram_login.signin import services
+from telegram_login.tests.helpers import WEBHOOK_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

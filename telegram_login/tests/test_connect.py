@@ -10,10 +10,9 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .flows import (
+from telegram_login.tests.flows import (
     PASSWORD,
     age_authentication,
     confirm_in_telegram,
@@ -22,7 +21,7 @@ from .flows import (
     reauthenticate,
     sign_in_with_password,
 )
-from .helpers import START_URL, poll, start_sign_in
+from telegram_login.tests.helpers import START_URL, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}

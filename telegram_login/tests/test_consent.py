@@ -7,11 +7,10 @@ import logging
 import pytest
 from django.core import checks
 
-from telegram_login.bot import messages
-from telegram_login.bot.messages import ACTION_CANCEL, callback_data
+from telegram_login.messaging import texts as messages
+from telegram_login.messaging.texts import ACTION_CANCEL, callback_data
 from telegram_login.models import LoginRequest
-
-from .helpers import START_URL, bot_reply, poll, start_sign_in
+from telegram_login.tests.helpers import START_URL, bot_reply, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

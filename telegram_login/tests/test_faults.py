@@ -11,11 +11,10 @@ import pytest
 import requests
 import responses
 
-from telegram_login.bot.client import BotClient, TelegramError
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging.client import BotClient, TelegramError
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .helpers import API_BASE_URL, BOT_TOKEN, poll, start_sign_in
+from telegram_login.tests.helpers import API_BASE_URL, BOT_TOKEN, poll, start_sign_in
 
 URL = f"{API_BASE_URL}/bot{BOT_TOKEN}/"
 
@@ -229,9 +228,8 @@ def test_a_sign_in_that_fails_half_way_keeps_nothing_and_signs_nobody_in(
     from allauth.usersessions.models import UserSession
     from django.contrib.auth import get_user_model
 
-    from telegram_login import alerts
-
-    from .flows import email_user, telegram_user_of
+    from telegram_login.security import alerts
+    from telegram_login.tests.flows import email_user, telegram_user_of
 
     alice = telegram_user()
     existing = None

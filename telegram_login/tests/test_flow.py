@@ -9,10 +9,17 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .helpers import BROWSER_UA, START_URL, bot_reply, poll, poll_path, set_deadline, start_sign_in
+from telegram_login.tests.helpers import (
+    BROWSER_UA,
+    START_URL,
+    bot_reply,
+    poll,
+    poll_path,
+    set_deadline,
+    start_sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 
-from .flows import confirm_in_telegram
-from .helpers import BROWSER_UA, signed_in
+from telegram_login.tests.flows import confirm_in_telegram
+from telegram_login.tests.helpers import BROWSER_UA, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from .helpers import BROWSER_UA, START_URL, assert_catalogue_complete
+from telegram_login.tests.helpers import BROWSER_UA, START_URL, assert_catalogue_complete
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_the_bot_speaks_the_telegram_users_language(
     expected,
     unexpected,
 ):
-    from .helpers import bot_reply, start_sign_in
+    from telegram_login.tests.helpers import bot_reply, start_sign_in
 
     _, token, _ = start_sign_in(browser_client)
     user = telegram_user(language_code=language_code)
@@ -69,7 +69,7 @@ def test_the_bot_speaks_the_telegram_users_language(
 def test_every_bot_message_has_a_russian_text(telegram_user):
     from django.utils import translation
 
-    from telegram_login.bot import messages
+    from telegram_login.messaging import texts as messages
 
     with translation.override("ru"):
         texts = [

@@ -14,12 +14,11 @@ from django.core.cache import cache
 from django.test import Client
 
 from telegram_login import upkeep
-from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.conf import get_settings
+from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-from telegram_login.tokens import new_token
-
-from .helpers import BROWSER_UA, START_URL, bot_reply, start_sign_in
+from telegram_login.signin.tokens import new_token
+from telegram_login.tests.helpers import BROWSER_UA, START_URL, bot_reply, start_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +236,7 @@ def test_live_requests_in_all_are_capped(settings):
 def test_a_cookieless_start_leaves_a_session_that_ends_with_the_sign_in(
     settings, bot_api, telegram_user, telegram_update, post_update
 ):
-    from .flows import confirm_in_telegram
+    from telegram_login.tests.flows import confirm_in_telegram
 
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     start_sign_in(browser)

@@ -12,10 +12,9 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.core import mail
 from django.test import Client
 
-from telegram_login.bot.messages import ACTION_CODE, callback_data, unlink_callback_data
+from telegram_login.messaging.texts import ACTION_CODE, callback_data, unlink_callback_data
 from telegram_login.models import LoginRequest
-
-from .flows import (
+from telegram_login.tests.flows import (
     CONNECTIONS_URL,
     PASSWORD,
     attacker_starts_connect,
@@ -27,7 +26,7 @@ from .flows import (
     sign_in_with_password,
     telegram_user_of,
 )
-from .helpers import START_URL, bot_reply, poll, start_sign_in
+from telegram_login.tests.helpers import START_URL, bot_reply, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 
-from .flows import (
+from telegram_login.tests.flows import (
     account_with,
     grant_fresh_proof,
     grant_telegram_confirmation,

@@ -15,9 +15,14 @@ from django.test import Client
 from django.utils import timezone
 
 from telegram_login.models import TelegramRemoval
-
-from .flows import reauthenticate, sign_in_with_password
-from .helpers import BROWSER_UA, OWNER_EMAIL, bot_messages, buttons, press_button
+from telegram_login.tests.flows import reauthenticate, sign_in_with_password
+from telegram_login.tests.helpers import (
+    BROWSER_UA,
+    OWNER_EMAIL,
+    bot_messages,
+    buttons,
+    press_button,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +136,7 @@ def test_a_tampered_or_used_link_starts_nothing(owner, bot_api):
 
 
 def test_an_account_whose_only_way_in_is_telegram_cannot_ask(bot_api, telegram_user):
-    from .flows import account_with, grant_fresh_proof
+    from telegram_login.tests.flows import account_with, grant_fresh_proof
 
     user = account_with(telegram=True, password=True, emails={})
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)

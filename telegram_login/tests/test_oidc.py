@@ -19,18 +19,17 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
-from telegram_login.oidc.conf import PROVIDER_ID
-
-from .flows import (
+from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
+from telegram_login.tests.flows import (
     age_authentication,
     confirm_in_telegram,
     email_user,
     reauthenticate,
     sign_in_with_password,
 )
-from .helpers import BROWSER_UA
-from .oidc_support import *  # noqa: F403  the fixtures
-from .oidc_support import (
+from telegram_login.tests.helpers import BROWSER_UA
+from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
+from telegram_login.tests.oidc_support import (
     CLIENT_ID,
     LOGIN_URL,
     REDIRECT_URI,
@@ -193,8 +192,7 @@ def test_the_issuer_is_reached_over_plain_requests_with_basic_client_authenticat
     of an outbound call here): discovery, the token endpoint with the client's id and secret in
     HTTP Basic and the PKCE verifier in the body, then the keys."""
     from telegram_login.sandbox.oidc_issuer import FakeIssuer
-
-    from .oidc_support import CLIENT_SECRET, ISSUER
+    from telegram_login.tests.oidc_support import CLIENT_SECRET, ISSUER
 
     settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
     settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET

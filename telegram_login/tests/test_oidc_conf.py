@@ -12,9 +12,14 @@ from django.test import Client, RequestFactory
 
 from telegram_login.oidc.checks import check_telegram_oidc_settings
 from telegram_login.oidc.conf import get_oidc_settings, validate
-
-from .oidc_support import *  # noqa: F403  the fixtures
-from .oidc_support import CALLBACK_URL, CLIENT_ID, CLIENT_SECRET, ISSUER, LOGIN_URL
+from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
+from telegram_login.tests.oidc_support import (
+    CALLBACK_URL,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    ISSUER,
+    LOGIN_URL,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 
-from .helpers import BROWSER_UA
-from .oidc_support import *  # noqa: F403  the fixtures
-from .oidc_support import (
+from telegram_login.tests.helpers import BROWSER_UA
+from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
+from telegram_login.tests.oidc_support import (
     CALLBACK_URL,
     answer_in_telegram,
     sign_in_with_oidc,

@@ -18,10 +18,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from telegram_login import status_mirror
 from telegram_login.models import LoginRequest
-
-from .helpers import poll, poll_url, start_sign_in, with_waiting_poll_middleware
+from telegram_login.poll import status_mirror
+from telegram_login.tests.helpers import poll, poll_url, start_sign_in, with_waiting_poll_middleware
 
 pytestmark = pytest.mark.django_db
 

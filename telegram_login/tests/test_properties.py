@@ -23,14 +23,13 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from telegram_login.bot.messages import ACTION_CODE, callback_data
 from telegram_login.bot.updates import MalformedUpdate, parse_update
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
 from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.sandbox.spec import call_problems
-
-from .helpers import WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
-from .strategies import (
+from telegram_login.tests.helpers import WEBHOOK_SECRET, WEBHOOK_URL, poll, start_sign_in
+from telegram_login.tests.strategies import (
     callback_presses,
     lone_surrogates,
     member_updates,

@@ -17,12 +17,18 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.test import Client
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from telegram_login import status_mirror
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .flows import confirm_in_telegram
-from .helpers import BROWSER_UA, START_URL, bot_reply, poll, start_sign_in, status_of
+from telegram_login.poll import status_mirror
+from telegram_login.tests.flows import confirm_in_telegram
+from telegram_login.tests.helpers import (
+    BROWSER_UA,
+    START_URL,
+    bot_reply,
+    poll,
+    start_sign_in,
+    status_of,
+)
 
 pytestmark = pytest.mark.django_db
 

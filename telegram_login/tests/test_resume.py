@@ -11,12 +11,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-from telegram_login.widget import RESUME_COOKIE
-
-from .flows import email_user, reauthenticate, sign_in_with_password
-from .helpers import BROWSER_UA, DEEP_LINK_RE, START_URL, start_sign_in
+from telegram_login.signin.widget import RESUME_COOKIE
+from telegram_login.tests.flows import email_user, reauthenticate, sign_in_with_password
+from telegram_login.tests.helpers import BROWSER_UA, DEEP_LINK_RE, START_URL, start_sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from django.test import Client
 
 from telegram_login.conf import get_settings, validate
 from telegram_login.models import LoginRequest
-
-from .helpers import BROWSER_UA, poll_path
+from telegram_login.tests.helpers import BROWSER_UA, poll_path
 
 pytestmark = pytest.mark.django_db
 

@@ -13,11 +13,10 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .flows import confirm_in_telegram
-from .helpers import (
+from telegram_login.tests.flows import confirm_in_telegram
+from telegram_login.tests.helpers import (
     BROWSER_UA,
     START_URL,
     WEBHOOK_SECRET,

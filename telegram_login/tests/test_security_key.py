@@ -15,16 +15,15 @@ from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from telegram_login import browsers
-from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import (
     AlertPreference,
     BrowserRevocation,
     LoginRequest,
     SecurityNotice,
 )
-
-from .flows import (
+from telegram_login.security import browsers
+from telegram_login.tests.flows import (
     PASSWORD,
     confirm_access_in_telegram,
     email_user,
@@ -33,7 +32,7 @@ from .flows import (
     sign_in_with_password,
     telegram_user_of,
 )
-from .helpers import (
+from telegram_login.tests.helpers import (
     BROWSER_UA,
     FIREFOX_UA,
     OWNER_EMAIL,
@@ -42,7 +41,7 @@ from .helpers import (
     signed_in,
     start_sign_in,
 )
-from .helpers import (
+from telegram_login.tests.helpers import (
     press_button as press,
 )
 
@@ -379,7 +378,7 @@ def test_a_new_primary_address_is_told_and_not_me_makes_the_old_one_primary_agai
 def test_a_password_set_on_a_telegram_account_is_told_and_not_me_unsets_it(
     bot_api, telegram_user, telegram_update, post_update
 ):
-    from .flows import confirm_in_telegram
+    from telegram_login.tests.flows import confirm_in_telegram
 
     telegram = telegram_user(first_name="Gleb")
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
@@ -403,7 +402,7 @@ def test_two_factor_turned_off_is_told_with_a_button_that_signs_the_browser_out(
 ):
     from django.test import RequestFactory
 
-    from telegram_login import account_changes
+    from telegram_login.security import account_changes
 
     user, telegram = owner
     intruder = Client(HTTP_USER_AGENT=FIREFOX_UA)
@@ -490,7 +489,7 @@ def test_a_confirmed_telegram_sign_in_prompt_keeps_working_buttons(
             callback=(telegram, callback_data(login_request, ACTION_CODE, login_request.match_code))
         )
     )
-    from .helpers import poll
+    from telegram_login.tests.helpers import poll
 
     poll(browser, login_request, shown="claimed")
     [prompt] = bot_messages(bot_api, telegram)
@@ -506,7 +505,9 @@ def test_a_site_without_the_session_middleware_is_told_what_not_me_cannot_reach(
 
     assert "telegram_login.W009" not in [m.id for m in check_telegram_settings()]
     settings.MIDDLEWARE = [
-        m for m in settings.MIDDLEWARE if m != "telegram_login.middleware.SessionActivityMiddleware"
+        m
+        for m in settings.MIDDLEWARE
+        if m != "telegram_login.security.middleware.SessionActivityMiddleware"
     ]
 
     assert "telegram_login.W009" in [m.id for m in check_telegram_settings()]

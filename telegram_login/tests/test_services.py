@@ -9,14 +9,13 @@ from datetime import timedelta
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
-from telegram_login import services
-from telegram_login.browser_session import SESSION_KEY
 from telegram_login.models import LoginRequest
-from telegram_login.selectors import login_request_for_session
-from telegram_login.services import ClaimOutcome
-from telegram_login.tokens import new_token
-
-from .request_states import (
+from telegram_login.poll.browser_session import SESSION_KEY
+from telegram_login.poll.selectors import login_request_for_session
+from telegram_login.signin import services
+from telegram_login.signin.services import ClaimOutcome
+from telegram_login.signin.tokens import new_token
+from telegram_login.tests.request_states import (
     claimed_with_token,
     expire_clock,
     start_request,

@@ -6,11 +6,10 @@ import uuid
 
 import pytest
 
-from telegram_login import services
 from telegram_login.models import LoginRequest
-from telegram_login.services import DecisionOutcome
-
-from .request_states import (
+from telegram_login.signin import services
+from telegram_login.signin.services import DecisionOutcome
+from telegram_login.tests.request_states import (
     approved_request,
     claimed_request,
     expire_clock,

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from telegram_login import services, upkeep
+from telegram_login import upkeep
 from telegram_login.models import LoginRequest, ProcessedUpdate
-from telegram_login.services import ClaimOutcome, DecisionOutcome
-
-from .request_states import (
+from telegram_login.signin import services
+from telegram_login.signin.services import ClaimOutcome, DecisionOutcome
+from telegram_login.tests.request_states import (
     approved_request,
     claimed_request,
     expire_clock,

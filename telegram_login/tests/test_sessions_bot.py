@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from .flows import email_user, sign_in_with_password, telegram_user_of
-from .helpers import (
+from telegram_login.tests.flows import email_user, sign_in_with_password, telegram_user_of
+from telegram_login.tests.helpers import (
     BROWSER_UA,
     FIREFOX_UA,
     OWNER_EMAIL,
@@ -27,7 +27,7 @@ from .helpers import (
     signed_in,
     start_sign_in,
 )
-from .test_alerts import EVERYWHERE
+from telegram_login.tests.test_alerts import EVERYWHERE
 
 EMAIL = OWNER_EMAIL
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from telegram_login.bot import link_messages, messages
+from telegram_login.linking import messages as link_messages
+from telegram_login.messaging import texts as messages
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox.spec import SPEC_PATH, bot_api_spec, call_problems, object_problems
 

@@ -12,13 +12,12 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from telegram_login import status_mirror
-from telegram_login.bot.messages import ACTION_CODE, callback_data
-from telegram_login.browser_session import SESSION_KEY
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .flows import email_user, reauthenticate, sign_in_with_password
-from .helpers import (
+from telegram_login.poll import status_mirror
+from telegram_login.poll.browser_session import SESSION_KEY
+from telegram_login.tests.flows import email_user, reauthenticate, sign_in_with_password
+from telegram_login.tests.helpers import (
     BOT_USERNAME,
     BROWSER_UA,
     START_URL,

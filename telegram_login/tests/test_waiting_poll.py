@@ -15,11 +15,10 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import include, path, set_script_prefix
 
-from telegram_login import status_mirror
 from telegram_login.checks import check_telegram_settings
-from telegram_login.waiting_poll import poll_request_id
-
-from .helpers import poll, poll_url, start_sign_in, with_waiting_poll_middleware
+from telegram_login.poll import status_mirror
+from telegram_login.poll.middleware import poll_request_id
+from telegram_login.tests.helpers import poll, poll_url, start_sign_in, with_waiting_poll_middleware
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +163,7 @@ def test_the_poll_path_is_found_where_the_site_mounts_it(settings):
     # Under a script prefix the middleware sees the path after it, as the URL resolver does.
     set_script_prefix("/app/")
     try:
-        from telegram_login.waiting_poll import _poll_path_around_id
+        from telegram_login.poll.middleware import _poll_path_around_id
 
         _poll_path_around_id.cache_clear()
         assert poll_request_id(f"/sign-in/tg/poll/{request_id}/") == request_id
@@ -177,6 +176,6 @@ def test_the_check_says_when_the_middleware_comes_before_the_security_middleware
     middleware = with_waiting_poll_middleware(settings.MIDDLEWARE)
     settings.MIDDLEWARE = middleware
     assert "telegram_login.W008" not in [m.id for m in check_telegram_settings()]
-    middleware.remove("telegram_login.waiting_poll.WaitingPollMiddleware")
-    settings.MIDDLEWARE = ["telegram_login.waiting_poll.WaitingPollMiddleware", *middleware]
+    middleware.remove("telegram_login.poll.middleware.WaitingPollMiddleware")
+    settings.MIDDLEWARE = ["telegram_login.poll.middleware.WaitingPollMiddleware", *middleware]
     assert "telegram_login.W008" in [m.id for m in check_telegram_settings()]

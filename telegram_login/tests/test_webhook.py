@@ -9,11 +9,16 @@ from typing import Any
 
 import pytest
 
-from telegram_login import services
-from telegram_login.bot.messages import ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
-
-from .helpers import WEBHOOK_SECRET, WEBHOOK_URL, assert_no_reply, bot_reply, status_of
+from telegram_login.signin import services
+from telegram_login.tests.helpers import (
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
+    assert_no_reply,
+    bot_reply,
+    status_of,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,9 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 
-from telegram_login.bot.messages import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-
-from .helpers import WEBHOOK_SECRET, WEBHOOK_URL, bot_reply, status_of
+from telegram_login.tests.helpers import WEBHOOK_SECRET, WEBHOOK_URL, bot_reply, status_of
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from telegram_login.bot.messages import ACTION_CANCEL, callback_data
+from telegram_login.messaging.texts import ACTION_CANCEL, callback_data
 from telegram_login.models import LoginRequest
-from telegram_login.tokens import new_token
-
-from .helpers import BOT_USERNAME, assert_no_reply, bot_reply, status_of
+from telegram_login.signin.tokens import new_token
+from telegram_login.tests.helpers import BOT_USERNAME, assert_no_reply, bot_reply, status_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from ...bot.client import BotClient, TelegramError, get_bot
-from ...conf import get_settings
+from telegram_login.conf import get_settings
+from telegram_login.messaging.client import BotClient, TelegramError, get_bot
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 

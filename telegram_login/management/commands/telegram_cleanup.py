@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from ... import upkeep
-from ...tasks import prune_finished, queue_runs_here
+from telegram_login import upkeep
+from telegram_login.messaging.tasks import prune_finished, queue_runs_here
 
 
 class Command(BaseCommand):

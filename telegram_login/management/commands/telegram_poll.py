@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...bot.client import TelegramError
-from ...bot.dispatcher import handle_update
-from ...bot.outbox import send_now
-from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
+from telegram_login.bot.dispatcher import handle_update
+from telegram_login.management.commands._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
+from telegram_login.messaging.client import TelegramError
+from telegram_login.messaging.outbox import send_now
 
 # Seconds before asking again for an update that could not be handled (the database or Redis away).
 RETRY_PAUSE = 3

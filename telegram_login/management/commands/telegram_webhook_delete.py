@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ...bot.client import TelegramError
-from ._bot import configured_bot, telegram_failed
+from telegram_login.management.commands._bot import configured_bot, telegram_failed
+from telegram_login.messaging.client import TelegramError
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...bot.client import TelegramError
-from ...conf import get_settings
-from ._bot import configured_bot, telegram_failed
+from telegram_login.conf import get_settings
+from telegram_login.management.commands._bot import configured_bot, telegram_failed
+from telegram_login.messaging.client import TelegramError
 
 
 class Command(BaseCommand):

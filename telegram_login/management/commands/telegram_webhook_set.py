@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 from django.utils import translation
 
-from ...bot import session_list_messages
-from ...bot.client import TelegramError
-from ...conf import get_settings
-from ._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
+from telegram_login.bot import session_list_messages
+from telegram_login.conf import get_settings
+from telegram_login.management.commands._bot import ALLOWED_UPDATES, configured_bot, telegram_failed
+from telegram_login.messaging.client import TelegramError
 
 # "" is the default list (English); "ru" is what Russian Telegram clients show.
 COMMAND_LANGUAGES = ("", "ru")

@@ -1,0 +1,46 @@
+"""What the bot tells a Telegram user when their Telegram is linked to a site account (with
+Unlink) or unlinked from one (notices.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from telegram_login.messaging.client import BotCall
+from telegram_login.messaging.texts import site_name, text_message, unlink_callback_data
+
+
+def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCall:
+    """Told to the Telegram user when their Telegram was linked to a site account."""
+    return BotCall(
+        "sendMessage",
+        {
+            "chat_id": chat_id,
+            "text": _(
+                "🔗 This Telegram account is now linked to the account %(account)s on %(site)s "
+                "and can sign in to it. If you did not mean to link it, press Unlink."
+            )
+            % {"account": account, "site": site_name()},
+            "reply_markup": {
+                "inline_keyboard": [
+                    [
+                        {
+                            "text": _("Unlink"),
+                            "callback_data": unlink_callback_data(social_account_id),
+                        }
+                    ]
+                ]
+            },
+        },
+    )
+
+
+def unlink_notice(*, chat_id: int, account: str) -> BotCall:
+    """Told to the Telegram user when their Telegram was unlinked from a site account."""
+    return text_message(
+        chat_id=chat_id,
+        text=_(
+            "This Telegram account was unlinked from the account %(account)s on %(site)s and no "
+            "longer signs in to it."
+        )
+        % {"account": account, "site": site_name()},
+    )

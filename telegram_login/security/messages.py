@@ -1,0 +1,297 @@
+"""What the bot says of the account's sessions: the sign-in alert, the consent prompt of a
+finished Telegram sign-in, the /sessions list and the answers to its buttons (alerts.py,
+bot/sessions.py, bot/prompts.py), and the bot's command menu."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from telegram_login.messaging.client import BotCall
+from telegram_login.messaging.texts import (
+    CALLBACK_PREFIX,
+    device_of,
+    site_name,
+    text_edit,
+    text_message,
+)
+from telegram_login.security.sessions import SessionView
+
+ACTION_END_SESSION = "s"
+ACTION_END_ALL = "e"
+ACTION_NOT_ME = "n"
+ACTION_NOTICE_EVERYWHERE = "w"
+# Where a "sign this session out" button is: under the /sessions list, which is shown again
+# without the ended session, or (in messages sent before alerts named their notice) an alert.
+FROM_ALERT = "a"
+FROM_LIST = "l"
+# "tl:s:<session id>:l", "tl:e::" under the list; "tl:n:<notice id>:", "tl:w:<notice id>:"
+# under an alert or a change notice (models.SecurityNotice); ASCII only, as above.
+SESSION_DATA_RE = re.compile(
+    r"^tl:(?:s:(?P<id>[1-9][0-9]{0,18}):(?P<origin>[al])|e::"
+    r"|(?P<action>[nw]):(?P<notice>[1-9][0-9]{0,18}):)$"
+)
+
+
+@dataclass(frozen=True)
+class SessionPress:
+    """A press on a session button: end `session_id` (from the list), every session of the
+    account (`session_id` None), or act on a notice: "Not me" (end the browser it was about and
+    undo its change) or, with `everywhere`, end every session of the account it was about."""
+
+    session_id: int | None
+    origin: str = ""
+    notice_id: int | None = None
+    everywhere: bool = False
+
+
+def end_session_data(session_id: int, origin: str) -> str:
+    return f"{CALLBACK_PREFIX}:{ACTION_END_SESSION}:{session_id}:{origin}"
+
+
+def end_all_data() -> str:
+    return f"{CALLBACK_PREFIX}:{ACTION_END_ALL}::"
+
+
+def not_me_data(notice_id: int) -> str:
+    return f"{CALLBACK_PREFIX}:{ACTION_NOT_ME}:{notice_id}:"
+
+
+def notice_everywhere_data(notice_id: int) -> str:
+    return f"{CALLBACK_PREFIX}:{ACTION_NOTICE_EVERYWHERE}:{notice_id}:"
+
+
+def parse_session_data(data: str) -> SessionPress | None:
+    found = SESSION_DATA_RE.match(data)
+    if found is None:
+        return None
+    if found["notice"] is not None:
+        return SessionPress(
+            None,
+            notice_id=int(found["notice"]),
+            everywhere=found["action"] == ACTION_NOTICE_EVERYWHERE,
+        )
+    if found["id"] is None:
+        return SessionPress(None)
+    return SessionPress(int(found["id"]), found["origin"])
+
+
+def moment_text(when: datetime) -> str:
+    """ "March 5, 2026, 2:03 p.m. UTC" in the site's time zone, in the current language."""
+    local = timezone.localtime(when)
+    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname() or ''}".strip()
+
+
+# How the person signed in, by allauth's name of the method (alerts.py).
+SIGN_IN_METHODS = {
+    "password": gettext_lazy("email and password"),
+    "password_reset": gettext_lazy("a password reset link from email"),
+    "code": gettext_lazy("a sign-in code from email"),
+    "telegram": gettext_lazy("Telegram"),
+    "telegram_oidc": gettext_lazy("Telegram's login page"),
+}
+
+
+def sign_in_method_text(method: str, provider_name: str = "") -> str:
+    if method in SIGN_IN_METHODS:
+        return str(SIGN_IN_METHODS[method])
+    if provider_name:
+        return provider_name
+    return _("another way")
+
+
+def _session_lines(session: SessionView) -> list[str]:
+    return [
+        _("Browser: %(agent)s") % {"agent": device_of(browser=session.browser, system=session.os)},
+        _("IP address: %(ip)s") % {"ip": session.ip or _("unknown")},
+        _("Time: %(time)s") % {"time": moment_text(session.signed_in_at)},
+    ]
+
+
+def notice_buttons(notice_id: int, *, not_me: str | None = None) -> dict[str, Any]:
+    """ "Not me" (unless it was pressed already: `not_me` None) and "Sign out everywhere",
+    both acting on the notice (models.SecurityNotice)."""
+    rows = []
+    if not_me is not None:
+        rows.append([{"text": not_me, "callback_data": not_me_data(notice_id)}])
+    rows.append(
+        [{"text": _("Sign out everywhere"), "callback_data": notice_everywhere_data(notice_id)}]
+    )
+    return {"inline_keyboard": rows}
+
+
+def not_me_text() -> str:
+    return _("Not me: sign this session out")
+
+
+def sign_in_alert(
+    *, chat_id: int, account: str, session: SessionView, method: str, notice_id: int
+) -> BotCall:
+    """Told to the linked Telegram after a sign-in to the account by any other way."""
+    lines = [
+        _("🔐 New sign-in to %(account)s on %(site)s") % {"account": account, "site": site_name()},
+        "",
+        _("Signed in with: %(method)s") % {"method": method},
+        *_session_lines(session),
+        "",
+        _(
+            "If this was you, there is nothing to do. If it was not, sign that session out "
+            "now, and change your password."
+        ),
+    ]
+    return BotCall(
+        "sendMessage",
+        {
+            "chat_id": chat_id,
+            "text": "\n".join(lines),
+            "reply_markup": notice_buttons(notice_id, not_me=not_me_text()),
+        },
+    )
+
+
+def signed_in_edit(
+    *,
+    chat_id: int,
+    message_id: int,
+    account: str,
+    session: SessionView,
+    session_open: bool,
+    notice_id: int,
+) -> BotCall:
+    """A sign-in through Telegram finished: its consent prompt becomes the alert, with the
+    button that ends the session it opened (as long as that session lasts)."""
+    lines = [
+        _("✔ Signed in to %(account)s on %(site)s.") % {"account": account, "site": site_name()},
+        "",
+        _("Signed in with: %(method)s") % {"method": sign_in_method_text("telegram")},
+        *_session_lines(session),
+        "",
+    ]
+    if not session_open:
+        lines.append(_("That session has ended since."))
+        return text_edit(chat_id=chat_id, message_id=message_id, text="\n".join(lines))
+    lines.append(_("If this was not you, sign that session out now."))
+    return BotCall(
+        "editMessageText",
+        {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "text": "\n".join(lines),
+            "reply_markup": notice_buttons(notice_id, not_me=not_me_text()),
+        },
+    )
+
+
+def alerts_changed_notice(
+    *,
+    chat_id: int,
+    account: str,
+    enabled: bool,
+    session: SessionView | None,
+    notice_id: int | None = None,
+) -> BotCall:
+    """Told to the linked Telegram when the account's sign-in alerts are turned on or off."""
+    if enabled:
+        return text_message(
+            chat_id=chat_id,
+            text=_(
+                "🔔 Sign-in alerts for %(account)s on %(site)s are on: I will tell you of every "
+                "new sign-in."
+            )
+            % {"account": account, "site": site_name()},
+        )
+    where = (
+        _(" from %(agent)s (IP %(ip)s)")
+        % {
+            "agent": device_of(browser=session.browser, system=session.os),
+            "ip": session.ip or _("unknown"),
+        }
+        if session is not None
+        else ""
+    )
+    text = _(
+        "🔕 Sign-in alerts for %(account)s on %(site)s were turned off%(where)s. If it was not "
+        "you, press Not me: that browser is signed out and the alerts come back on."
+    ) % {"account": account, "site": site_name(), "where": where}
+    params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if notice_id is not None:
+        params["reply_markup"] = notice_buttons(notice_id, not_me=undo_button_text())
+    return BotCall("sendMessage", params)
+
+
+def undo_button_text() -> str:
+    return _("Not me: sign that browser out and undo")
+
+
+def _change_password_hint(has_password: bool) -> list[str]:
+    if not has_password:
+        return []
+    return [
+        "",
+        _(
+            "If you did not sign in yourself, change your password on %(site)s: whoever did "
+            "may know it."
+        )
+        % {"site": site_name()},
+    ]
+
+
+def session_ended_edit(
+    *,
+    chat_id: int,
+    message_id: int,
+    account: str,
+    session: SessionView,
+    has_password: bool,
+    undone: str = "",
+    notice_id: int | None = None,
+) -> BotCall:
+    """The alert after its "Not me" was pressed: that browser is signed out (and the change
+    undone, `undone` says how); "Sign out everywhere" stays."""
+    lines = [
+        _("✔ Signed out: %(agent)s (IP %(ip)s) no longer has access to %(account)s on %(site)s.")
+        % {
+            "agent": device_of(browser=session.browser, system=session.os),
+            "ip": session.ip or _("unknown"),
+            "account": account,
+            "site": site_name(),
+        },
+        *([undone] if undone else []),
+        *_change_password_hint(has_password),
+    ]
+    params: dict[str, Any] = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "text": "\n".join(lines),
+    }
+    if notice_id is not None:
+        params["reply_markup"] = notice_buttons(notice_id)
+    else:
+        params["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": _("Sign out everywhere"), "callback_data": end_all_data()}]
+            ]
+        }
+    return BotCall("editMessageText", params)
+
+
+def all_ended_edit(
+    *, chat_id: int, message_id: int, account: str, count: int, has_password: bool
+) -> BotCall:
+    lines = [
+        ngettext(
+            "✔ Signed out everywhere: %(count)d session of %(account)s on %(site)s ended.",
+            "✔ Signed out everywhere: %(count)d sessions of %(account)s on %(site)s ended.",
+            count,
+        )
+        % {"count": count, "account": account, "site": site_name()},
+        *_change_password_hint(has_password),
+    ]
+    return text_edit(chat_id=chat_id, message_id=message_id, text="\n".join(lines))

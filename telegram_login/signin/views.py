@@ -1,0 +1,219 @@
+"""The browser's views: start a sign-in, poll it, type a code, confirm access (the webhook,
+Telegram's side, is bot/webhook.py)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.utils import get_next_redirect_url
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from telegram_login import limits, upkeep
+from telegram_login.conf import get_settings
+from telegram_login.linking import rules as linking
+from telegram_login.linking.reauthentication import (
+    SHORT_SESSION_GRACE,
+    SHORT_SESSION_KEY,
+    key_change_waiting,
+    reauthentication_due,
+)
+from telegram_login.models import LoginRequest
+from telegram_login.poll import selectors, status_mirror
+from telegram_login.poll.browser_session import session_remember_request
+from telegram_login.poll.middleware import GLANCE_ATTRIBUTE, quick_answer
+from telegram_login.signin import services
+from telegram_login.signin.completion import complete
+from telegram_login.signin.responses import (
+    HtmxHttpRequest,
+    client_redirect,
+    provider_of,
+    render_widget,
+    stop,
+    with_next,
+)
+from telegram_login.signin.widget import WidgetState, remember_token
+
+logger = logging.getLogger(__name__)
+
+TYPED_CODE_RE = re.compile(r"^[0-9]{6}$")
+WIDGET_TEMPLATE = "telegram_login/login.html"
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def start(request: HtmxHttpRequest) -> HttpResponse:
+    """GET shows the start button (no side effects: link previews GET); POST starts a sign-in,
+    a connect (from settings) or a confirmation in the linked Telegram (reauthenticate)."""
+    if request.method == "GET":
+        return render_widget(request, None, state=WidgetState.START)
+    process = request.POST.get("process", LoginRequest.Process.LOGIN)
+    if process not in LoginRequest.Process.values:
+        process = LoginRequest.Process.LOGIN
+    next_url = get_next_redirect_url(request) or ""
+    if process != LoginRequest.Process.LOGIN and not request.user.is_authenticated:
+        return client_redirect(request, with_next(reverse("account_login"), request.path))
+    if not get_settings().enabled:
+        return render_widget(request, None, state=WidgetState.UNAVAILABLE)
+    who = _who_asks(request, process, next_url)
+    if isinstance(who, HttpResponse):
+        return who
+    user, purpose = who
+    # Counted per IP and per browser session (a fresh browser counts by its IP twice).
+    client_ip = get_account_adapter().get_client_ip(request)
+    session_key = request.session.session_key or client_ip
+    if not limits.consume(limits.START, ip=client_ip, key=session_key):
+        return _rate_limited(request)
+    if request.user.is_anonymous and request.session.session_key is None:
+        # A session made only for this sign-in ends with it; signing in makes it a normal one.
+        request.session.set_expiry(get_settings().login_ttl + SHORT_SESSION_GRACE)
+        request.session[SHORT_SESSION_KEY] = True
+    provider = provider_of(request)
+    state_id = provider.stash_redirect_state(request, process, next_url or None)
+    upkeep.prune_now_and_then()
+    try:
+        login_request, token = services.login_request_start(
+            process=process,
+            user=user,
+            purpose=purpose,
+            requester_ip=client_ip,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+    except services.TooManyPendingRequests:
+        return _rate_limited(request)
+    session_remember_request(
+        session=request.session,
+        request_id=login_request.id,
+        state_id=state_id,
+        keep=get_settings().recent_requests_per_session,
+    )
+    if request.session.session_key is None:
+        # The poll URL's MAC needs the session's key, which a new session gets when saved.
+        request.session.save()
+    response = render_widget(
+        request, login_request, state=WidgetState.of(login_request), token=token
+    )
+    remember_token(response, login_request, token)
+    return response
+
+
+def _who_asks(
+    request: HtmxHttpRequest, process: str, next_url: str
+) -> tuple[Any, str] | HttpResponse:
+    """The account a connect or a confirmation is for, and what the confirmation unlocks; or
+    the answer that refuses it (or asks for the password first)."""
+    if process == LoginRequest.Process.CONNECT:
+        refusal = linking.connect_refusal(user=request.user)
+        if refusal is not None:
+            return render_widget(request, None, state=WidgetState.refusal(refusal))
+        # Ask for the password before anything happens in Telegram, not after.
+        if reauthentication_due(request):
+            back = next_url or reverse("socialaccount_connections")
+            return client_redirect(request, with_next(reverse("account_reauthenticate"), back))
+        return request.user, ""
+    if process == LoginRequest.Process.REAUTHENTICATE:
+        if linking.telegram_account_for_user(user=request.user) is None:
+            return render_widget(request, None, state=WidgetState.REFUSED_NO_TELEGRAM)
+        return request.user, key_change_waiting(request, next_url) or purpose_of(next_url)
+    return None, ""
+
+
+def _rate_limited(request: HtmxHttpRequest) -> HttpResponse:
+    return render_widget(
+        request,
+        None,
+        state=WidgetState.RATE_LIMITED,
+        status=HTTPStatus.OK if request.htmx else HTTPStatus.TOO_MANY_REQUESTS,
+    )
+
+
+def purpose_of(next_url: str) -> str:
+    """The URL name of the page a confirmation unlocks (the bot names it; see bot/messages.py)."""
+    try:
+        match = resolve(urlsplit(next_url).path) if next_url else None
+    except Resolver404:
+        return ""
+    return (match.url_name or "")[:32] if match else ""
+
+
+@login_not_required
+@never_cache
+@require_GET
+def poll(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """The waiting browser asks how its sign-in is going; it is found only through the session.
+
+    A waiting poll from the browser that asked, whose request is still as shown, has its 204
+    from waiting_poll.quick_answer (in WaitingPollMiddleware where the site has it, else here).
+    Anything else takes the whole path below.
+    """
+    if hasattr(request, GLANCE_ATTRIBUTE):
+        glance = getattr(request, GLANCE_ATTRIBUTE)
+    else:
+        quick, glance = quick_answer(request, request_id)
+        if quick is not None:
+            return quick
+    found = selectors.login_request_for_session(session=request.session, request_id=request_id)
+    if found is None:
+        return stop(request, None, state=WidgetState.UNKNOWN)
+    login_request, state_id = found
+    if glance is None:
+        glance = status_mirror.poll_glance(request_id=request_id)
+    if glance.polls > get_settings().polls_per_request:
+        return stop(request, login_request, state=WidgetState.POLL_LIMIT)
+    # Brings the instance up to date itself, whoever moved the request.
+    services.login_request_expire_if_due(login_request=login_request)
+    if login_request.status == LoginRequest.Status.APPROVED:
+        return complete(request, login_request, state_id)
+    if request.htmx and request.GET.get("shown") == login_request.status:
+        return HttpResponse(status=HTTPStatus.NO_CONTENT)
+    if login_request.is_terminal:
+        return stop(request, login_request, state=WidgetState.of(login_request))
+    return render_widget(request, login_request, state=WidgetState.of(login_request))
+
+
+@login_not_required
+@never_cache
+@require_POST
+def enter_code(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
+    """browser_code mode: the asking browser types the code the bot showed in Telegram."""
+    found = selectors.login_request_for_session(session=request.session, request_id=request_id)
+    if found is None:
+        return stop(request, None, state=WidgetState.UNKNOWN)
+    login_request, state_id = found
+    if not limits.consume(limits.CODE, key=str(request_id)):
+        return render_widget(
+            request,
+            login_request,
+            state=WidgetState.of(login_request),
+            extra={"code_error": "slow_down"},
+        )
+    code = "".join(request.POST.get("code", "").split())
+    if not TYPED_CODE_RE.match(code):
+        return render_widget(
+            request,
+            login_request,
+            state=WidgetState.of(login_request),
+            extra={"code_error": "format"},
+        )
+    outcome = services.login_request_enter_code(login_request=login_request, code=code)
+    if outcome == services.DecisionOutcome.APPROVED:
+        return complete(request, login_request, state_id)
+    if login_request.is_terminal:
+        return stop(request, login_request, state=WidgetState.of(login_request))
+    tries_left = services.TYPED_CODE_ATTEMPTS - login_request.code_attempts
+    return render_widget(
+        request,
+        login_request,
+        state=WidgetState.of(login_request),
+        extra={"code_error": "wrong", "tries_left": tries_left},
+    )
