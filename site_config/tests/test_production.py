@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 
 from site_config.deploy_checks import per_process_cache_problem
 from site_config.logging import RedactSecrets
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.tests.helpers import (
     API_BASE_URL,
     BOT_TOKEN,

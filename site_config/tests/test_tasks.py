@@ -19,7 +19,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from telegram_login.messaging import outbox, tasks
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.tests.flows import (

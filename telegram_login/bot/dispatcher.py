@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from telegram_login import limits, outages, upkeep
 from telegram_login.bot import sessions
-from telegram_login.bot.reactions import Reactions
+from telegram_login.bot.reactions import Reactions, answerer
 from telegram_login.bot.updates import (
     CallbackQuery,
     IncomingMessage,
@@ -30,13 +31,13 @@ from telegram_login.bot.updates import (
 from telegram_login.conf import get_settings
 from telegram_login.linking import rules as linking
 from telegram_login.linking.rules import account_label
+from telegram_login.messaging import callbacks
 from telegram_login.messaging import texts as messages
 from telegram_login.messaging.client import BotCall
 from telegram_login.messaging.language import bot_language_code
-from telegram_login.security import messages as session_messages
 from telegram_login.signals import telegram_unlinked_in_bot
 from telegram_login.signin import services
-from telegram_login.signin.services import ClaimOutcome, DecisionOutcome
+from telegram_login.signin.machine import ClaimOutcome, DecisionOutcome
 from telegram_login.signin.tokens import TOKEN_IN_TEXT_RE
 
 logger = logging.getLogger(__name__)
@@ -196,25 +197,28 @@ def _on_message(message: IncomingMessage) -> Reactions:
 
 
 def _on_callback(query: CallbackQuery) -> Reactions:
-    # The answer goes in the webhook response so the user's client stops spinning whatever else
-    # happens; the message edit is sent afterwards and may fail without harm.
-    def answer(text: str, *, alert: bool = False) -> BotCall:
-        return messages.answer_callback(callback_query_id=query.id, text=text, alert=alert)
-
-    parsed = messages.parse_callback_data(query.data)
-    unlink_id = messages.parse_unlink_data(query.data)
-    session_press = session_messages.parse_session_data(query.data)
-    ours = parsed is not None or unlink_id is not None or session_press is not None
-    if not ours or not query.is_private_from_sender:
+    answer = answerer(query.id)
+    press = callbacks.decode(query.data)
+    if press is None or not query.is_private_from_sender:
         return Reactions(reply=answer(_("This button does nothing here.")))
     if not _within_rate(query.sender):
         return Reactions(reply=answer(_("Too many attempts. Please wait a minute."), alert=True))
-    if unlink_id is not None:
-        return _on_unlink(query, unlink_id)
-    if session_press is not None:
-        return sessions.on_session_press(query, session_press)
-    assert parsed is not None
-    request_id, code = parsed
+    match press:
+        case callbacks.Unlink(social_account_id=social_account_id):
+            return _on_unlink(query, social_account_id)
+        case callbacks.NoticePress():
+            return sessions.on_notice_press(query, press)
+        case callbacks.EndSession() | callbacks.EndAll():
+            return sessions.on_session_press(query, press)
+        case callbacks.Decide(request_id=request_id, code=code):
+            return _on_decision(query, request_id, code, answer)
+    raise AssertionError(f"a press nobody handles: {press!r}")
+
+
+def _on_decision(
+    query: CallbackQuery, request_id: uuid.UUID, code: str | None, answer: Callable[..., BotCall]
+) -> Reactions:
+    """A code or Cancel under a consent prompt."""
     result = services.login_request_decide(
         request_id=request_id, telegram_user_id=query.sender.id, code=code
     )
@@ -233,7 +237,7 @@ def _on_callback(query: CallbackQuery) -> Reactions:
         DecisionOutcome.EXPIRED: _("This sign-in request has expired."),
         DecisionOutcome.ALREADY_DECIDED: _("This sign-in request is no longer active."),
     }
-    # The prompt itself is edited to the outcome by bot/prompts.py when the request settles.
+    # The prompt itself is edited to the outcome by security/prompts.py when the request settles.
     return Reactions(
         reply=answer(texts[result.outcome], alert=result.outcome == DecisionOutcome.WRONG_CODE)
     )

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from telegram_login.messaging.callbacks import FROM_LIST, EndAll, EndSession, encode
 from telegram_login.messaging.client import BotCall
 from telegram_login.messaging.texts import age_text, device_of, site_name, text_message
-from telegram_login.security.messages import FROM_LIST, end_all_data, end_session_data, moment_text
+from telegram_login.security.messages import moment_text
 from telegram_login.security.sessions import SessionView
 
 # How many sessions one /sessions message lists, each with its button.
@@ -66,7 +67,7 @@ def sessions_list(
             more = len(sessions) - len(shown)
             lines.append(ngettext("…and %(n)d more.", "…and %(n)d more.", more) % {"n": more})
         lines += ["", _("Press a session to sign it out.")]
-        buttons.append([{"text": _("Sign out everywhere"), "callback_data": end_all_data()}])
+        buttons.append([{"text": _("Sign out everywhere"), "callback_data": encode(EndAll())}])
         text = "\n".join(lines)
         markup = {"inline_keyboard": buttons}
     params: dict[str, Any] = {"chat_id": chat_id, "text": text, "reply_markup": markup}
@@ -91,7 +92,7 @@ def _listed(number: int, session: SessionView, now: datetime) -> tuple[list[str]
     ]
     button = {
         "text": f"✖ {number}. {device}",
-        "callback_data": end_session_data(session.id, FROM_LIST),
+        "callback_data": encode(EndSession(session.id, FROM_LIST)),
     }
     return lines, button
 

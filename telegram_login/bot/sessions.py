@@ -10,16 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from telegram_login.bot import session_list_messages
-from telegram_login.bot.reactions import Reactions
+from telegram_login.bot.reactions import Reactions, answerer
 from telegram_login.bot.updates import CallbackQuery, IncomingMessage
 from telegram_login.linking.rules import account_label
 from telegram_login.messaging import texts as messages
+from telegram_login.messaging.callbacks import FROM_LIST, EndAll, EndSession, NoticePress
 from telegram_login.messaging.client import BotCall
 from telegram_login.security import browsers, sessions
 from telegram_login.security import messages as session_messages
 from telegram_login.security import notices as security_notices
 from telegram_login.security.browsers import EndOutcome
-from telegram_login.security.messages import SessionPress
 from telegram_login.security.notices import PressOutcome, PressResult
 from telegram_login.security.sessions import SessionView
 
@@ -40,27 +40,20 @@ def on_sessions_command(message: IncomingMessage) -> Reactions:
     )
 
 
-def on_session_press(query: CallbackQuery, press: SessionPress) -> Reactions:
-    """ "Not me" or "Sign out everywhere" under a notice, a session under /sessions, or "Sign out
-    everywhere" under the list."""
-
-    def answer(text: str, *, alert: bool = False) -> BotCall:
-        return messages.answer_callback(callback_query_id=query.id, text=text, alert=alert)
-
-    if press.notice_id is not None:
-        return _on_notice_press(query, press, answer)
+def on_session_press(query: CallbackQuery, press: EndSession | EndAll) -> Reactions:
+    """A session under /sessions, or "Sign out everywhere" under the list."""
+    answer = answerer(query.id)
     if not sessions.sessions_kept():
         return Reactions(reply=answer(_("This button does nothing here.")))
-    if press.session_id is None:
+    if isinstance(press, EndAll):
         return _end_all(query, answer)
     return _on_listed_session_press(query, press, answer)
 
 
 def _on_listed_session_press(
-    query: CallbackQuery, press: SessionPress, answer: Callable[..., BotCall]
+    query: CallbackQuery, press: EndSession, answer: Callable[..., BotCall]
 ) -> Reactions:
     """A session under /sessions (or under an alert sent before alerts named their notice)."""
-    assert press.session_id is not None
     outcome, ended = browsers.session_end_by_telegram_user(
         session_id=press.session_id, telegram_user_id=query.sender.id
     )
@@ -77,14 +70,14 @@ def _on_listed_session_press(
 
 
 def _listed_session_edit(
-    query: CallbackQuery, press: SessionPress, ended: SessionView | None
+    query: CallbackQuery, press: EndSession, ended: SessionView | None
 ) -> list[BotCall]:
     """The list again without the session that ended, or the old alert saying it ended."""
     account = sessions.telegram_account_of(telegram_user_id=query.sender.id)
     if query.chat is None or query.message_id is None or account is None:
         return []
     label = account_label(account.user)
-    if press.origin == session_messages.FROM_LIST:
+    if press.origin == FROM_LIST:
         return [
             session_list_messages.sessions_list(
                 chat_id=query.chat.id,
@@ -106,10 +99,9 @@ def _listed_session_edit(
     ]
 
 
-def _on_notice_press(
-    query: CallbackQuery, press: SessionPress, answer: Callable[..., BotCall]
-) -> Reactions:
-    assert press.notice_id is not None
+def on_notice_press(query: CallbackQuery, press: NoticePress) -> Reactions:
+    """ "Not me" or "Sign out everywhere" under an alert or a change notice."""
+    answer = answerer(query.id)
     act = security_notices.notice_everywhere if press.everywhere else security_notices.notice_not_me
     result = act(notice_id=press.notice_id, telegram_user_id=query.sender.id)
     if result.outcome == PressOutcome.GONE:
@@ -139,7 +131,7 @@ def _on_notice_press(
     return Reactions(reply=answer(text), later=later)
 
 
-def _notice_edit(query: CallbackQuery, press: SessionPress, result: PressResult) -> list[BotCall]:
+def _notice_edit(query: CallbackQuery, press: NoticePress, result: PressResult) -> list[BotCall]:
     """The notice, edited to say what its press did."""
     notice = result.notice
     if query.chat is None or query.message_id is None or notice is None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from telegram_login.messaging.callbacks import Unlink, encode
 from telegram_login.messaging.client import BotCall
-from telegram_login.messaging.texts import site_name, text_message, unlink_callback_data
+from telegram_login.messaging.texts import site_name, text_message
 
 
 def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCall:
@@ -25,7 +26,7 @@ def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCal
                     [
                         {
                             "text": _("Unlink"),
-                            "callback_data": unlink_callback_data(social_account_id),
+                            "callback_data": encode(Unlink(social_account_id)),
                         }
                     ]
                 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from datetime import datetime
 
 from django.utils import timezone
@@ -11,43 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from telegram_login.conf import get_settings
+from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.messaging.client import BotCall
 from telegram_login.models import LoginRequest
-
-CALLBACK_PREFIX = "tl"
-ACTION_CODE = "c"
-ACTION_CANCEL = "x"
-ACTION_UNLINK = "u"
-# Strict shapes (ASCII only): "tl:c:<request id hex>:<code>", "tl:x:<request id hex>:",
-# "tl:u:<social account id>:". str.isdigit() would accept "١٢" and crash the comparison.
-DECISION_DATA_RE = re.compile(r"^tl:(?P<action>[cx]):(?P<id>[0-9a-f]{32}):(?P<code>[0-9]{0,4})$")
-UNLINK_DATA_RE = re.compile(r"^tl:u:(?P<id>[1-9][0-9]{0,18}):$")
-
-
-def callback_data(login_request: LoginRequest, action: str, code: str = "") -> str:
-    return ":".join([CALLBACK_PREFIX, action, login_request.id.hex, code])
-
-
-def parse_callback_data(data: str) -> tuple[uuid.UUID, str | None] | None:
-    """(request id, chosen code or None for Cancel), or None if the data is not a decision."""
-    found = DECISION_DATA_RE.match(data)
-    if found is None:
-        return None
-    request_id = uuid.UUID(hex=found["id"])
-    if found["action"] == ACTION_CANCEL:
-        return request_id, None
-    if not found["code"]:
-        return None
-    return request_id, found["code"]
-
-
-def unlink_callback_data(social_account_id: int) -> str:
-    return f"{CALLBACK_PREFIX}:{ACTION_UNLINK}:{social_account_id}:"
-
-
-def parse_unlink_data(data: str) -> int | None:
-    found = UNLINK_DATA_RE.match(data)
-    return int(found["id"]) if found else None
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:

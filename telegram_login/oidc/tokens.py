@@ -40,6 +40,18 @@ def _key_for(meta: IssuerMetadata, *, kid: str | None, algorithm: str) -> Any:
     raise TokenRefused(Refusal.SIGNATURE, f"no {algorithm} key {kid!r} at {meta.jwks_uri}")
 
 
+# What each of PyJWT's refusals means to the person, most specific first.
+_REFUSALS: tuple[tuple[type[jwt.PyJWTError], Refusal], ...] = (
+    (jwt.InvalidAudienceError, Refusal.AUDIENCE),
+    (jwt.ExpiredSignatureError, Refusal.EXPIRED),
+    (jwt.ImmatureSignatureError, Refusal.CLOCK),
+    (jwt.InvalidIssuerError, Refusal.ISSUER),
+    (jwt.InvalidSignatureError, Refusal.SIGNATURE),
+    (jwt.InvalidAlgorithmError, Refusal.SIGNATURE),
+    (jwt.DecodeError, Refusal.SIGNATURE),
+)
+
+
 def verify_id_token(
     token: str,
     *,
@@ -69,18 +81,9 @@ def verify_id_token(
             leeway=LEEWAY_SECONDS,
             options={"require": ["iss", "aud", "exp", "iat"], "verify_nbf": True},
         )
-    except jwt.InvalidAudienceError as exc:
-        raise TokenRefused(Refusal.AUDIENCE, str(exc)) from None
-    except jwt.ExpiredSignatureError as exc:
-        raise TokenRefused(Refusal.EXPIRED, str(exc)) from None
-    except jwt.ImmatureSignatureError as exc:
-        raise TokenRefused(Refusal.CLOCK, str(exc)) from None
-    except jwt.InvalidIssuerError as exc:
-        raise TokenRefused(Refusal.ISSUER, str(exc)) from None
-    except (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError, jwt.DecodeError) as exc:
-        raise TokenRefused(Refusal.SIGNATURE, str(exc)) from None
     except jwt.PyJWTError as exc:
-        raise TokenRefused(Refusal.MALFORMED, str(exc)) from None
+        refusal = next((r for kind, r in _REFUSALS if isinstance(exc, kind)), Refusal.MALFORMED)
+        raise TokenRefused(refusal, str(exc)) from None
     now = time.time() if now is None else now
     if claims["iat"] < now - MAX_AGE_SECONDS:
         raise TokenRefused(Refusal.EXPIRED, f"issued {int(now - claims['iat'])} s ago")

@@ -39,7 +39,7 @@ from telegram_login.models import LoginRequest
 logger = logging.getLogger(__name__)
 
 Status = LoginRequest.Status
-# Each move of a request goes up this order (services.TRANSITIONS); the mirror never goes down.
+# Each move of a request goes up this order (signin/machine.py); the mirror never goes down.
 RANK = {
     Status.PENDING: 0,
     Status.CLAIMED: 1,

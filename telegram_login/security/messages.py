@@ -4,8 +4,6 @@ bot/sessions.py, bot/prompts.py), and the bot's command menu."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,73 +12,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from telegram_login.messaging.callbacks import EndAll, NoticePress, encode
 from telegram_login.messaging.client import BotCall
 from telegram_login.messaging.texts import (
-    CALLBACK_PREFIX,
     device_of,
     site_name,
     text_edit,
     text_message,
 )
 from telegram_login.security.sessions import SessionView
-
-ACTION_END_SESSION = "s"
-ACTION_END_ALL = "e"
-ACTION_NOT_ME = "n"
-ACTION_NOTICE_EVERYWHERE = "w"
-# Where a "sign this session out" button is: under the /sessions list, which is shown again
-# without the ended session, or (in messages sent before alerts named their notice) an alert.
-FROM_ALERT = "a"
-FROM_LIST = "l"
-# "tl:s:<session id>:l", "tl:e::" under the list; "tl:n:<notice id>:", "tl:w:<notice id>:"
-# under an alert or a change notice (models.SecurityNotice); ASCII only, as above.
-SESSION_DATA_RE = re.compile(
-    r"^tl:(?:s:(?P<id>[1-9][0-9]{0,18}):(?P<origin>[al])|e::"
-    r"|(?P<action>[nw]):(?P<notice>[1-9][0-9]{0,18}):)$"
-)
-
-
-@dataclass(frozen=True)
-class SessionPress:
-    """A press on a session button: end `session_id` (from the list), every session of the
-    account (`session_id` None), or act on a notice: "Not me" (end the browser it was about and
-    undo its change) or, with `everywhere`, end every session of the account it was about."""
-
-    session_id: int | None
-    origin: str = ""
-    notice_id: int | None = None
-    everywhere: bool = False
-
-
-def end_session_data(session_id: int, origin: str) -> str:
-    return f"{CALLBACK_PREFIX}:{ACTION_END_SESSION}:{session_id}:{origin}"
-
-
-def end_all_data() -> str:
-    return f"{CALLBACK_PREFIX}:{ACTION_END_ALL}::"
-
-
-def not_me_data(notice_id: int) -> str:
-    return f"{CALLBACK_PREFIX}:{ACTION_NOT_ME}:{notice_id}:"
-
-
-def notice_everywhere_data(notice_id: int) -> str:
-    return f"{CALLBACK_PREFIX}:{ACTION_NOTICE_EVERYWHERE}:{notice_id}:"
-
-
-def parse_session_data(data: str) -> SessionPress | None:
-    found = SESSION_DATA_RE.match(data)
-    if found is None:
-        return None
-    if found["notice"] is not None:
-        return SessionPress(
-            None,
-            notice_id=int(found["notice"]),
-            everywhere=found["action"] == ACTION_NOTICE_EVERYWHERE,
-        )
-    if found["id"] is None:
-        return SessionPress(None)
-    return SessionPress(int(found["id"]), found["origin"])
 
 
 def moment_text(when: datetime) -> str:
@@ -120,9 +60,14 @@ def notice_buttons(notice_id: int, *, not_me: str | None = None) -> dict[str, An
     both acting on the notice (models.SecurityNotice)."""
     rows = []
     if not_me is not None:
-        rows.append([{"text": not_me, "callback_data": not_me_data(notice_id)}])
+        rows.append([{"text": not_me, "callback_data": encode(NoticePress(notice_id))}])
     rows.append(
-        [{"text": _("Sign out everywhere"), "callback_data": notice_everywhere_data(notice_id)}]
+        [
+            {
+                "text": _("Sign out everywhere"),
+                "callback_data": encode(NoticePress(notice_id, everywhere=True)),
+            }
+        ]
     )
     return {"inline_keyboard": rows}
 
@@ -276,7 +221,7 @@ def session_ended_edit(
     else:
         params["reply_markup"] = {
             "inline_keyboard": [
-                [{"text": _("Sign out everywhere"), "callback_data": end_all_data()}]
+                [{"text": _("Sign out everywhere"), "callback_data": encode(EndAll())}]
             ]
         }
     return BotCall("editMessageText", params)

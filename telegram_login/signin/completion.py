@@ -50,18 +50,7 @@ def complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: st
         elif process == LoginRequest.Process.CONNECT:
             response = _connect(request, login_request, provider, redirect_state)
         else:
-            sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
-            # Where the sign-in came from, as Telegram's login page marks it (oidc/flows.py):
-            # the alert it sends (security/alerts.py) edits this request's prompt.
-            sociallogin.state = {
-                **redirect_state,
-                "way": PROVIDER_ID,
-                "login_request": str(login_request.id),
-            }
-            # The sign-in commits as one: the account, its Telegram, the session's record and
-            # the bot's edit in the queue, or, if any of it fails, none of them.
-            with transaction.atomic():
-                response = complete_social_login(request, sociallogin)
+            response = _sign_in(request, login_request, provider, redirect_state)
     except CompletionRefused as refused:
         services.login_request_fail(login_request=login_request)
         return stop(request, login_request, state=refused.state)
@@ -94,6 +83,26 @@ class CompletionRefused(Exception):
     def __init__(self, state: WidgetState) -> None:
         super().__init__(state)
         self.state = state
+
+
+def _sign_in(
+    request: HtmxHttpRequest,
+    login_request: LoginRequest,
+    provider: TelegramLoginProvider,
+    redirect_state: dict[str, Any],
+) -> HttpResponse:
+    sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
+    # Where the sign-in came from, as Telegram's login page marks it (oidc/flows.py): the alert
+    # it sends (security/alerts.py) edits this request's prompt.
+    sociallogin.state = {
+        **redirect_state,
+        "way": PROVIDER_ID,
+        "login_request": str(login_request.id),
+    }
+    # The sign-in commits as one: the account, its Telegram, the session's record and the bot's
+    # edit in the queue, or, if any of it fails, none of them.
+    with transaction.atomic():
+        return complete_social_login(request, sociallogin)
 
 
 def _connect(

@@ -1,21 +1,16 @@
-"""Every change to a login request: start, claim, confirm, cancel, expire, complete.
-
-Each state change is one conditional UPDATE (`filter(pk=..., status=OLD).update(...)`) whose row
-count says whether this caller won, so two webhooks or two polls racing can never both win.
-"""
+"""Every change to a login request: start, claim, confirm, cancel, expire, complete, each one
+move of its state machine (machine.py)."""
 
 from __future__ import annotations
 
-import enum
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from telegram_login.conf import get_settings
@@ -23,76 +18,21 @@ from telegram_login.identity import PROVIDER_ID, TelegramUser
 from telegram_login.models import BotPrompt, LoginRequest
 from telegram_login.poll import status_mirror
 from telegram_login.signals import login_request_settled
+from telegram_login.signin.codes import TYPED_CODE_ATTEMPTS, new_codes
+from telegram_login.signin.machine import (
+    LIVE,
+    ClaimOutcome,
+    ClaimResult,
+    DecisionOutcome,
+    DecisionResult,
+    Status,
+    move,
+    transition,
+)
 from telegram_login.signin.tokens import TOKEN_RE, new_token, token_hash
 from telegram_login.useragent import describe_user_agent
 
 logger = logging.getLogger(__name__)
-
-Status = LoginRequest.Status
-LIVE: set[str] = {Status.PENDING, Status.CLAIMED}
-CODE_ALPHABET = "0123456789"
-CODE_LENGTH = 2
-CODE_CHOICES = 3
-TYPED_CODE_LENGTH = 6
-TYPED_CODE_ATTEMPTS = 3
-
-# The only moves a login request can make; `_move` refuses anything else.
-TRANSITIONS: dict[str, set[str]] = {
-    Status.PENDING: {Status.CLAIMED, Status.DENIED, Status.EXPIRED},
-    Status.CLAIMED: {Status.APPROVED, Status.DENIED, Status.EXPIRED},
-    Status.APPROVED: {Status.COMPLETED},
-    Status.COMPLETED: {Status.DENIED},  # completion failed after the request was taken
-    Status.DENIED: set(),
-    Status.EXPIRED: set(),
-}
-
-
-def _move(
-    rows: QuerySet[LoginRequest],
-    *,
-    old: set[str],
-    new: str,
-    live_only: bool = False,
-    due_only: bool = False,
-    **fields: Any,
-) -> int:
-    """The one place a status changes: move the requests in `rows` that are still in one of
-    `old` to `new` (one conditional UPDATE); return how many moved. `live_only` moves only those
-    with time left, `due_only` only those whose time is up."""
-    for status in old:
-        if new not in TRANSITIONS[status]:
-            raise ValueError(f"login request cannot go from {status} to {new}")
-    rows = rows.filter(status__in=old)
-    if live_only:
-        rows = rows.filter(expires_at__gt=timezone.now())
-    if due_only:
-        rows = rows.filter(expires_at__lte=timezone.now())
-    # The waiting polls' mirror (where there is one) learns of the move (status_mirror.py).
-    candidates = list(rows.values_list("pk", "expires_at")) if status_mirror.enabled() else []
-    moved = rows.update(status=new, **fields)
-    if moved:
-        status_mirror.mirror_write(
-            statuses=[(pk, new, expires_at) for pk, expires_at in candidates]
-        )
-    return moved
-
-
-def _transition(*, request_id: uuid.UUID, old: set[str], new: str, **options: Any) -> bool:
-    """Move one request; True if this call did (two racing callers never both win)."""
-    return _move(LoginRequest.objects.filter(pk=request_id), old=old, new=new, **options) == 1
-
-
-def _new_codes() -> tuple[str, list[str]]:
-    if get_settings().confirm_mode == "browser_code":
-        # Typed by the person into the browser: no choices, and long enough not to be guessed
-        # in the few attempts allowed.
-        return "".join(secrets.choice(CODE_ALPHABET) for _ in range(TYPED_CODE_LENGTH)), []
-    choices: list[str] = []
-    while len(choices) < CODE_CHOICES:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if code not in choices:
-            choices.append(code)
-    return choices[secrets.randbelow(CODE_CHOICES)], choices
 
 
 class TooManyPendingRequests(Exception):
@@ -122,7 +62,7 @@ def login_request_start(
         logger.warning("%s sign-ins are waiting; new ones refused", conf.max_pending)
         raise TooManyPendingRequests
     token = new_token()
-    match_code, code_choices = _new_codes()
+    match_code, code_choices = new_codes()
     device = describe_user_agent(user_agent)
     login_request = LoginRequest.objects.create(
         token_hash=token_hash(token),
@@ -143,22 +83,6 @@ def login_request_start(
     return login_request, token
 
 
-class ClaimOutcome(enum.Enum):
-    CLAIMED = "claimed"
-    ALREADY_CLAIMED_BY_YOU = "already_claimed_by_you"
-    UNKNOWN = "unknown"
-    USED = "used"
-    EXPIRED = "expired"
-    # A confirmation for an account whose linked Telegram is someone else.
-    NOT_YOUR_ACCOUNT = "not_your_account"
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    outcome: ClaimOutcome
-    login_request: LoginRequest | None = None
-
-
 def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResult:
     """A Telegram user sent /start <token>: the first one to do so holds the request.
 
@@ -177,7 +101,7 @@ def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResu
         )
     )
     won = (
-        _move(
+        move(
             rows,
             old={Status.PENDING},
             new=Status.CLAIMED,
@@ -210,22 +134,6 @@ def login_request_claim(*, token: str, telegram_user: TelegramUser) -> ClaimResu
     return ClaimResult(ClaimOutcome.USED, login_request)
 
 
-class DecisionOutcome(enum.Enum):
-    APPROVED = "approved"
-    WRONG_CODE = "wrong_code"
-    CANCELLED = "cancelled"
-    NOT_YOURS = "not_yours"
-    EXPIRED = "expired"
-    UNKNOWN = "unknown"
-    ALREADY_DECIDED = "already_decided"
-
-
-@dataclass(frozen=True)
-class DecisionResult:
-    outcome: DecisionOutcome
-    login_request: LoginRequest | None = None
-
-
 def login_request_decide(
     *, request_id: uuid.UUID, telegram_user_id: int, code: str | None
 ) -> DecisionResult:
@@ -238,7 +146,7 @@ def login_request_decide(
     now = timezone.now()
     if code is None:
         outcome = DecisionOutcome.CANCELLED
-        won = _transition(
+        won = transition(
             request_id=request_id,
             old={Status.CLAIMED},
             new=Status.DENIED,
@@ -250,7 +158,7 @@ def login_request_decide(
         return DecisionResult(DecisionOutcome.UNKNOWN, login_request)
     elif secrets.compare_digest(code, login_request.match_code):
         outcome = DecisionOutcome.APPROVED
-        won = _transition(
+        won = transition(
             request_id=request_id,
             old={Status.CLAIMED},
             new=Status.APPROVED,
@@ -259,7 +167,7 @@ def login_request_decide(
         )
     else:
         outcome = DecisionOutcome.WRONG_CODE
-        won = _transition(
+        won = transition(
             request_id=request_id,
             old={Status.CLAIMED},
             new=Status.DENIED,
@@ -285,7 +193,7 @@ def login_request_enter_code(*, login_request: LoginRequest, code: str) -> Decis
     if login_request.status != Status.CLAIMED:
         return DecisionOutcome.ALREADY_DECIDED
     if secrets.compare_digest(code.encode(), login_request.match_code.encode()):
-        if _transition(
+        if transition(
             request_id=login_request.pk,
             old={Status.CLAIMED},
             new=Status.APPROVED,
@@ -301,7 +209,7 @@ def login_request_enter_code(*, login_request: LoginRequest, code: str) -> Decis
         code_attempts=F("code_attempts") + 1
     )
     login_request.refresh_from_db()
-    if login_request.code_attempts >= TYPED_CODE_ATTEMPTS and _transition(
+    if login_request.code_attempts >= TYPED_CODE_ATTEMPTS and transition(
         request_id=login_request.pk,
         old={Status.CLAIMED},
         new=Status.DENIED,
@@ -318,7 +226,7 @@ def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
     now = timezone.now()
     if not login_request.has_timed_out(now):
         return False
-    won = _transition(
+    won = transition(
         request_id=login_request.pk, old=LIVE, new=Status.EXPIRED, due_only=True, decided_at=now
     )
     if won:
@@ -333,7 +241,7 @@ def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
 
 def login_request_take_for_completion(*, login_request: LoginRequest) -> bool:
     """The browser's poll found the request approved; only one poll may go on to sign in."""
-    won = _transition(
+    won = transition(
         request_id=login_request.pk,
         old={Status.APPROVED},
         new=Status.COMPLETED,
@@ -346,7 +254,7 @@ def login_request_take_for_completion(*, login_request: LoginRequest) -> bool:
 
 def login_request_fail(*, login_request: LoginRequest) -> None:
     """Completing the sign-in failed after the request was taken: record it as denied."""
-    if _transition(
+    if transition(
         request_id=login_request.pk,
         old={Status.COMPLETED},
         new=Status.DENIED,
@@ -374,7 +282,7 @@ def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:
 
     Returns how many requests ended; their browsers then say how to unblock the bot.
     """
-    return _move(
+    return move(
         LoginRequest.objects.filter(telegram_user_id=telegram_user_id),
         old={Status.CLAIMED},
         new=Status.DENIED,
@@ -385,6 +293,4 @@ def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:
 
 def login_requests_expire_all() -> int:
     """End every waiting request (the sandbox's reset for the browser suite)."""
-    return _move(
-        LoginRequest.objects.all(), old=LIVE, new=Status.EXPIRED, decided_at=timezone.now()
-    )
+    return move(LoginRequest.objects.all(), old=LIVE, new=Status.EXPIRED, decided_at=timezone.now())

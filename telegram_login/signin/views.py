@@ -31,7 +31,7 @@ from telegram_login.models import LoginRequest
 from telegram_login.poll import selectors, status_mirror
 from telegram_login.poll.browser_session import session_remember_request
 from telegram_login.poll.middleware import GLANCE_ATTRIBUTE, quick_answer
-from telegram_login.signin import services
+from telegram_login.signin import codes, machine, services
 from telegram_login.signin.completion import complete
 from telegram_login.signin.responses import (
     HtmxHttpRequest,
@@ -74,12 +74,8 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     session_key = request.session.session_key or client_ip
     if not limits.consume(limits.START, ip=client_ip, key=session_key):
         return _rate_limited(request)
-    if request.user.is_anonymous and request.session.session_key is None:
-        # A session made only for this sign-in ends with it; signing in makes it a normal one.
-        request.session.set_expiry(get_settings().login_ttl + SHORT_SESSION_GRACE)
-        request.session[SHORT_SESSION_KEY] = True
-    provider = provider_of(request)
-    state_id = provider.stash_redirect_state(request, process, next_url or None)
+    _shorten_a_new_anonymous_session(request)
+    state_id = provider_of(request).stash_redirect_state(request, process, next_url or None)
     upkeep.prune_now_and_then()
     try:
         login_request, token = services.login_request_start(
@@ -91,6 +87,25 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         )
     except services.TooManyPendingRequests:
         return _rate_limited(request)
+    _remember_in_session(request, login_request, state_id)
+    response = render_widget(
+        request, login_request, state=WidgetState.of(login_request), token=token
+    )
+    remember_token(response, login_request, token)
+    return response
+
+
+def _shorten_a_new_anonymous_session(request: HtmxHttpRequest) -> None:
+    """A session made only for this sign-in ends with it; signing in makes it a normal one."""
+    if request.user.is_anonymous and request.session.session_key is None:
+        request.session.set_expiry(get_settings().login_ttl + SHORT_SESSION_GRACE)
+        request.session[SHORT_SESSION_KEY] = True
+
+
+def _remember_in_session(
+    request: HtmxHttpRequest, login_request: LoginRequest, state_id: str
+) -> None:
+    """The browser finds its request only through its session (poll/browser_session.py)."""
     session_remember_request(
         session=request.session,
         request_id=login_request.id,
@@ -100,11 +115,6 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     if request.session.session_key is None:
         # The poll URL's MAC needs the session's key, which a new session gets when saved.
         request.session.save()
-    response = render_widget(
-        request, login_request, state=WidgetState.of(login_request), token=token
-    )
-    remember_token(response, login_request, token)
-    return response
 
 
 def _who_asks(
@@ -206,11 +216,11 @@ def enter_code(request: HtmxHttpRequest, request_id: uuid.UUID) -> HttpResponse:
             extra={"code_error": "format"},
         )
     outcome = services.login_request_enter_code(login_request=login_request, code=code)
-    if outcome == services.DecisionOutcome.APPROVED:
+    if outcome == machine.DecisionOutcome.APPROVED:
         return complete(request, login_request, state_id)
     if login_request.is_terminal:
         return stop(request, login_request, state=WidgetState.of(login_request))
-    tries_left = services.TYPED_CODE_ATTEMPTS - login_request.code_attempts
+    tries_left = codes.TYPED_CODE_ATTEMPTS - login_request.code_attempts
     return render_widget(
         request,
         login_request,

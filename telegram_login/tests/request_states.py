@@ -12,7 +12,7 @@ from telegram_login.identity import TelegramUser
 from telegram_login.models import LoginRequest
 from telegram_login.poll.browser_session import session_remember_request
 from telegram_login.signin import services
-from telegram_login.signin.services import ClaimOutcome, DecisionOutcome
+from telegram_login.signin.machine import ClaimOutcome, DecisionOutcome
 
 
 def start_request(

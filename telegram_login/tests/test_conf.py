@@ -12,9 +12,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from telegram_login.conf import TelegramLoginSettings, get_settings, validate
+from telegram_login.messaging import callbacks
 from telegram_login.messaging import texts as messages
 from telegram_login.models import LoginRequest
-from telegram_login.signin import services
+from telegram_login.signin import machine, services
 from telegram_login.tests.helpers import WEBHOOK_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -209,10 +210,12 @@ def test_button_mode_shows_one_confirm_button_and_cancel(settings, login_request
     prompt = messages.confirm_prompt(chat_id=1, login_request=login_request)
     [confirm], [cancel] = _buttons(prompt)
     assert confirm["text"] == "✔ Confirm"
-    assert confirm["callback_data"] == messages.callback_data(
-        login_request, messages.ACTION_CODE, login_request.match_code
+    assert confirm["callback_data"] == callbacks.callback_data(
+        login_request, callbacks.ACTION_CODE, login_request.match_code
     )
-    assert cancel["callback_data"] == messages.callback_data(login_request, messages.ACTION_CANCEL)
+    assert cancel["callback_data"] == callbacks.callback_data(
+        login_request, callbacks.ACTION_CANCEL
+    )
     assert "press Confirm" in prompt.params["text"]
 
 
@@ -239,11 +242,12 @@ def test_confirm_in_button_mode_approves(settings, login_request):
         status=LoginRequest.Status.CLAIMED, telegram_user_id=99
     )
     [confirm], _ = _buttons(messages.confirm_prompt(chat_id=99, login_request=login_request))
-    request_id, code = messages.parse_callback_data(confirm["callback_data"])
+    press = callbacks.decode(confirm["callback_data"])
+    assert isinstance(press, callbacks.Decide)
     result = services.login_request_decide(
-        request_id=request_id, telegram_user_id=user.id, code=code
+        request_id=press.request_id, telegram_user_id=user.id, code=press.code
     )
-    assert result.outcome == services.DecisionOutcome.APPROVED
+    assert result.outcome == machine.DecisionOutcome.APPROVED
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from django.core import checks
 
 from telegram_login.messaging import texts as messages
-from telegram_login.messaging.texts import ACTION_CANCEL, callback_data
+from telegram_login.messaging.callbacks import ACTION_CANCEL, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.tests.helpers import START_URL, bot_reply, poll, start_sign_in
 

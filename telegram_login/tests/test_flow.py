@@ -9,7 +9,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
-from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.tests.helpers import (
     BROWSER_UA,

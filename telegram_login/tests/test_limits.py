@@ -15,7 +15,7 @@ from django.test import Client
 
 from telegram_login import upkeep
 from telegram_login.conf import get_settings
-from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.signin.tokens import new_token
 from telegram_login.tests.helpers import BROWSER_UA, START_URL, bot_reply, start_sign_in

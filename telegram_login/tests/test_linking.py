@@ -12,7 +12,7 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.core import mail
 from django.test import Client
 
-from telegram_login.messaging.texts import ACTION_CODE, callback_data, unlink_callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, Unlink, callback_data, encode
 from telegram_login.models import LoginRequest
 from telegram_login.tests.flows import (
     CONNECTIONS_URL,
@@ -65,7 +65,7 @@ def test_connect_lure_that_succeeds_is_told_to_the_victim_in_telegram_with_an_un
     notice = bot_api.chat(victim["id"])[-1]
     assert "now linked to the account mallory@example.test on telegram-login" in notice.text
     [[unlink]] = notice.reply_markup["inline_keyboard"]
-    assert unlink == {"text": "Unlink", "callback_data": unlink_callback_data(account.pk)}
+    assert unlink == {"text": "Unlink", "callback_data": encode(Unlink(account.pk))}
 
 
 def test_a_new_link_is_mailed_to_the_accounts_verified_address(
@@ -89,9 +89,7 @@ def test_victim_presses_unlink_and_their_telegram_leaves_the_attackers_account(
     account = SocialAccount.objects.get(uid=str(victim["id"]))
     mail.outbox.clear()
 
-    answer = bot_reply(
-        post_update(telegram_update(callback=(victim, unlink_callback_data(account.pk))))
-    )
+    answer = bot_reply(post_update(telegram_update(callback=(victim, encode(Unlink(account.pk))))))
 
     assert answer == {
         "method": "answerCallbackQuery",
@@ -119,7 +117,7 @@ def test_unlink_pressed_by_another_telegram_user_changes_nothing(
     stranger = telegram_user()
 
     answer = bot_reply(
-        post_update(telegram_update(callback=(stranger, unlink_callback_data(account.pk))))
+        post_update(telegram_update(callback=(stranger, encode(Unlink(account.pk)))))
     )
 
     assert answer["text"] == "This is not your link."
@@ -134,7 +132,7 @@ def test_unlink_that_would_leave_no_way_in_is_refused_with_an_alert(
     account = telegram_user_of(owner, uid=telegram["id"])
 
     answer = bot_reply(
-        post_update(telegram_update(callback=(telegram, unlink_callback_data(account.pk))))
+        post_update(telegram_update(callback=(telegram, encode(Unlink(account.pk)))))
     )
 
     assert answer["show_alert"] is True

@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from telegram_login import limits
 from telegram_login.bot import webhook
 from telegram_login.management.commands import telegram_poll
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
 from telegram_login.signin import services
 from telegram_login.tests.helpers import bot_reply, poll, start_sign_in, status_of

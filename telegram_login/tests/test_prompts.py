@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.tests.helpers import poll, set_deadline, start_sign_in
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from telegram_login.bot.updates import MalformedUpdate, parse_update
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
 from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.sandbox.spec import call_problems

@@ -20,7 +20,7 @@ import requests
 from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.tests.helpers import BROWSER_UA, DEEP_LINK_RE, WEBHOOK_SECRET
 

@@ -17,7 +17,7 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.test import Client
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.poll import status_mirror
 from telegram_login.tests.flows import confirm_in_telegram

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.signin.widget import RESUME_COOKIE
 from telegram_login.tests.flows import email_user, reauthenticate, sign_in_with_password

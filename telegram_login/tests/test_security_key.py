@@ -15,7 +15,7 @@ from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import (
     AlertPreference,
     BrowserRevocation,

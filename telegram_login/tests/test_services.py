@@ -12,8 +12,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from telegram_login.models import LoginRequest
 from telegram_login.poll.browser_session import SESSION_KEY
 from telegram_login.poll.selectors import login_request_for_session
-from telegram_login.signin import services
-from telegram_login.signin.services import ClaimOutcome
+from telegram_login.signin import codes, machine, services
+from telegram_login.signin.machine import ClaimOutcome
 from telegram_login.signin.tokens import new_token
 from telegram_login.tests.request_states import (
     claimed_with_token,
@@ -74,7 +74,7 @@ def test_start_offers_three_distinct_codes_with_the_match_code_among_them():
 def test_the_match_code_is_not_always_in_the_same_position():
     positions = set()
     for _ in range(200):
-        match, choices = services._new_codes()
+        match, choices = codes.new_codes()
         positions.add(choices.index(match))
     assert positions == {0, 1, 2}
 
@@ -168,7 +168,7 @@ def test_token_of_a_decided_request_is_used_even_for_its_owner(decision):
 def test_well_formed_but_unknown_token_is_unknown():
     start_request()
     result = services.login_request_claim(token=new_token(), telegram_user=telegram_person())
-    assert result == services.ClaimResult(ClaimOutcome.UNKNOWN)
+    assert result == machine.ClaimResult(ClaimOutcome.UNKNOWN)
     assert not LoginRequest.objects.exclude(status=Status.PENDING).exists()
 
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from telegram_login.models import LoginRequest
-from telegram_login.signin import services
-from telegram_login.signin.services import DecisionOutcome
+from telegram_login.signin import machine, services
+from telegram_login.signin.machine import DecisionOutcome
 from telegram_login.tests.request_states import (
     approved_request,
     claimed_request,
@@ -96,7 +96,7 @@ def test_nobody_can_decide_a_request_that_was_never_claimed():
 @pytest.mark.django_db
 def test_deciding_an_unknown_request_says_unknown():
     result = services.login_request_decide(request_id=uuid.uuid4(), telegram_user_id=1, code="12")
-    assert result == services.DecisionResult(DecisionOutcome.UNKNOWN)
+    assert result == machine.DecisionResult(DecisionOutcome.UNKNOWN)
 
 
 @pytest.mark.django_db

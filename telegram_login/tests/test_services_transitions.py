@@ -12,8 +12,8 @@ from django.db import connection
 
 from telegram_login import upkeep
 from telegram_login.models import LoginRequest, ProcessedUpdate
-from telegram_login.signin import services
-from telegram_login.signin.services import ClaimOutcome, DecisionOutcome
+from telegram_login.signin import machine, services
+from telegram_login.signin.machine import ClaimOutcome, DecisionOutcome
 from telegram_login.tests.request_states import (
     approved_request,
     claimed_request,
@@ -31,12 +31,12 @@ ILLEGAL_MOVES = [
     (old, new)
     for old in Status.values
     for new in Status.values
-    if new not in services.TRANSITIONS[old]
+    if new not in machine.TRANSITIONS[old]
 ]
 
 
 def test_every_status_has_its_moves_listed():
-    assert set(services.TRANSITIONS) == set(Status.values)
+    assert set(machine.TRANSITIONS) == set(Status.values)
 
 
 @pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_transition_refuses_an_illegal_move(old, new):
     login_request, _ = start_request()
     LoginRequest.objects.filter(pk=login_request.pk).update(status=old)
     with pytest.raises(ValueError, match=f"cannot go from {old} to {new}"):
-        services._transition(request_id=login_request.pk, old={old}, new=new)
+        machine.transition(request_id=login_request.pk, old={old}, new=new)
     login_request.refresh_from_db()
     assert login_request.status == old
 
@@ -54,7 +54,7 @@ def test_transition_refuses_an_illegal_move(old, new):
 def test_transition_refuses_when_any_of_the_old_states_cannot_make_the_move():
     login_request, _ = start_request()
     with pytest.raises(ValueError, match="approved"):
-        services._transition(
+        machine.transition(
             request_id=login_request.pk, old={Status.PENDING, Status.APPROVED}, new=Status.DENIED
         )
     login_request.refresh_from_db()
@@ -64,12 +64,10 @@ def test_transition_refuses_when_any_of_the_old_states_cannot_make_the_move():
 @pytest.mark.django_db
 def test_transition_only_moves_a_request_that_is_in_the_old_state():
     login_request, _ = start_request()
-    assert not services._transition(
+    assert not machine.transition(
         request_id=login_request.pk, old={Status.CLAIMED}, new=Status.APPROVED
     )
-    assert services._transition(
-        request_id=login_request.pk, old={Status.PENDING}, new=Status.CLAIMED
-    )
+    assert machine.transition(request_id=login_request.pk, old={Status.PENDING}, new=Status.CLAIMED)
     login_request.refresh_from_db()
     assert login_request.status == Status.CLAIMED
 
@@ -78,7 +76,7 @@ def test_transition_only_moves_a_request_that_is_in_the_old_state():
 def test_live_only_transition_skips_a_request_past_its_deadline():
     login_request, _ = claimed_request()
     expire_clock(login_request)
-    assert not services._transition(
+    assert not machine.transition(
         request_id=login_request.pk, old={Status.CLAIMED}, new=Status.APPROVED, live_only=True
     )
     login_request.refresh_from_db()

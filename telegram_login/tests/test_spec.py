@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from telegram_login.linking import messages as link_messages
+from telegram_login.messaging import callbacks
 from telegram_login.messaging import texts as messages
 from telegram_login.models import LoginRequest
 from telegram_login.sandbox.spec import SPEC_PATH, bot_api_spec, call_problems, object_problems
@@ -191,7 +192,7 @@ def test_callback_data_fits_telegrams_64_bytes(login_request):
     assert len(buttons) == 4
     for button in buttons:
         assert 1 <= len(button["callback_data"].encode()) <= 64
-        assert messages.parse_callback_data(button["callback_data"])[0] == login_request.id
+        assert callbacks.decode(button["callback_data"]).request_id == login_request.id
 
 
 def test_answer_text_is_cut_to_telegrams_200_characters():

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from telegram_login.messaging.texts import ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest, ProcessedUpdate
 from telegram_login.signin import services
 from telegram_login.tests.helpers import (

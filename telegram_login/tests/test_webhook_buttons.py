@@ -10,7 +10,7 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 
-from telegram_login.messaging.texts import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.tests.helpers import WEBHOOK_SECRET, WEBHOOK_URL, bot_reply, status_of
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from telegram_login.messaging.texts import ACTION_CANCEL, callback_data
+from telegram_login.messaging.callbacks import ACTION_CANCEL, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.signin.tokens import new_token
 from telegram_login.tests.helpers import BOT_USERNAME, assert_no_reply, bot_reply, status_of
