@@ -14,13 +14,11 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
-from django.utils import translation
 
 from telegram_login.conf import get_settings
 from telegram_login.linking import messages as link_messages
 from telegram_login.linking.rules import account_label
-from telegram_login.messaging.language import bot_language_code
-from telegram_login.messaging.outbox import send_later
+from telegram_login.messaging.outbox import tell
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +45,12 @@ def notify_linked(account: SocialAccount) -> None:
     chat_id = _telegram_chat(account)
     if chat_id is None:
         return
-    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = link_messages.link_notice(
+    tell(
+        account.extra_data.get("language_code"),
+        lambda: link_messages.link_notice(
             chat_id=chat_id, social_account_id=account.pk, account=account_label(account.user)
-        )
-    send_later([call])
+        ),
+    )
 
 
 def notify_unlinked(account: SocialAccount) -> None:
@@ -59,9 +58,10 @@ def notify_unlinked(account: SocialAccount) -> None:
     chat_id = _telegram_chat(account)
     if chat_id is None:
         return
-    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = link_messages.unlink_notice(chat_id=chat_id, account=account_label(account.user))
-    send_later([call])
+    tell(
+        account.extra_data.get("language_code"),
+        lambda: link_messages.unlink_notice(chat_id=chat_id, account=account_label(account.user)),
+    )
 
 
 def send_account_mail(user: Any, template_prefix: str, context: dict[str, Any]) -> None:

@@ -25,9 +25,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db import close_old_connections, transaction
+from django.utils import translation
 
 from telegram_login.conf import get_settings
 from telegram_login.messaging.client import BotCall, TelegramError, get_bot
+from telegram_login.messaging.language import bot_language_code
 from telegram_login.signals import telegram_user_blocked_bot
 
 logger = logging.getLogger(__name__)
@@ -122,12 +124,20 @@ def plug_in_prompts(hooks: PromptHooks) -> None:
 
 def _prompt_hooks() -> PromptHooks:
     if _prompts is None:
-        raise RuntimeError("bot/prompts.py is not loaded: the app's ready() loads it")
+        raise RuntimeError("security/prompts.py is not loaded: the app's ready() loads it")
     return _prompts
 
 
 def send_later(calls: list[BotCall]) -> None:
     dispatch([Outgoing(call=call) for call in calls])
+
+
+def tell(language_code: str | None, message: Callable[[], BotCall]) -> None:
+    """Build `message` in the Telegram user's language (their client's, where the bot speaks
+    it) and send it later."""
+    with translation.override(bot_language_code(language_code)):
+        call = message()
+    send_later([call])
 
 
 def edit_prompts_later(*, prompt_ids: list[int]) -> None:

@@ -13,11 +13,9 @@ from allauth.socialaccount.signals import social_account_added
 from django.apps import apps
 from django.dispatch import receiver
 from django.http import HttpRequest
-from django.utils import translation
 
 from telegram_login.linking import rules as linking
-from telegram_login.messaging.language import bot_language_code
-from telegram_login.messaging.outbox import send_later
+from telegram_login.messaging.outbox import tell
 from telegram_login.models import SecurityNotice
 from telegram_login.security import change_messages
 from telegram_login.security import notices as security_notices
@@ -48,15 +46,16 @@ def change_told(
         where=security_notices.where_of(request),
         undo=undo,
     )
-    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = change_messages.change_notice(
+    tell(
+        account.extra_data.get("language_code"),
+        lambda: change_messages.change_notice(
             chat_id=int(account.uid),
             notice=notice,
             account=linking.account_label(user),
             session=security_notices.session_view_of(notice),
             details=details or {},
-        )
-    send_later([call])
+        ),
+    )
     return notice
 
 

@@ -17,12 +17,10 @@ from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import translation
 
 from telegram_login.identity import OIDC_PROVIDER_ID
 from telegram_login.linking import rules as linking
-from telegram_login.messaging.language import bot_language_code
-from telegram_login.messaging.outbox import send_later
+from telegram_login.messaging.outbox import tell
 from telegram_login.models import AlertPreference, LoginRequest, SecurityNotice, SignInSession
 from telegram_login.security import messages as session_messages
 from telegram_login.security import notices as security_notices
@@ -59,15 +57,16 @@ def alerts_set(*, request: HttpRequest, user: Any, enabled: bool) -> None:
             telegram_user_id=int(account.uid),
             where=security_notices.where_of(request, session=session),
         )
-    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = session_messages.alerts_changed_notice(
+    tell(
+        account.extra_data.get("language_code"),
+        lambda: session_messages.alerts_changed_notice(
             chat_id=int(account.uid),
             account=linking.account_label(user),
             enabled=enabled,
             session=sessions.session_view(session) if session is not None else None,
             notice_id=notice.pk if notice is not None else None,
-        )
-    send_later([call])
+        ),
+    )
 
 
 def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin | None) -> None:
@@ -98,15 +97,16 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     chat_id = int(account.uid)
     method, provider = sign_in_method(request, sociallogin)
     notice = _sign_in_notice(request, user, chat_id, session)
-    with translation.override(bot_language_code(account.extra_data.get("language_code"))):
-        call = session_messages.sign_in_alert(
+    tell(
+        account.extra_data.get("language_code"),
+        lambda: session_messages.sign_in_alert(
             chat_id=chat_id,
             account=linking.account_label(user),
             session=sessions.session_view(session),
             method=session_messages.sign_in_method_text(method, provider),
             notice_id=notice.pk,
-        )
-    send_later([call])
+        ),
+    )
 
 
 def _sign_in_notice(

@@ -20,13 +20,12 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from telegram_login.conf import get_settings
 from telegram_login.linking import rules as linking
 from telegram_login.linking.notices import verified_email_for
-from telegram_login.messaging.language import bot_language_code
-from telegram_login.messaging.outbox import send_later
+from telegram_login.messaging.outbox import tell
 from telegram_login.models import SecurityNotice, TelegramRemoval
 from telegram_login.security import change_messages
 from telegram_login.security import notices as security_notices
@@ -171,16 +170,18 @@ def _announce(removal: TelegramRemoval) -> None:
     )
     account = linking.telegram_account_for_user(user=removal.user)
     language = account.extra_data.get("language_code") if account is not None else None
-    assert removal.effective_at is not None
-    with translation.override(bot_language_code(language)):
-        call = change_messages.change_notice(
+    effective_at = removal.effective_at
+    assert effective_at is not None
+    tell(
+        language,
+        lambda: change_messages.change_notice(
             chat_id=removal.telegram_user_id,
             notice=notice,
             account=linking.account_label(removal.user),
             session=security_notices.session_view_of(notice),
-            details={"when": moment_text(removal.effective_at)},
-        )
-    send_later([call])
+            details={"when": moment_text(effective_at)},
+        ),
+    )
 
 
 def removal_complete(*, request: HttpRequest, removal: TelegramRemoval) -> bool:
