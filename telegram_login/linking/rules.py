@@ -84,6 +84,8 @@ class ConnectRefusal(enum.Enum):
     HAS_TELEGRAM = "has_telegram"
     UNVERIFIED_EMAIL = "unverified_email"
     NO_PASSWORD = "no_password"  # noqa: S105  a reason, not a password
+    # The password was checked too long ago (linking/connect.py).
+    PROOF_LAPSED = "proof_lapsed"
 
 
 def connect_refusal(*, user: Any) -> ConnectRefusal | None:

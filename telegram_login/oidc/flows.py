@@ -12,15 +12,13 @@ from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from allauth.socialaccount.providers.base import AuthProcess
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
 from telegram_login.identity import PROVIDER_ID as DEEP_LINK_PROVIDER_ID
-from telegram_login.linking import rules as linking
-from telegram_login.linking.reauthentication import reauthentication_due
+from telegram_login.linking.connect import connect_refusal_at_finish
 from telegram_login.oidc.claims import extra_from_claims, telegram_user_from_claims
 from telegram_login.oidc.conf import get_oidc_settings
 from telegram_login.oidc.issuer import CodeRefused, IssuerUnavailable, exchange_code, metadata
@@ -137,13 +135,7 @@ def finish(request: HttpRequest, *, state: dict[str, Any], claims: dict[str, Any
         # The browser signed in as someone else, or out, since it asked.
         raise Stopped(Problem.CHANGED_ACCOUNT)
     with transaction.atomic():
-        # One connect at a time per account (as the deep link's completion._connect).
-        get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
-        refusal = linking.connect_refusal(user=request.user)
+        refusal = connect_refusal_at_finish(request)
         if refusal is not None:
             raise Stopped(Problem(refusal.value))
-        if reauthentication_due(request):
-            # The password was checked before the trip to Telegram, but too long ago now;
-            # allauth would ask again and link later, past the checks above.
-            raise Stopped(Problem.PROOF_LAPSED)
         return complete_social_login(request, sociallogin)

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from telegram_login import limits
 from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
-from telegram_login.linking import rules as linking
-from telegram_login.linking.reauthentication import reauthentication_due
+from telegram_login.linking.connect import connect_refusal_at_start
+from telegram_login.linking.rules import ConnectRefusal
 from telegram_login.oidc.flows import Problem, Stopped, finish, verified_claims
 from telegram_login.oidc.issuer import IssuerUnavailable
 from telegram_login.oidc.provider import TelegramOIDCProvider
@@ -83,13 +83,12 @@ def login(request: HttpRequest) -> HttpResponse:
             return redirect(
                 _with_next(reverse("account_login"), reverse("socialaccount_connections"))
             )
-        refusal = linking.connect_refusal(user=request.user)
-        if refusal is not None:
-            return _stopped(request, Problem(refusal.value), process=process)
-        # The password first, before anything happens at Telegram (as the deep link asks).
-        if reauthentication_due(request):
+        refusal = connect_refusal_at_start(request)
+        if refusal == ConnectRefusal.PROOF_LAPSED:
             back = next_url or reverse("socialaccount_connections")
             return redirect(_with_next(reverse("account_reauthenticate"), back))
+        if refusal is not None:
+            return _stopped(request, Problem(refusal.value), process=process)
     client_ip = get_account_adapter().get_client_ip(request)
     if not limits.consume(limits.START, ip=client_ip, key=request.session.session_key or client_ip):
         return _stopped(request, Problem.RATE_LIMITED, process=process)

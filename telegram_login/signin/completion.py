@@ -10,7 +10,7 @@ from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import logout
 from django.db import transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseRedirectBase
@@ -19,8 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from telegram_login.identity import PROVIDER_ID
 from telegram_login.linking import rules as linking
+from telegram_login.linking.connect import connect_refusal_at_finish
 from telegram_login.linking.reauthentication import (
-    reauthentication_due,
     record_reauthentication,
     resume_reauthenticated_request,
 )
@@ -115,15 +115,9 @@ def _connect(
     if request.user.pk is None:
         raise CompletionRefused(WidgetState.REFUSED_CHANGED_ACCOUNT)
     with transaction.atomic():
-        # One connect at a time per account, so two tabs cannot link two Telegram accounts.
-        get_user_model().objects.select_for_update().filter(pk=request.user.pk).first()
-        refusal = linking.connect_refusal(user=request.user)
+        refusal = connect_refusal_at_finish(request)
         if refusal is not None:
             raise CompletionRefused(WidgetState.refusal(refusal))
-        if reauthentication_due(request):
-            # The password was checked before the request was made, but too long ago now.
-            # allauth would ask again and finish the link later, past the checks above: end it.
-            raise CompletionRefused(WidgetState.REFUSED_PROOF_LAPSED)
         sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
         sociallogin.state = redirect_state
         return complete_social_login(request, sociallogin)

@@ -21,12 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from telegram_login import limits, upkeep
 from telegram_login.conf import get_settings
 from telegram_login.linking import rules as linking
+from telegram_login.linking.connect import connect_refusal_at_start
 from telegram_login.linking.reauthentication import (
     SHORT_SESSION_GRACE,
     SHORT_SESSION_KEY,
     key_change_waiting,
-    reauthentication_due,
 )
+from telegram_login.linking.rules import ConnectRefusal
 from telegram_login.models import LoginRequest
 from telegram_login.poll import selectors, status_mirror
 from telegram_login.poll.browser_session import session_remember_request
@@ -123,13 +124,12 @@ def _who_asks(
     """The account a connect or a confirmation is for, and what the confirmation unlocks; or
     the answer that refuses it (or asks for the password first)."""
     if process == LoginRequest.Process.CONNECT:
-        refusal = linking.connect_refusal(user=request.user)
-        if refusal is not None:
-            return render_widget(request, None, state=WidgetState.refusal(refusal))
-        # Ask for the password before anything happens in Telegram, not after.
-        if reauthentication_due(request):
+        refusal = connect_refusal_at_start(request)
+        if refusal == ConnectRefusal.PROOF_LAPSED:
             back = next_url or reverse("socialaccount_connections")
             return client_redirect(request, with_next(reverse("account_reauthenticate"), back))
+        if refusal is not None:
+            return render_widget(request, None, state=WidgetState.refusal(refusal))
         return request.user, ""
     if process == LoginRequest.Process.REAUTHENTICATE:
         if linking.telegram_account_for_user(user=request.user) is None:
