@@ -156,14 +156,7 @@ RECOVERY_CODES = "recovery_codes"
 def _authenticator_removed(
     sender: Any, request: HttpRequest, user: Any, authenticator: Any, **kwargs: Any
 ) -> None:
-    if getattr(authenticator, "type", "") == RECOVERY_CODES:
-        return
-    change_told(
-        request=request,
-        user=user,
-        kind=Kind.MFA_REMOVED,
-        details={"method": str(authenticator.get_type_display())},
-    )
+    _authenticator_told(request, user, authenticator, Kind.MFA_REMOVED, undo=None)
 
 
 def _authenticator_added(
@@ -171,14 +164,22 @@ def _authenticator_added(
 ) -> None:
     # Turned on by someone with the password, a second factor of theirs locks the owner out
     # (the owner's Telegram sign-in would then be asked for it).
+    _authenticator_told(
+        request, user, authenticator, Kind.MFA_ADDED, undo={"authenticator": authenticator.pk}
+    )
+
+
+def _authenticator_told(
+    request: HttpRequest, user: Any, authenticator: Any, kind: str, *, undo: dict[str, Any] | None
+) -> None:
     if getattr(authenticator, "type", "") == RECOVERY_CODES:
         return
     change_told(
         request=request,
         user=user,
-        kind=Kind.MFA_ADDED,
+        kind=kind,
         details={"method": str(authenticator.get_type_display())},
-        undo={"authenticator": authenticator.pk},
+        undo=undo,
     )
 
 
