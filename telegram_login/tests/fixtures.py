@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import responses
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
@@ -219,6 +220,13 @@ def owner(bot_api: FakeBotApi, telegram_user: Any) -> tuple[Any, dict[str, Any]]
     telegram_user_of(user, uid=telegram["id"])
     bot_api.users[telegram["id"]] = telegram
     return user, telegram
+
+
+@pytest.fixture
+def admin_browser(client: Client) -> Client:
+    """A browser signed in as a superuser, for the admin's pages."""
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.test", "pw"))
+    return client
 
 
 @pytest.fixture
