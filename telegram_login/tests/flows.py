@@ -41,6 +41,16 @@ def confirm_in_telegram(
     return done
 
 
+def sign_in_with_telegram(
+    browser: Client, telegram: dict[str, Any], telegram_update: Any, post_update: Any
+) -> Any:
+    """The whole flow for `telegram` in `browser`; return the user it signed in."""
+    confirm_in_telegram(browser, telegram, telegram_update, post_update)
+    return get_user_model().objects.get(
+        socialaccount__provider="telegram_login", socialaccount__uid=telegram["id"]
+    )
+
+
 def confirm_access_in_telegram(
     browser: Client,
     telegram: dict[str, Any],

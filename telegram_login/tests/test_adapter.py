@@ -1,9 +1,7 @@
-"""Telegram sign-up through allauth's adapters, and the home page that shows who is signed in."""
+"""Telegram sign-up through allauth's adapters: the new user's names and a username of their own."""
 
 from __future__ import annotations
 
-import re
-from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -15,19 +13,11 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
 from telegram_login.adapter import telegram_username
-from telegram_login.tests.flows import confirm_in_telegram
+from telegram_login.tests.flows import sign_in_with_telegram
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-
-
-def _sign_in_with_telegram(browser, telegram, telegram_update, post_update) -> Any:
-    """The whole flow for `telegram` in `browser`; return the user it signed in."""
-    confirm_in_telegram(browser, telegram, telegram_update, post_update)
-    return User.objects.get(
-        socialaccount__provider="telegram_login", socialaccount__uid=telegram["id"]
-    )
 
 
 def _sociallogin_for(data: dict[str, Any]) -> Any:
@@ -73,7 +63,7 @@ def test_new_telegram_user_without_a_username_gets_a_generated_one(
 ):
     User.objects.create_user(username="ivan", password="x")
     telegram = telegram_user(first_name="Ivan", last_name="Petrov", username=None)
-    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    user = sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
     assert user.username
     assert user.username != "ivan"
     UnicodeUsernameValidator()(user.username)
@@ -85,7 +75,7 @@ def test_cyrillic_name_without_a_username_gets_one_in_latin_letters(
     browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
     telegram = telegram_user(first_name="Иван", last_name="Петров", username=None)
-    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    user = sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
     assert user.username == "ivan"
     assert user.first_name == "Иван"
 
@@ -94,7 +84,7 @@ def test_a_name_with_nothing_to_write_in_latin_letters_gets_one_from_the_telegra
     browser_client, bot_api, telegram_user, telegram_update, post_update
 ):
     telegram = telegram_user(first_name="✈✈", username=None)
-    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    user = sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
     assert user.username == f"tg{telegram['id']}"
 
 
@@ -105,7 +95,7 @@ def test_telegram_username_taken_here_by_someone_else_gets_a_different_one(
         username="Mallory", email="mallory@example.test", password="pw-12345-long"
     )
     telegram = telegram_user(first_name="Mallory", username="mallory")
-    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    user = sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
     # A matching username never links the Telegram account to the existing user.
     assert user != owner
     assert not SocialAccount.objects.filter(user=owner).exists()
@@ -118,82 +108,12 @@ def test_telegram_username_taken_here_by_someone_else_gets_a_different_one(
 def test_two_telegram_users_with_the_same_name_get_different_usernames(
     browser_client, client, bot_api, telegram_user, telegram_update, post_update
 ):
-    first = _sign_in_with_telegram(
+    first = sign_in_with_telegram(
         browser_client, telegram_user(first_name="Sam", username=None), telegram_update, post_update
     )
     client.defaults["HTTP_USER_AGENT"] = "Mozilla/5.0"
-    second = _sign_in_with_telegram(
+    second = sign_in_with_telegram(
         client, telegram_user(first_name="Sam", username=None), telegram_update, post_update
     )
     assert first != second
     assert first.username.lower() != second.username.lower()
-
-
-# -- home page ---------------------------------------------------------------------------------
-
-
-def test_home_shows_the_signed_in_telegram_user(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
-    telegram = telegram_user(first_name="Ada", last_name="Lovelace", username="ada_l")
-    _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
-    page = browser_client.get("/")
-    assert page.status_code == HTTPStatus.OK
-    content = page.content.decode()
-    assert "Signed in as Ada Lovelace" in content
-    assert re.search(r'class="avatar"[^>]*>AL<', content)
-    assert 'data-testid="telegram-username">@ada_l<' in content
-    assert 'data-testid="telegram-name">Ada Lovelace<' in content
-    assert f"(id {telegram['id']})" in content
-    assert re.search(r'<form method="post" action="/accounts/logout/"', content)
-    assert 'href="/accounts/login/"' not in content
-
-
-def test_home_of_a_telegram_user_without_username_shows_no_at_sign(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
-    telegram = telegram_user(first_name="Bo", username=None)
-    user = _sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
-    content = browser_client.get("/").content.decode()
-    assert 'data-testid="telegram-username"' not in content
-    assert re.search(r'class="avatar"[^>]*>B<', content)
-    assert f'data-testid="site-username">{user.username}<' in content
-
-
-def test_signing_out_from_home_signs_out(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
-    _sign_in_with_telegram(browser_client, telegram_user(), telegram_update, post_update)
-    response = browser_client.post("/accounts/logout/")
-    assert response.status_code == HTTPStatus.FOUND
-    assert not browser_client.get("/").context["user"].is_authenticated
-
-
-def test_anonymous_home_links_to_sign_in(client):
-    page = client.get("/")
-    assert page.status_code == HTTPStatus.OK
-    content = page.content.decode()
-    assert 'href="/accounts/login/"' in content
-    assert 'data-testid="profile"' not in content
-    assert 'action="/accounts/logout/"' not in content
-
-
-def test_home_of_an_email_user_shows_no_telegram(client):
-    user = User.objects.create_user(
-        username="eve", email="eve@example.test", password="x", first_name="Eve"
-    )
-    client.force_login(user)
-    content = client.get("/").content.decode()
-    assert "Signed in as Eve" in content
-    assert 'data-testid="telegram-name"' not in content
-    assert "eve@example.test" in content
-
-
-def test_telegram_name_with_html_is_shown_escaped(
-    browser_client, bot_api, telegram_user, telegram_update, post_update
-):
-    user = telegram_user(first_name='<img src=x onerror="alert(1)">')
-    confirm_in_telegram(browser_client, user, telegram_update, post_update)
-    page = browser_client.get("/").content.decode()
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
-    assert "<img src=x" not in page
