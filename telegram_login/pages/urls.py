@@ -1,4 +1,5 @@
-"""The browser's side of the flow; allauth mounts these under accounts/ with the other providers."""
+"""The pages allauth mounts under accounts/ with the other providers' (provider.py names this
+package): the sign-in and the confirmation in Telegram, a lost Telegram, the alert switch."""
 
 from django.urls import path
 
