@@ -1,5 +1,6 @@
-"""The sandbox's Telegram login issuer, through its pages and endpoints: what `make run` offers
-and the browser suite drives, with the site's back channel answered in process."""
+"""The sandbox's Telegram login issuer from the example site's sign-in page: what `make run` offers
+and the browser suite drives, with the site's back channel answered in process (its endpoints on
+their own: telegram_login's tests)."""
 
 from __future__ import annotations
 
@@ -12,28 +13,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
-from django.core.cache import cache
 from django.test import Client
 
 from telegram_login.sandbox import oidc_issuer
 from telegram_login.tests.helpers import BROWSER_UA
 from telegram_login.tests.oidc_support import CALLBACK_URL, LOGIN_URL, signed_in_user_id
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sandbox_issuer")]
 
 ISSUER = "http://testserver/telegram/sandbox/oidc"
-
-
-@pytest.fixture(autouse=True)
-def _sandbox(settings: Any) -> None:
-    """The site as `make run` starts it: DEBUG, no bot, no Telegram login client."""
-    settings.DEBUG = True
-    settings.TELEGRAM_SANDBOX = True
-    settings.TELEGRAM_BOT_TOKEN = ""
-    settings.TELEGRAM_BOT_USERNAME = ""
-    settings.TELEGRAM_WEBHOOK_SECRET = ""
-    oidc_issuer.reset_fake_issuer()
-    cache.clear()
 
 
 def _consent_page(browser: Client, *, identity: dict[str, str] | None = None) -> tuple[str, str]:
@@ -101,17 +89,6 @@ def test_picking_another_code_on_the_sandbox_page_declines():
     assert SocialAccount.objects.count() == 0
 
 
-def test_the_sandbox_issuer_publishes_its_discovery_and_keys():
-    browser = Client()
-    discovery = browser.get("/telegram/sandbox/oidc/.well-known/openid-configuration").json()
-    assert discovery["issuer"] == ISSUER
-    assert discovery["authorization_endpoint"] == f"{ISSUER}/auth"
-    assert discovery["code_challenge_methods_supported"] == ["S256"]
-    keys = browser.get("/telegram/sandbox/oidc/.well-known/jwks.json").json()["keys"]
-    assert sorted(key["alg"] for key in keys) == ["ES256", "EdDSA", "RS256"]
-    assert all("d" not in key for key in keys)  # public halves only
-
-
 def test_the_sandbox_token_endpoint_wants_the_pkce_verifier_and_takes_a_code_once():
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     consent, path = _consent_page(browser, identity={"id": "5550003", "first_name": "Pia"})
@@ -140,30 +117,6 @@ def test_the_sandbox_token_endpoint_wants_the_pkce_verifier_and_takes_a_code_onc
         headers={"Authorization": f"Basic {basic}"},
     )
     assert again.json()["error"] == "invalid_grant"
-
-
-def test_the_sandbox_refuses_a_redirect_uri_the_bot_does_not_allow_without_redirecting():
-    browser = Client()
-    response = browser.get(
-        "/telegram/sandbox/oidc/auth",
-        {
-            "client_id": "123456",
-            "redirect_uri": "https://evil.test/callback",
-            "response_type": "code",
-            "scope": "openid",
-            "code_challenge": "x" * 43,
-            "code_challenge_method": "S256",
-        },
-    )
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert 'data-testid="oidc-consent-refused"' in response.content.decode()
-
-
-def test_the_sandbox_issuer_answers_404_while_the_sandbox_is_off(settings):
-    settings.TELEGRAM_SANDBOX = False
-    settings.DEBUG = False
-    browser = Client()
-    assert browser.get("/telegram/sandbox/oidc/.well-known/jwks.json").status_code == 404
 
 
 def test_the_sandbox_page_speaks_russian():

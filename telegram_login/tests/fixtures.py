@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from telegram_login.models import LoginRequest
-from telegram_login.sandbox import fake_api
+from telegram_login.sandbox import fake_api, oidc_issuer
 from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.tests.helpers import (
     API_BASE_URL,
@@ -184,6 +184,19 @@ def sandbox(settings: Any) -> Iterator[FakeBotApi]:
     fake_api._api = None
     yield fake_api.fake_bot_api()
     fake_api._api = None
+
+
+@pytest.fixture
+def sandbox_issuer(settings: Any) -> None:
+    """The site as `make run` starts it: DEBUG, no bot, no Telegram login client; the sandbox
+    plays Telegram's login page, fresh."""
+    settings.DEBUG = True
+    settings.TELEGRAM_SANDBOX = True
+    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_BOT_USERNAME = ""
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    oidc_issuer.reset_fake_issuer()
+    cache.clear()
 
 
 @pytest.fixture
