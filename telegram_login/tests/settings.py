@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "allauth.mfa",
     "django.contrib.humanize",
+    # The queue that keeps the bot's messages (README's lines for `telegram-login[queue]`). TASKS
+    # is left unset: the messages go without it except in the queue's tests (test_tasks.py).
+    "django_tasks_db",
     "telegram_login",
     "telegram_login.sandbox",
 ]

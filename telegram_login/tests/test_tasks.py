@@ -1,6 +1,7 @@
-"""The bot's messages on the database queue (django-tasks-db), as the site runs it with DEBUG
-off: stored before anything is sent, sent at once by the process that stored them, otherwise by
-the worker; retried while Telegram asks to wait or fails; dropped quietly for a blocked bot."""
+"""The bot's messages on the database queue (django-tasks-db, README's lines for it), as a site
+runs it with DEBUG off: stored before anything is sent, sent at once by the process that stored
+them, otherwise by the worker; retried while Telegram asks to wait or fails; dropped quietly for a
+blocked bot."""
 
 from __future__ import annotations
 
