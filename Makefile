@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test unit e2e e2e-smoke e2e-headed test-scale test-package test-pg bench messages lint format install migrate clean
+.PHONY: run serve test unit e2e e2e-smoke e2e-headed test-scale test-package test-pg bench messages wheels lint format install migrate clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,7 +64,8 @@ e2e-headed: install
 test-scale: install
 	$(PY) -m pytest -q -m scale site_config/tests/test_scale_out.py
 
-## The wheel holds only the app; a fresh startproject site with README's lines signs in with it.
+## The wheel holds only the app, and no sandbox; a fresh startproject site with README's lines
+## signs in with it, and one with both wheels runs the sandbox.
 test-package: install
 	$(PY) -m pytest -q -m package site_config/tests/test_package.py
 
@@ -76,13 +77,23 @@ test-pg: install
 	$(PG_ENV) $(PY) -m pytest $(UNIT_ARGS) $(APP_TESTS)
 	$(PG_ENV) $(PY) -m pytest $(UNIT_ARGS)
 
-## Refresh and compile the Russian catalogues, the app's (telegram_login/locale, it ships with
-## the package) and the example site's (locale/). Needs GNU gettext: apt-get install gettext.
+## Refresh and compile the Russian catalogues: the app's (telegram_login/locale, it ships with
+## the package), the sandbox's (telegram_login/sandbox/locale, in its own wheel) and the example
+## site's (locale/). Needs GNU gettext: apt-get install gettext.
+DJANGO_ADMIN_IN_APP = DJANGO_SETTINGS_MODULE=site_config.settings PYTHONPATH=$(CURDIR) $(CURDIR)/$(VENV)/bin/django-admin
 messages: install
-	cd telegram_login && DJANGO_SETTINGS_MODULE=site_config.settings PYTHONPATH=.. ../$(VENV)/bin/django-admin makemessages -l ru --no-location --ignore=tests
+	cd telegram_login && $(DJANGO_ADMIN_IN_APP) makemessages -l ru --no-location --ignore=tests --ignore=sandbox
+	cd telegram_login/sandbox && $(DJANGO_ADMIN_IN_APP) makemessages -l ru --no-location --no-obsolete --ignore=build
 	$(PY) manage.py makemessages -l ru --no-location --no-obsolete --ignore=.venv --ignore=e2e --ignore=bench --ignore=staticfiles --ignore=telegram_login
-	cd telegram_login && DJANGO_SETTINGS_MODULE=site_config.settings PYTHONPATH=.. ../$(VENV)/bin/django-admin compilemessages -l ru
+	cd telegram_login && $(DJANGO_ADMIN_IN_APP) compilemessages -l ru --ignore=sandbox
+	cd telegram_login/sandbox && $(DJANGO_ADMIN_IN_APP) compilemessages -l ru --ignore=build
 	$(PY) manage.py compilemessages -l ru --ignore=.venv --ignore=telegram_login
+
+## The two wheels in build/wheels/: telegram-login (the app, no sandbox) and
+## telegram-login-sandbox (telegram_login/sandbox/pyproject.toml), built afresh.
+wheels: install
+	rm -rf build telegram_login/sandbox/build
+	$(PY) -m pip wheel --no-deps -q -w build/wheels . ./telegram_login/sandbox
 
 ## Throughput, latency and memory of the hot paths: gunicorn on SQLite, then on PostgreSQL +
 ## Redis, load from loopback; prints the table of docs/performance.md (under 10 minutes).

@@ -12,7 +12,6 @@ import pytest
 from django.core.cache import cache
 from playwright.sync_api import BrowserContext, Page, expect
 
-from telegram_login.conf import get_settings
 from telegram_login.sandbox import fake_api
 
 from .pages import STATE_TIMEOUT_MS, SandboxQA, SignInPage, TelegramApp, TelegramUser
@@ -198,7 +197,6 @@ def _bot_settings(settings: Any) -> Iterator[None]:
     }
     # A fresh fake Bot API (chats, users) and fresh rate-limit counters for every test.
     fake_api._api = None
-    get_settings.cache_clear()
     cache.clear()
     yield
     fake_api._api = None

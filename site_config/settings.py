@@ -90,20 +90,21 @@ MIDDLEWARE = [
 ROOT_URLCONF = "site_config.urls"
 WSGI_APPLICATION = "site_config.wsgi.application"
 
+context_processors = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "site_config.middleware.csp_nonce",
+]
+if "telegram_login.sandbox" in INSTALLED_APPS:
+    # The sandbox banner on every page (templates/base.html).
+    context_processors.append("telegram_login.sandbox.context_processors.sandbox")
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "telegram_login.context_processors.telegram_login",
-                "site_config.middleware.csp_nonce",
-            ],
-        },
+        "OPTIONS": {"context_processors": context_processors},
     },
 ]
 

@@ -1,6 +1,7 @@
 """The site's URLs."""
 
 from allauth.account.decorators import secure_admin_login
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
@@ -15,6 +16,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+if apps.is_installed("telegram_login.sandbox"):
+    # The Telegram sandbox's pages, where the site installs it (settings.py: with DEBUG, or
+    # TELEGRAM_SANDBOX=true); they answer 404 while it does not play Telegram.
+    urlpatterns.append(path("telegram/sandbox/", include("telegram_login.sandbox.urls")))
 
 if settings.BENCH_REFERENCE_VIEW:
     # The benchmark's bare 204 (make bench); off unless BENCH_REFERENCE_VIEW=1.

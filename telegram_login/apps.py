@@ -36,5 +36,3 @@ class TelegramLoginConfig(AppConfig):
         logger = logging.getLogger(__name__)
         if conf.confirm_mode == "button" and not settings.DEBUG:
             logger.warning(checks.BUTTON_MODE_WARNING)
-        if conf.sandbox and not settings.DEBUG:
-            logger.warning(checks.SANDBOX_WARNING)

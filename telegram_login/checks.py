@@ -20,10 +20,6 @@ ALLAUTH_ADAPTERS = {
     "SOCIALACCOUNT_ADAPTER": "allauth.socialaccount.adapter.DefaultSocialAccountAdapter",
 }
 
-SANDBOX_WARNING = (
-    "The Telegram sandbox is on with DEBUG off (TELEGRAM_SANDBOX=true): anyone who can reach "
-    "this site can play any Telegram user and sign in as them."
-)
 BUTTON_MODE_WARNING = (
     'TELEGRAM_LOGIN_CONFIRM_MODE is "button": a person lured into pressing Start and Confirm '
     "signs the sender in; the match code makes them pick what only the asking browser shows."
@@ -34,15 +30,6 @@ BUTTON_MODE_WARNING = (
 def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     conf = get_settings()
     messages: list[checks.CheckMessage] = []
-    if conf.sandbox and not settings.DEBUG:
-        messages.append(
-            checks.Warning(
-                SANDBOX_WARNING,
-                hint="Only for a test environment. For real sign-ins set TELEGRAM_BOT_TOKEN, "
-                "TELEGRAM_BOT_USERNAME and TELEGRAM_WEBHOOK_SECRET and unset TELEGRAM_SANDBOX.",
-                id="telegram_login.W004",
-            )
-        )
     if not conf.enabled:
         messages.append(
             checks.Warning(
@@ -110,7 +97,7 @@ def _alert_messages(conf: Any) -> list[checks.CheckMessage]:
                 id="telegram_login.W006",
             )
         )
-    if conf.enabled and not settings.DEBUG and not conf.sandbox and not queue_keeps_tasks():
+    if conf.enabled and not settings.DEBUG and not conf.played and not queue_keeps_tasks():
         found.append(
             checks.Warning(
                 "The bot's messages (prompts, their edits, sign-in alerts) are sent by the web "

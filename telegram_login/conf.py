@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_tasks import default_task_backend
 
+from telegram_login.hooks import PlayedTelegram, StandIn, plugged_stand_in
 from telegram_login.rates import parse_rates
 
 REDIS_CACHE_BACKENDS = (
@@ -24,10 +23,6 @@ REDIS_CACHE_BACKENDS = (
 MAX_LOGIN_TTL = 600
 # A lost Telegram stays linked at least this long after its removal was confirmed by email.
 MIN_RECOVERY_WAIT = 24 * 3600
-SANDBOX_APP = "telegram_login.sandbox"
-SANDBOX_BOT_TOKEN = "123456:SANDBOX"  # noqa: S105
-SANDBOX_BOT_USERNAME = "sandbox_login_bot"
-SANDBOX_API_BASE_URL = "http://telegram-sandbox.invalid"
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Telegram allows 1 to 256 characters; a short secret can be guessed, so production asks for 32.
 MIN_WEBHOOK_SECRET_LENGTH = 32
@@ -54,10 +49,8 @@ class TelegramLoginSettings:
     webhook_secret: str
     api_base_url: str
     login_ttl: int
-    sandbox: bool
-    # TELEGRAM_BOT_TOKEN was set (the sandbox then refuses to start: it must never play users
-    # next to a real bot).
-    real_bot_token: bool
+    # What a stand-in for Telegram plays (hooks.py), or None: the bot above is then its own.
+    played: PlayedTelegram | None
     confirm_mode: str
     site_name: str
     max_update_bytes: int
@@ -79,32 +72,31 @@ class TelegramLoginSettings:
         return bool(self.bot_token)
 
 
-def _read() -> TelegramLoginSettings:
-    debug = settings.DEBUG
+def _played(stand_in: StandIn | None, *, bot_token: str) -> PlayedTelegram | None:
+    """What a plugged-in stand-in plays: never next to a real bot or a real Telegram login."""
+    if stand_in is None or bot_token or getattr(settings, "TELEGRAM_OIDC_CLIENT_ID", ""):
+        return None
+    return stand_in.plays()
+
+
+def _read(stand_in: StandIn | None) -> TelegramLoginSettings:
     token = getattr(settings, "TELEGRAM_BOT_TOKEN", "")
     username = getattr(settings, "TELEGRAM_BOT_USERNAME", "").lstrip("@")
     secret = getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "")
     base_url = getattr(settings, "TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/")
-    real_bot_token = bool(token)
-    # On by itself with DEBUG and no bot; switched on explicitly (TELEGRAM_SANDBOX=true) for a
-    # test environment that runs with DEBUG off.
-    sandbox = getattr(settings, "TELEGRAM_SANDBOX", None)
-    if sandbox is None:
-        sandbox = debug and not token and apps.is_installed(SANDBOX_APP)
-    if sandbox:
-        token = token or SANDBOX_BOT_TOKEN
-        username = username or SANDBOX_BOT_USERNAME
-        base_url = SANDBOX_API_BASE_URL
-        # The sandbox posts to the real webhook view, so it needs a secret; derive a stable one.
-        secret = secret or hashlib.sha256(f"sandbox:{settings.SECRET_KEY}".encode()).hexdigest()
+    played = _played(stand_in, bot_token=token)
+    if played:
+        token = played.bot_token
+        username = username or played.bot_username
+        secret = secret or played.webhook_secret
+        base_url = played.api_base_url
     return TelegramLoginSettings(
         bot_token=token,
         bot_username=username,
         webhook_secret=secret,
         api_base_url=base_url,
         login_ttl=int(getattr(settings, "TELEGRAM_LOGIN_TTL", 300)),
-        sandbox=bool(sandbox),
-        real_bot_token=real_bot_token,
+        played=played,
         confirm_mode=getattr(settings, "TELEGRAM_LOGIN_CONFIRM_MODE", "match_code"),
         site_name=getattr(settings, "SITE_NAME", "telegram-login"),
         max_update_bytes=int(getattr(settings, "TELEGRAM_LOGIN_MAX_UPDATE_BYTES", 64 * 1024)),
@@ -137,13 +129,18 @@ def _default_cache_redis() -> str:
 
 
 @cache
+def _settings_with(stand_in: StandIn | None) -> TelegramLoginSettings:
+    return _read(stand_in)
+
+
 def get_settings() -> TelegramLoginSettings:
-    return _read()
+    """The settings, read once (again when a setting changes or a stand-in is plugged in)."""
+    return _settings_with(plugged_stand_in())
 
 
 @receiver(setting_changed)
 def _forget_settings(**kwargs: object) -> None:
-    get_settings.cache_clear()
+    _settings_with.cache_clear()
 
 
 def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
@@ -167,16 +164,6 @@ def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
     if conf.confirm_mode not in CONFIRM_MODES:
         raise ImproperlyConfigured(
             f"TELEGRAM_LOGIN_CONFIRM_MODE must be one of {', '.join(CONFIRM_MODES)}."
-        )
-    if conf.sandbox and not apps.is_installed(SANDBOX_APP):
-        raise ImproperlyConfigured(
-            f"TELEGRAM_SANDBOX is on but the sandbox app is not installed: add {SANDBOX_APP!r} "
-            "to INSTALLED_APPS."
-        )
-    if conf.sandbox and conf.real_bot_token:
-        raise ImproperlyConfigured(
-            "TELEGRAM_SANDBOX is on and TELEGRAM_BOT_TOKEN is set. The sandbox lets anyone play "
-            "any Telegram user, so it never runs next to a real bot: unset one of them."
         )
     if conf.bot_token:
         _validate_bot(conf, debug=debug)

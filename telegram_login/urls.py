@@ -1,9 +1,7 @@
 """Telegram's side of the flow, for the site to mount: `path("telegram/", include(...))` makes
-the webhook /telegram/webhook/ and the widget's poll /telegram/poll/<id>/ (and, where the
-sandbox app is installed, /telegram/sandbox/)."""
+the webhook /telegram/webhook/ and the widget's poll /telegram/poll/<id>/."""
 
-from django.apps import apps
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, path
 
 from telegram_login.bot.webhook import webhook
 from telegram_login.signin import views
@@ -14,6 +12,3 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # allauth's pages, whose long list of URL patterns would be tried before it on each poll.
     path("poll/<uuid:request_id>/", views.poll, name="telegram_login_poll"),
 ]
-
-if apps.is_installed("telegram_login.sandbox"):
-    urlpatterns.append(path("sandbox/", include("telegram_login.sandbox.urls")))

@@ -1,11 +1,13 @@
-"""telegram_login as a package: the wheel holds the app and nothing of the example site, and a
-fresh `django-admin startproject` site with exactly README's lines signs a person in over HTTP."""
+"""telegram_login as a package: the wheel holds the app and nothing of the example site or the
+sandbox, and a fresh `django-admin startproject` site with exactly README's lines signs a person
+in over HTTP; the sandbox's own wheel beside it plays Telegram for such a site in development."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import time
 import venv
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from pathlib import Path
 
@@ -30,15 +33,42 @@ WEBHOOK_SECRET = "package-webhook-secret-" + "p" * 16
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both wheels (as `make wheels` builds them), from a copy of the sources: a build/ left in the
+    checkout by an older build would otherwise slip its files into them."""
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(
+        REPO / "telegram_login",
+        source / "telegram_login",
+        ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"),
+    )
+    out = tmp_path_factory.mktemp("wheels")
+    sources = [str(source), str(source / "telegram_login" / "sandbox")]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), *sources],
         check=True,
         capture_output=True,
     )
-    [built] = out.glob("telegram_login-*.whl")
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(wheels: Path) -> Path:
+    [built] = wheels.glob("telegram_login-*.whl")
     return built
+
+
+@pytest.fixture(scope="module")
+def sandbox_wheel(wheels: Path) -> Path:
+    [built] = wheels.glob("telegram_login_sandbox-*.whl")
+    return built
+
+
+def _metadata(wheel: Path) -> str:
+    archive = zipfile.ZipFile(wheel)
+    return archive.read(next(n for n in archive.namelist() if n.endswith("METADATA"))).decode()
 
 
 def test_the_wheel_holds_the_app_and_nothing_of_the_example_site(wheel: Path) -> None:
@@ -51,15 +81,40 @@ def test_the_wheel_holds_the_app_and_nothing_of_the_example_site(wheel: Path) ->
         "telegram_login/static/telegram_login/telegram-login.css",
         "telegram_login/locale/ru/LC_MESSAGES/django.mo",
         "telegram_login/migrations/0001_initial.py",
-        "telegram_login/sandbox/bot_api.json",
+        "telegram_login/hooks.py",
     ]:
         assert needed in names, needed
     assert not [name for name in names if name.startswith("telegram_login/tests/")]
-    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
-    requires = re.findall(
-        r"^Requires-Dist: ([\w.-]+)", zipfile.ZipFile(wheel).read(metadata).decode(), re.M
-    )
+    requires = re.findall(r"^Requires-Dist: ([\w.-]+)", _metadata(wheel), re.M)
     assert {"Django", "django-allauth", "django-htmx", "django-template-partials"} <= set(requires)
+
+
+def test_the_wheel_has_no_sandbox_file_and_offers_it_as_an_extra(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert [name for name in names if "sandbox" in name.lower()] == []
+    metadata = _metadata(wheel)
+    assert "Provides-Extra: sandbox" in metadata
+    assert re.search(
+        r'^Requires-Dist: telegram-login-sandbox==.*; extra == "sandbox"', metadata, re.M
+    )
+
+
+def test_the_sandbox_wheel_holds_the_sandbox_at_the_apps_import_path(sandbox_wheel: Path) -> None:
+    names = zipfile.ZipFile(sandbox_wheel).namelist()
+    files = [name for name in names if ".dist-info/" not in name]
+    assert files
+    assert all(name.startswith("telegram_login/sandbox/") for name in files), files
+    for needed in [
+        "telegram_login/sandbox/apps.py",
+        "telegram_login/sandbox/bot_api.json",
+        "telegram_login/sandbox/bot_api.LICENSE",
+        "telegram_login/sandbox/templates/telegram_login_sandbox/sandbox.html",
+        "telegram_login/sandbox/locale/ru/LC_MESSAGES/django.mo",
+    ]:
+        assert needed in names, needed
+    # The app's package is the app wheel's alone.
+    assert "telegram_login/__init__.py" not in names
+    assert re.search(r"^Requires-Dist: telegram-login==", _metadata(sandbox_wheel), re.M)
 
 
 def _readme_blocks() -> tuple[str, str]:
@@ -76,39 +131,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def bare_site(
-    wheel: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, FakeBotApi]]:
-    """A fresh virtualenv with only the wheel (and what it declares), a startproject site with
-    README's lines, and the site running against a fake Bot API."""
-    root = tmp_path_factory.mktemp("bare")
-    env_dir = root / "venv"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
+def _virtualenv(root: Path, *install: str) -> Path:
+    """A fresh virtualenv with `pip install <install>`; its python."""
+    venv.create(root / "venv", with_pip=True)
+    python = root / "venv" / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
+        [str(python), "-m", "pip", "install", "-q", *install], check=True, capture_output=True
     )
-    (root / "site").mkdir()
+    return python
+
+
+@contextmanager
+def _running_site(root: Path, python: Path, *, settings: str, urls: str) -> Iterator[str]:
+    """A `startproject` site with `settings` and `urls` appended to its own, migrated and
+    served by runserver; its URL."""
+    site = root / "site"
+    site.mkdir()
     subprocess.run(
-        [str(env_dir / "bin" / "django-admin"), "startproject", "bare", str(root / "site")],
+        [str(python.parent / "django-admin"), "startproject", "bare", str(site)],
         check=True,
         capture_output=True,
     )
-    server = FakeBotApiServer(FakeBotApi(bot_username=BOT_USERNAME), token=BOT_TOKEN)
-    settings_block, urls_block = _readme_blocks()
-    settings_block = (
-        settings_block.replace('"123456:ABC..."', json.dumps(BOT_TOKEN))
-        .replace('"your_login_bot"', json.dumps(BOT_USERNAME))
-        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', json.dumps(WEBHOOK_SECRET))
-    )
-    site = root / "site"
-    with (site / "bare" / "settings.py").open("a") as settings:
-        settings.write("\n" + settings_block)
-        # The test's own: the fake Bot API instead of api.telegram.org.
-        settings.write(f"\nTELEGRAM_API_BASE_URL = {server.url!r}\n")
-    with (site / "bare" / "urls.py").open("a") as urls:
-        urls.write("\n" + urls_block)
+    with (site / "bare" / "settings.py").open("a") as settings_file:
+        settings_file.write("\n" + settings)
+    with (site / "bare" / "urls.py").open("a") as urls_file:
+        urls_file.write("\n" + urls)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TELEGRAM_"))}
     env.pop("DATABASE_URL", None)
     subprocess.run(
@@ -137,12 +184,40 @@ def bare_site(
                 break
             except requests.ConnectionError:
                 if time.monotonic() > deadline:
-                    pytest.fail("the bare site did not start")
+                    pytest.fail("the site did not start")
                 time.sleep(0.3)
-        yield url, server.api
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def bare_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv with only the wheel (and what it declares)."""
+    return _virtualenv(tmp_path_factory.mktemp("bare-venv"), str(wheel))
+
+
+@pytest.fixture(scope="module")
+def bare_site(
+    bare_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, FakeBotApi]]:
+    """A startproject site with README's lines in the wheel's virtualenv, running against a
+    fake Bot API."""
+    server = FakeBotApiServer(FakeBotApi(bot_username=BOT_USERNAME), token=BOT_TOKEN)
+    settings_block, urls_block = _readme_blocks()
+    settings_block = (
+        settings_block.replace('"123456:ABC..."', json.dumps(BOT_TOKEN))
+        .replace('"your_login_bot"', json.dumps(BOT_USERNAME))
+        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', json.dumps(WEBHOOK_SECRET))
+        # The test's own: the fake Bot API instead of api.telegram.org.
+        + f"\nTELEGRAM_API_BASE_URL = {server.url!r}\n"
+    )
+    root = tmp_path_factory.mktemp("bare")
+    try:
+        with _running_site(root, bare_python, settings=settings_block, urls=urls_block) as url:
+            yield url, server.api
+    finally:
         server.close()
 
 
@@ -236,5 +311,117 @@ def test_a_bare_site_with_readmes_lines_signs_a_person_in_with_telegram(bare_sit
     )
     assert done.headers.get("HX-Redirect"), done.text[-2000:]
     # Signed in: allauth's settings pages open instead of sending the browser to sign in.
+    email_page = browser.get(f"{url}/accounts/email/", allow_redirects=False, timeout=10)
+    assert email_page.status_code == HTTPStatus.OK
+
+
+def test_the_wheel_alone_brings_no_sandbox(bare_python: Path) -> None:
+    found = subprocess.run(
+        [str(bare_python), "-c", "import telegram_login.sandbox"],
+        # Away from the checkout, whose telegram_login/ would be found first.
+        cwd=bare_python.parent,
+        capture_output=True,
+        check=False,
+    )
+    assert found.returncode != 0
+    assert b"No module named 'telegram_login.sandbox'" in found.stderr
+
+
+def _readme_sandbox_blocks() -> tuple[str, str]:
+    """The settings and URL lines of README's "The sandbox in your site"."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## The sandbox in your site", 1)[1].split("\n## ", 1)[0]
+    settings_block, urls_block = re.findall(r"```python\n(.*?)```", section, re.S)
+    return settings_block, urls_block
+
+
+@pytest.fixture(scope="module")
+def sandbox_site(
+    wheels: Path, wheel: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A fresh virtualenv with `telegram-login[sandbox]` (both wheels), and a startproject site
+    in development (startproject's DEBUG) with README's lines, no bot, and the sandbox's lines."""
+    root = tmp_path_factory.mktemp("sandbox")
+    python = _virtualenv(root, "--find-links", str(wheels), f"{wheel}[sandbox]")
+    settings_block, urls_block = _readme_blocks()
+    settings_block = (
+        settings_block.replace('"123456:ABC..."', '""')
+        .replace('"your_login_bot"', '""')
+        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', '""')
+    )
+    sandbox_settings, sandbox_urls = _readme_sandbox_blocks()
+    with _running_site(
+        root,
+        python,
+        settings=settings_block + "\n" + sandbox_settings,
+        urls=urls_block + "\n" + sandbox_urls,
+    ) as url:
+        yield url
+
+
+def _csrf(page: requests.Response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+
+def _sandbox_prompt(telegram: requests.Session, url: str) -> str:
+    """The sandbox's chat once the bot's prompt with its buttons is in it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        chat = telegram.get(f"{url}/telegram/sandbox/", timeout=10).text
+        if 'data-testid="bot-button"' in chat:
+            return chat
+        time.sleep(0.1)
+    pytest.fail("the bot sent no prompt to the sandbox")
+
+
+def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str) -> None:
+    url = sandbox_site
+    browser, telegram = requests.Session(), requests.Session()
+    start_page = browser.get(f"{url}/accounts/telegram/login/", timeout=10)
+    started = browser.post(
+        f"{url}/accounts/telegram/login/",
+        data={"process": "login", "csrfmiddlewaretoken": _csrf(start_page)},
+        headers={"HX-Request": "true", "Referer": f"{url}/accounts/telegram/login/"},
+        timeout=10,
+    )
+    assert started.status_code == HTTPStatus.OK, started.text[-2000:]
+    # The widget's link opens the sandbox's chat instead of t.me.
+    token = re.search(r'href="/telegram/sandbox/\?start=([A-Za-z0-9_-]{43})"', started.text).group(
+        1
+    )
+    poll = re.search(r'hx-get="([^"]+)"', started.text).group(1).replace("&amp;", "&")
+
+    chat = telegram.get(f"{url}/telegram/sandbox/", timeout=10)
+    assert 'data-testid="sandbox-identity"' in chat.text
+    csrf = _csrf(chat)
+    telegram.post(
+        f"{url}/telegram/sandbox/identity/",
+        data={"id": "5300002", "first_name": "Sandy", "csrfmiddlewaretoken": csrf},
+        timeout=10,
+    )
+    telegram.post(
+        f"{url}/telegram/sandbox/send/",
+        data={"start": token, "press_start": "1", "csrfmiddlewaretoken": csrf},
+        timeout=10,
+    )
+    prompt = _sandbox_prompt(telegram, url)
+    claimed = browser.get(url + poll, headers={"HX-Request": "true"}, timeout=10)
+    code = re.search(r'data-testid="match-code">(\d+)<', claimed.text).group(1)
+    message_id, data = re.search(
+        r'name="message_id" value="(\d+)">\s*<input type="hidden" name="data" value="([^"]+)">'
+        rf'\s*<button type="submit" data-testid="bot-button">{code}<',
+        prompt,
+    ).groups()
+    telegram.post(
+        f"{url}/telegram/sandbox/press/",
+        data={"message_id": message_id, "data": data, "csrfmiddlewaretoken": csrf},
+        timeout=10,
+    )
+    done = browser.get(
+        url + poll.replace("shown=pending", "shown=claimed"),
+        headers={"HX-Request": "true"},
+        timeout=10,
+    )
+    assert done.headers.get("HX-Redirect"), done.text[-2000:]
     email_page = browser.get(f"{url}/accounts/email/", allow_redirects=False, timeout=10)
     assert email_page.status_code == HTTPStatus.OK

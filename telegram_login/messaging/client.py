@@ -202,8 +202,8 @@ def _never_sent(exc: requests.RequestException) -> bool:
 
 
 _local = threading.local()
-# Called with each new requests.Session and the settings; the sandbox app mounts its fake Bot
-# API through this (telegram_login/sandbox/apps.py), so this module never imports it.
+# Called with each new requests.Session and the settings: an app that plays Telegram mounts
+# its Bot API here (hooks.py), so this module never imports it.
 session_hooks: list[Callable[[requests.Session, TelegramLoginSettings], None]] = []
 
 

@@ -16,8 +16,8 @@ def check_telegram_oidc_settings(
 ) -> list[checks.CheckMessage]:
     conf, deep_link = get_oidc_settings(), get_settings()
     messages: list[checks.CheckMessage] = []
-    bot_id = deep_link.bot_token.split(":")[0] if deep_link.real_bot_token else ""
-    if conf.real_client and bot_id and bot_id != conf.client_id:
+    bot_id = "" if deep_link.played else deep_link.bot_token.split(":")[0]
+    if conf.client_id and bot_id and bot_id != conf.client_id:
         messages.append(
             checks.Warning(
                 f"TELEGRAM_OIDC_CLIENT_ID ({conf.client_id}) is not the id of the bot in "

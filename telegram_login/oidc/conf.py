@@ -3,7 +3,6 @@ start-up checks (the deep link's are in telegram_login/conf.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from telegram_login.conf import SANDBOX_BOT_TOKEN, get_settings
+from telegram_login.conf import get_settings
+from telegram_login.hooks import StandIn, plugged_stand_in
 
 DEFAULT_ISSUER = "https://oauth.telegram.org"
 # What a bot may choose in BotFather for its ID tokens; RS256 unless it chose another.
@@ -26,15 +26,15 @@ CLIENT_ID_RE = re.compile(r"^[0-9]{1,20}$")
 class TelegramOIDCSettings:
     client_id: str
     client_secret: str
-    # "" while the sandbox plays the issuer: it lives on this site, at the request's own origin.
+    # "" while a stand-in plays the issuer (hooks.py): it lives on this site, at the request's
+    # own origin.
     issuer: str
     signing_algorithm: str
     request_phone: bool
     request_bot_access: bool
     timeout: float
-    sandbox: bool
-    # TELEGRAM_OIDC_CLIENT_ID was set (the sandbox then refuses to start, as with a bot token).
-    real_client: bool
+    # A stand-in for Telegram plays the issuer and this client.
+    played: bool
 
     @property
     def enabled(self) -> bool:
@@ -55,12 +55,10 @@ def _read() -> TelegramOIDCSettings:
     client_id = str(getattr(settings, "TELEGRAM_OIDC_CLIENT_ID", "") or "").strip()
     secret = str(getattr(settings, "TELEGRAM_OIDC_CLIENT_SECRET", "") or "").strip()
     issuer = str(getattr(settings, "TELEGRAM_OIDC_ISSUER", "") or DEFAULT_ISSUER).rstrip("/")
-    real_client = bool(client_id)
-    # The sandbox plays Telegram's issuer too, unless a real client is configured (refused below).
-    sandbox = deep_link.sandbox and not real_client
-    if sandbox:
-        client_id = SANDBOX_BOT_TOKEN.split(":")[0]
-        secret = hashlib.sha256(f"sandbox-oidc:{settings.SECRET_KEY}".encode()).hexdigest()
+    # A stand-in plays Telegram's issuer too (it plays only where no real client is configured).
+    if deep_link.played:
+        client_id = deep_link.played.oidc_client_id
+        secret = deep_link.played.oidc_client_secret
         issuer = ""
     # The bot may message people who allowed it: the link notices reach OIDC users too.
     bot_access = getattr(settings, "TELEGRAM_OIDC_REQUEST_BOT_ACCESS", None)
@@ -72,24 +70,27 @@ def _read() -> TelegramOIDCSettings:
         request_phone=bool(getattr(settings, "TELEGRAM_OIDC_REQUEST_PHONE", False)),
         request_bot_access=deep_link.enabled if bot_access is None else bool(bot_access),
         timeout=float(getattr(settings, "TELEGRAM_OIDC_TIMEOUT", 5.0)),
-        sandbox=sandbox,
-        real_client=real_client,
+        played=bool(deep_link.played),
     )
 
 
 @cache
-def get_oidc_settings() -> TelegramOIDCSettings:
+def _settings_with(stand_in: StandIn | None) -> TelegramOIDCSettings:
     return _read()
+
+
+def get_oidc_settings() -> TelegramOIDCSettings:
+    return _settings_with(plugged_stand_in())
 
 
 @receiver(setting_changed)
 def _forget_settings(**kwargs: object) -> None:
-    get_oidc_settings.cache_clear()
+    _settings_with.cache_clear()
 
 
 def issuer_origin(conf: TelegramOIDCSettings) -> str:
-    """Where the browser is sent to log in ("https://oauth.telegram.org"); "" for the sandbox,
-    which lives on this site."""
+    """Where the browser is sent to log in ("https://oauth.telegram.org"); "" for an issuer a
+    stand-in plays on this site."""
     if not conf.enabled or not conf.issuer:
         return ""
     parts = urlsplit(conf.issuer)
@@ -98,13 +99,9 @@ def issuer_origin(conf: TelegramOIDCSettings) -> str:
 
 def validate(conf: TelegramOIDCSettings, *, debug: bool) -> None:
     """Refuse to start with a combination that is unsafe or cannot work; say what to change."""
-    if conf.real_client and get_settings().sandbox:
-        raise ImproperlyConfigured(
-            "TELEGRAM_SANDBOX is on and TELEGRAM_OIDC_CLIENT_ID is set. The sandbox lets anyone "
-            "play any Telegram user, so it never runs next to a real Telegram login: unset one of "
-            "them (TELEGRAM_SANDBOX=false keeps the sandbox off with DEBUG on)."
-        )
-    if not conf.real_client:
+    if conf.played:
+        return
+    if not conf.client_id:
         if getattr(settings, "TELEGRAM_OIDC_CLIENT_SECRET", ""):
             raise ImproperlyConfigured(
                 "TELEGRAM_OIDC_CLIENT_SECRET is set but TELEGRAM_OIDC_CLIENT_ID is not: set it to "

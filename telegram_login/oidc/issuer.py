@@ -28,9 +28,9 @@ DISCOVERY_TTL = 3600
 KEYS_TTL = 600
 # What the issuer may send back at most; a discovery document or a key set is a few kilobytes.
 MAX_RESPONSE_BYTES = 256 * 1024
-# Called with each new requests.Session and the issuer it talks to; the sandbox app answers
-# for its own issuer in process through this (sandbox/oidc_issuer.py), so this module never
-# imports it.
+# Called with each new requests.Session and the issuer it talks to: an app that plays
+# Telegram's issuer on this site answers for it here (hooks.py), so this module never imports
+# it.
 session_hooks: list[Callable[[requests.Session, str], None]] = []
 
 
@@ -94,8 +94,8 @@ def _get_json(session: requests.Session, method: str, url: str, **kwargs: Any) -
 
 
 def _secure_enough(url: str, *, issuer: str) -> bool:
-    """Endpoints are https, or http on the same origin as an http issuer (the sandbox, and a
-    development issuer that conf.validate allows only with DEBUG on)."""
+    """Endpoints are https, or http on the same origin as an http issuer (one played on this
+    site, and a development issuer that conf.validate allows only with DEBUG on)."""
     parts, home = urlsplit(url), urlsplit(issuer)
     if parts.scheme == "https":
         return bool(parts.netloc)

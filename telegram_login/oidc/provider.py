@@ -20,6 +20,7 @@ from allauth.utils import build_absolute_uri
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from telegram_login.hooks import plugged_stand_in
 from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
 from telegram_login.oidc.claims import telegram_id
 from telegram_login.oidc.conf import get_oidc_settings
@@ -27,11 +28,11 @@ from telegram_login.oidc.issuer import metadata
 
 
 def issuer_url(request: HttpRequest) -> str:
-    """The configured issuer; with the sandbox on, its fake issuer on this very site."""
+    """The configured issuer; while a stand-in plays Telegram, the issuer it plays on this site."""
     conf = get_oidc_settings()
-    if conf.issuer:
-        return conf.issuer
-    return request.build_absolute_uri(reverse("telegram_login_sandbox_oidc")).rstrip("/")
+    if conf.played and (stand_in := plugged_stand_in()):
+        return stand_in.issuer_url(request)
+    return conf.issuer
 
 
 def callback_url(request: HttpRequest) -> str:
@@ -62,7 +63,7 @@ def configured_apps(*, provider: str | None = None, client_id: str | None = None
 
 class TelegramOIDCAdapter(OAuth2Adapter):
     provider_id = PROVIDER_ID
-    # The code is traded in views.py through issuer.py (its timeouts, the sandbox's hook).
+    # The code is traded in views.py through issuer.py (its timeouts, its session hooks).
     access_token_url = ""
 
     def get_callback_url(self, request: HttpRequest, app: Any) -> str:

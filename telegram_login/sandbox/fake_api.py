@@ -272,7 +272,7 @@ def mount_fake_bot_api(session: requests.Session, base_url: str, token: str) -> 
 
 def mount_for_sandbox(session: requests.Session, conf: Any) -> None:
     """The client's session hook: with the sandbox on, Bot API calls go to the fake one."""
-    if conf.sandbox:
+    if conf.played:
         mount_fake_bot_api(session, conf.api_base_url, conf.bot_token)
 
 

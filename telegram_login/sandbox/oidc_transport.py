@@ -56,5 +56,5 @@ def mount_for_sandbox(session: requests.Session, issuer: str) -> None:
     from telegram_login.oidc.conf import get_oidc_settings
 
     sandbox_issuer = urlsplit(issuer).path == reverse("telegram_login_sandbox_oidc")
-    if get_oidc_settings().sandbox and sandbox_issuer:
+    if get_oidc_settings().played and sandbox_issuer:
         session.mount(issuer + "/", InProcessSite())

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from telegram_login.conf import get_settings
 from telegram_login.oidc.conf import get_oidc_settings
 from telegram_login.sandbox.oidc_issuer import AuthorizationError, FakeIssuer, fake_issuer
+from telegram_login.sandbox.stand_in import issuer_url
 from telegram_login.sandbox.views import LANGUAGES, sandbox_user
 from telegram_login.useragent import describe_user_agent
 
@@ -38,15 +39,11 @@ def issuer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not get_oidc_settings().sandbox:
+        if not get_oidc_settings().played:
             raise Http404("The sandbox's Telegram login is off.")
         return view(request, *args, **kwargs)
 
     return login_not_required(wrapper)
-
-
-def _issuer(request: HttpRequest) -> str:
-    return request.build_absolute_uri(reverse("telegram_login_sandbox_oidc")).rstrip("/")
 
 
 def _back_channel(answer: Callable[[FakeIssuer], JsonResponse]) -> HttpResponse:
@@ -65,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @issuer_only
 @require_GET
 def discovery(request: HttpRequest) -> HttpResponse:
-    return _back_channel(lambda issuer: JsonResponse(issuer.discovery(_issuer(request))))
+    return _back_channel(lambda issuer: JsonResponse(issuer.discovery(issuer_url(request))))
 
 
 @issuer_only
@@ -83,7 +80,7 @@ def token(request: HttpRequest) -> HttpResponse:
         status, body = issuer.exchange(
             request.POST.dict(),
             authorization=request.headers.get("Authorization", ""),
-            issuer=_issuer(request),
+            issuer=issuer_url(request),
         )
         return JsonResponse(body, status=status)
 
@@ -114,7 +111,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
         if back is None:
             return render(
                 request,
-                "telegram_login/sandbox_oidc.html",
+                "telegram_login_sandbox/sandbox_oidc.html",
                 {"refused": "over"},
                 status=HTTPStatus.BAD_REQUEST,
             )
@@ -128,7 +125,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     except AuthorizationError as refused:
         return render(
             request,
-            "telegram_login/sandbox_oidc.html",
+            "telegram_login_sandbox/sandbox_oidc.html",
             {"refused": "client", "detail": str(refused)},
             status=HTTPStatus.BAD_REQUEST,
         )
@@ -142,7 +139,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     device = describe_user_agent(request.headers.get("User-Agent", ""))
     return render(
         request,
-        "telegram_login/sandbox_oidc.html",
+        "telegram_login_sandbox/sandbox_oidc.html",
         {
             "consent": consent,
             "user": sandbox_user(request),

@@ -44,7 +44,7 @@ LANGUAGES = [("en", "English"), ("ru", "Русский"), ("de", "Deutsch"), (""
 def sandbox_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not get_settings().sandbox:
+        if not get_settings().played:
             raise Http404("The Telegram sandbox is off.")
         return view(request, *args, **kwargs)
 
@@ -127,7 +127,9 @@ def chat(request: HtmxHttpRequest) -> HttpResponse:
         "blocked": user is not None and user["id"] in api.blocked,
     }
     template = (
-        "telegram_login/sandbox.html#chat-log" if request.htmx else "telegram_login/sandbox.html"
+        "telegram_login_sandbox/sandbox.html#chat-log"
+        if request.htmx
+        else "telegram_login_sandbox/sandbox.html"
     )
     return render(request, template, context)
 

@@ -292,5 +292,5 @@ def telegram_user_blocked_bot(*, telegram_user_id: int) -> int:
 
 
 def login_requests_expire_all() -> int:
-    """End every waiting request (the sandbox's reset for the browser suite)."""
+    """End every waiting request (a fresh start for the browser suite)."""
     return move(LoginRequest.objects.all(), old=LIVE, new=Status.EXPIRED, decided_at=timezone.now())

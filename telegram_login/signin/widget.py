@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from telegram_login.conf import get_settings
+from telegram_login.hooks import plugged_stand_in
 from telegram_login.linking.rules import ConnectRefusal
 from telegram_login.models import LoginRequest
 from telegram_login.poll.browser_session import poll_binding, session_login_requests
@@ -75,8 +76,8 @@ class WidgetState(enum.StrEnum):
 
 def deep_link(token: str) -> str:
     conf = get_settings()
-    if conf.sandbox:
-        return f"{reverse('telegram_login_sandbox')}?{urlencode({'start': token})}"
+    if conf.played and (stand_in := plugged_stand_in()):
+        return stand_in.deep_link(token)
     return f"https://t.me/{conf.bot_username}?{urlencode({'start': token})}"
 
 

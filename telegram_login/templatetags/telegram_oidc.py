@@ -19,7 +19,7 @@ def telegram_oidc_button(
     context: dict[str, Any], process: str = "login", next_url: str = ""
 ) -> str:
     """The button to Telegram's own login page, with what it does; nothing where it is not set
-    up (TELEGRAM_OIDC_CLIENT_ID and _SECRET unset, and no sandbox)."""
+    up (TELEGRAM_OIDC_CLIENT_ID and _SECRET unset, and no stand-in playing Telegram)."""
     conf = get_oidc_settings()
     if not conf.enabled:
         return ""

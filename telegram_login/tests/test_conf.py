@@ -12,9 +12,12 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from telegram_login.conf import TelegramLoginSettings, get_settings, validate
+from telegram_login.hooks import PlayedTelegram
 from telegram_login.messaging import callbacks
 from telegram_login.messaging import texts as messages
 from telegram_login.models import LoginRequest
+from telegram_login.sandbox import stand_in
+from telegram_login.sandbox.checks import check_sandbox
 from telegram_login.signin import machine, services
 from telegram_login.tests.helpers import WEBHOOK_SECRET
 
@@ -26,10 +29,19 @@ GOOD_CHANGES: dict[str, object] = {
     "webhook_secret": "s3cret_-" * 4,
     "api_base_url": "https://api.telegram.org",
     "login_ttl": 300,
-    "sandbox": False,
-    "real_bot_token": True,
+    "played": None,
     "confirm_mode": "match_code",
 }
+
+# What the sandbox plays on a staging site (TELEGRAM_SANDBOX=true, DEBUG off).
+PLAYED = PlayedTelegram(
+    bot_token=stand_in.BOT_TOKEN,
+    bot_username=stand_in.BOT_USERNAME,
+    webhook_secret="s" * 64,
+    api_base_url=stand_in.API_BASE_URL,
+    oidc_client_id="123456",
+    oidc_client_secret="o" * 64,
+)
 
 
 def _with(**changes: object) -> TelegramLoginSettings:
@@ -94,25 +106,30 @@ def test_bot_username_is_read_without_its_at_sign(settings):
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_sandbox_next_to_a_real_bot_token_is_refused(debug):
-    with pytest.raises(ImproperlyConfigured, match="never runs next to a real bot"):
-        validate(_with(sandbox=True, real_bot_token=True), debug=debug)
+def test_sandbox_next_to_a_real_bot_token_is_refused(settings, debug):
+    settings.DEBUG = debug
+    settings.TELEGRAM_SANDBOX = True
+    assert not get_settings().played
+    [error] = check_sandbox()
+    assert error.id == "telegram_login.E101"
+    assert "never runs next to a real bot" in error.msg
 
 
 def test_sandbox_switched_on_for_staging_with_debug_off_passes():
-    validate(_with(sandbox=True, real_bot_token=False), debug=False)
+    validate(_with(played=PLAYED), debug=False)
 
 
 def test_production_start_up_with_the_sandbox_and_a_bot_token_fails():
-    result = _django_setup(
+    result = _manage_check(
         DEBUG="false", TELEGRAM_SANDBOX="true", TELEGRAM_WEBHOOK_SECRET="s" * 32, **BOT_ENV
     )
     assert result.returncode != 0
+    assert "telegram_login.E101" in result.stderr
     assert "never runs next to a real bot" in result.stderr
 
 
 def test_staging_start_up_with_the_sandbox_warns_that_anyone_can_play_any_user():
-    result = _django_setup(
+    result = _manage_check(
         DEBUG="false", TELEGRAM_SANDBOX="true", SECRET_KEY="a-long-random-staging-secret-0123456789"
     )
     assert result.returncode == 0, result.stderr
@@ -120,7 +137,7 @@ def test_staging_start_up_with_the_sandbox_warns_that_anyone_can_play_any_user()
 
 
 def test_sandbox_with_debug_on_passes():
-    validate(_with(sandbox=True, real_bot_token=False), debug=True)
+    validate(_with(played=PLAYED), debug=True)
 
 
 @pytest.mark.parametrize("mode", ["", "start", "Button", "none"])
@@ -140,6 +157,15 @@ def test_settings_are_read_again_when_they_change(settings):
 
 
 def _django_setup(**env: str) -> subprocess.CompletedProcess[str]:
+    return _run_django(["-c", "import django; django.setup()"], **env)
+
+
+def _manage_check(**env: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py check`: every start-up problem at once, and a non-zero exit on an error."""
+    return _run_django(["manage.py", "check"], **env)
+
+
+def _run_django(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     contract = {
         "SECRET_KEY",
         "DEBUG",
@@ -154,7 +180,7 @@ def _django_setup(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in contract}
     clean.update(DJANGO_SETTINGS_MODULE="site_config.settings", **env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, *args],
         env=clean,
         cwd=REPO_ROOT,
         capture_output=True,

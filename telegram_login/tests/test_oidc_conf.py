@@ -12,6 +12,7 @@ from django.test import Client, RequestFactory
 
 from telegram_login.oidc.checks import check_telegram_oidc_settings
 from telegram_login.oidc.conf import get_oidc_settings, validate
+from telegram_login.sandbox.checks import check_sandbox
 from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
 from telegram_login.tests.oidc_support import (
     CALLBACK_URL,
@@ -100,14 +101,14 @@ def test_an_http_issuer_is_allowed_only_with_debug_on(settings):
 
 
 def test_the_sandbox_never_runs_next_to_a_real_telegram_login(settings):
-    with pytest.raises(ImproperlyConfigured, match="never runs next to a real Telegram login"):
-        _validate(
-            settings,
-            TELEGRAM_SANDBOX=True,
-            TELEGRAM_BOT_TOKEN="",
-            TELEGRAM_OIDC_CLIENT_ID=CLIENT_ID,
-            TELEGRAM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        )
+    settings.TELEGRAM_SANDBOX = True
+    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
+    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    assert not get_oidc_settings().played
+    [error] = check_sandbox()
+    assert error.id == "telegram_login.E102"
+    assert "never runs next to a real Telegram login" in error.msg
 
 
 def test_the_sandbox_plays_the_issuer_where_no_client_is_configured(settings):
@@ -115,7 +116,7 @@ def test_the_sandbox_plays_the_issuer_where_no_client_is_configured(settings):
     settings.TELEGRAM_SANDBOX = True
     settings.TELEGRAM_BOT_TOKEN = ""
     conf = get_oidc_settings()
-    assert conf.sandbox
+    assert conf.played
     assert conf.enabled
     assert conf.issuer == ""  # this very site's, at the request's origin
     assert conf.client_id == "123456"  # the sandbox bot's id

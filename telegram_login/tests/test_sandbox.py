@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from telegram_login.conf import get_settings, validate
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_sandbox_is_on_with_debug_and_no_bot_token(sandbox):
     conf = get_settings()
-    assert conf.sandbox
+    assert conf.played
     assert conf.webhook_secret
     assert conf.api_base_url.endswith(".invalid")
 
@@ -31,11 +31,14 @@ def test_sandbox_pages_are_gone_without_debug(client):
     )
 
 
-def test_sandbox_next_to_a_bot_token_is_refused_at_start(settings):
+def test_sandbox_next_to_a_bot_token_is_refused_at_start(settings, client):
     settings.TELEGRAM_SANDBOX = True
     settings.DEBUG = False
-    with pytest.raises(ImproperlyConfigured, match="never runs next to a real bot"):
-        validate(get_settings(), debug=False)
+    errors = [m for m in checks.run_checks() if m.id == "telegram_login.E101"]
+    assert len(errors) == 1
+    assert "never runs next to a real bot" in errors[0].msg
+    # Refused, it does not play: its pages stay shut next to the bot.
+    assert client.get("/telegram/sandbox/").status_code == HTTPStatus.NOT_FOUND
 
 
 def test_staging_sandbox_with_debug_off_is_a_warning_and_its_page_opens(settings, client):
@@ -187,3 +190,18 @@ def test_blocked_bot_cannot_message_the_user(sandbox):
     status, body = sandbox.handle("sendMessage", {"chat_id": 5550002, "text": "hello"})
     assert status == HTTPStatus.FORBIDDEN
     assert body["description"] == "Forbidden: bot was blocked by the user"
+
+
+def test_the_runtime_never_names_the_sandbox():
+    """The sandbox plugs itself in (hooks.py) and ships in a wheel of its own: nothing else in
+    the package, code, templates or catalogues, so much as names it."""
+    package = Path(__file__).resolve().parents[1]
+    named = [
+        str(path.relative_to(package))
+        for path in package.rglob("*")
+        if path.is_file()
+        and path.suffix in {".py", ".html", ".txt", ".js", ".css", ".po"}
+        and path.relative_to(package).parts[0] not in {"sandbox", "tests"}
+        and "sandbox" in path.read_text(encoding="utf-8").lower()
+    ]
+    assert named == []

@@ -1,4 +1,5 @@
-"""The test site's URLs: README's two lines, a home page to land on, and the admin."""
+"""The test site's URLs: README's two lines, a home page to land on, the admin, and the Telegram
+sandbox (as the example site mounts it)."""
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
@@ -17,5 +18,6 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("telegram/", include("telegram_login.urls")),
+    path("telegram/sandbox/", include("telegram_login.sandbox.urls")),
     path("admin/", admin.site.urls),
 ]

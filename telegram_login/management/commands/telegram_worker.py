@@ -38,8 +38,8 @@ class Command(db_worker.Command):
         if options["backend_name"] is None:
             if not queue_runs_here():
                 self.stdout.write(
-                    "The task backend is not a database queue (with DEBUG or the sandbox, the "
-                    "site sends the bot's messages itself): no worker is needed."
+                    "The task backend is not a database queue (the site sends the bot's "
+                    "messages itself, as with DEBUG): no worker is needed."
                 )
                 return
             options["backend_name"] = DEFAULT_TASK_BACKEND_ALIAS
