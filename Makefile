@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test unit e2e e2e-smoke e2e-headed test-scale test-package test-pg bench messages wheels lint format install migrate clean
+.PHONY: run serve test unit e2e e2e-smoke e2e-headed test-scale test-package test-pg matrix bench messages wheels lint format install migrate clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ test-scale: install
 ## signs in with it, and one with both wheels runs the sandbox.
 test-package: install
 	$(PY) -m pytest -q -m package site_config/tests/test_package.py
+
+## The app's own suite on every supported Python, Django and django-allauth (noxfile.py);
+## CPython 3.13 is built once from Debian's source into /opt/python3.13 (.ci/python3.13).
+## NOX_ARGS picks sessions, e.g. NOX_ARGS="-s floors".
+NOX_ARGS ?=
+matrix: install
+	PATH="$$(dirname "$$(.ci/python3.13)"):$$PATH" $(VENV)/bin/nox $(NOX_ARGS)
 
 ## The unit and integration tests (races included) on PostgreSQL + Redis, both runs.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres

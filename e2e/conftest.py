@@ -187,9 +187,9 @@ def _bot_settings(settings: Any) -> Iterator[None]:
     """Overrides the unit tests' real-bot settings: the site runs its built-in Telegram sandbox."""
     settings.DEBUG = True
     settings.TELEGRAM_SANDBOX = True
-    settings.TELEGRAM_BOT_TOKEN = ""
-    settings.TELEGRAM_BOT_USERNAME = ""
-    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = ""
+    settings.TELEGRAM_LOGIN_BOT_USERNAME = ""
+    settings.TELEGRAM_LOGIN_WEBHOOK_SECRET = ""
     settings.TELEGRAM_LOGIN_SEND_INLINE = False
     settings.STORAGES = {
         **settings.STORAGES,

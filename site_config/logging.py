@@ -19,9 +19,9 @@ class RedactSecrets(logging.Filter):
         message = record.getMessage()
         redacted = message
         for secret in (
-            getattr(settings, "TELEGRAM_BOT_TOKEN", ""),
-            getattr(settings, "TELEGRAM_WEBHOOK_SECRET", ""),
-            getattr(settings, "TELEGRAM_OIDC_CLIENT_SECRET", ""),
+            getattr(settings, "TELEGRAM_LOGIN_BOT_TOKEN", ""),
+            getattr(settings, "TELEGRAM_LOGIN_WEBHOOK_SECRET", ""),
+            getattr(settings, "TELEGRAM_LOGIN_OIDC_CLIENT_SECRET", ""),
         ):
             if secret:
                 redacted = redacted.replace(secret, "[redacted]")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from telegram_login.oidc.conf import get_oidc_settings, issuer_origin
+from telegram_login.conf import get_settings
 
 POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
@@ -35,7 +35,7 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         # Browsers apply form-action to the redirect after a form, so the button to Telegram's
         # login page needs its origin here.
-        origin = issuer_origin(get_oidc_settings())
+        origin = get_settings().oidc.issuer_origin
         policy = POLICY.format(nonce=nonce, login_origin=f" {origin}" if origin else "")
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

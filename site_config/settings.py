@@ -232,25 +232,25 @@ STORAGES = {
     },
 }
 
-SITE_NAME = os.environ.get("SITE_NAME", "telegram-login")
-
 # `make bench` only: mounts a bare 204 view at /bench/reference/ as its yardstick
 # (docs/performance.md). Never set in production.
 BENCH_REFERENCE_VIEW = env_bool("BENCH_REFERENCE_VIEW", False)
 
-# Telegram, see telegram_login/conf.py for the defaults and the checks.
-TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
-TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
-TELEGRAM_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
-TELEGRAM_API_BASE_URL = os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+# Telegram: the environment variables of docs/design.md's contract, under the app's setting
+# names (TELEGRAM_LOGIN_...; telegram_login/conf.py has the defaults, checks.py the checks).
+TELEGRAM_LOGIN_SITE_NAME = os.environ.get("SITE_NAME", "telegram-login")
+TELEGRAM_LOGIN_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_LOGIN_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")
+TELEGRAM_LOGIN_WEBHOOK_SECRET = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
+TELEGRAM_LOGIN_API_BASE_URL = os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
 TELEGRAM_LOGIN_TTL = int(os.environ.get("TELEGRAM_LOGIN_TTL", "300"))
 # Telegram's own login page (OpenID Connect), beside the deep link: the bot's id and the secret
-# from BotFather's Web Login settings; off while unset (see telegram_login/oidc/conf.py).
-TELEGRAM_OIDC_CLIENT_ID = os.environ.get("TELEGRAM_OIDC_CLIENT_ID", "")
-TELEGRAM_OIDC_CLIENT_SECRET = os.environ.get("TELEGRAM_OIDC_CLIENT_SECRET", "")
-TELEGRAM_OIDC_ISSUER = os.environ.get("TELEGRAM_OIDC_ISSUER", "https://oauth.telegram.org")
-TELEGRAM_OIDC_SIGNING_ALGORITHM = os.environ.get("TELEGRAM_OIDC_SIGNING_ALGORITHM", "RS256")
-TELEGRAM_OIDC_REQUEST_PHONE = env_bool("TELEGRAM_OIDC_REQUEST_PHONE", False)
+# from BotFather's Web Login settings; off while unset.
+TELEGRAM_LOGIN_OIDC_CLIENT_ID = os.environ.get("TELEGRAM_OIDC_CLIENT_ID", "")
+TELEGRAM_LOGIN_OIDC_CLIENT_SECRET = os.environ.get("TELEGRAM_OIDC_CLIENT_SECRET", "")
+TELEGRAM_LOGIN_OIDC_ISSUER = os.environ.get("TELEGRAM_OIDC_ISSUER", "https://oauth.telegram.org")
+TELEGRAM_LOGIN_OIDC_SIGNING_ALGORITHM = os.environ.get("TELEGRAM_OIDC_SIGNING_ALGORITHM", "RS256")
+TELEGRAM_LOGIN_OIDC_REQUEST_PHONE = env_bool("TELEGRAM_OIDC_REQUEST_PHONE", False)
 # The built-in Telegram sandbox: on by itself with DEBUG and no bot token; TELEGRAM_SANDBOX=true
 # switches it on with DEBUG off, for a staging site the browser suite runs against (docs/qa.md).
 TELEGRAM_SANDBOX = env_optional_bool("TELEGRAM_SANDBOX")

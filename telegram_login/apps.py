@@ -1,9 +1,7 @@
-"""App config: checks the Telegram settings when Django starts."""
-
-import logging
+"""App config: connects the app's receivers and registers its system checks (checks.py)."""
 
 from django.apps import AppConfig
-from django.conf import settings
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,15 +11,12 @@ class TelegramLoginConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Connects receivers and registers checks; the site's settings are the site's (its
-        # allauth adapters must carry the Telegram account rules: checks.py).
-        from telegram_login import checks, receivers  # noqa: F401
-        from telegram_login.conf import get_settings, validate
+        # Receivers and checks only: the site's settings are the site's (its allauth adapters
+        # must carry the Telegram account rules: checks.py says so).
+        from telegram_login import receivers  # noqa: F401
+        from telegram_login.checks import check_telegram_settings
         from telegram_login.linking import reauthentication  # noqa: F401
         from telegram_login.messaging import tasks  # noqa: F401
-        from telegram_login.oidc import checks as oidc_checks  # noqa: F401  register its checks
-        from telegram_login.oidc.conf import get_oidc_settings
-        from telegram_login.oidc.conf import validate as validate_oidc
 
         # Edit prompts when their requests settle; plug themselves and the queue into sending.
         from telegram_login.security import (
@@ -30,9 +25,4 @@ class TelegramLoginConfig(AppConfig):
         )
 
         account_changes.connect_mfa()
-        conf = get_settings()
-        validate(conf, debug=settings.DEBUG)
-        validate_oidc(get_oidc_settings(), debug=settings.DEBUG)
-        logger = logging.getLogger(__name__)
-        if conf.confirm_mode == "button" and not settings.DEBUG:
-            logger.warning(checks.BUTTON_MODE_WARNING)
+        checks.register(check_telegram_settings, checks.Tags.security)

@@ -1,19 +1,42 @@
-"""The telegram_login app's settings: read in one place, with defaults and start-up checks."""
+"""The telegram_login app's settings: one typed object, read in one place, each field from the
+Django setting TELEGRAM_LOGIN_<NAME> with a default (README's table), Telegram's login page a
+part of it (`get_settings().oidc`). What they must be is checked in checks.py."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django_tasks import default_task_backend
 
 from telegram_login.hooks import PlayedTelegram, StandIn, plugged_stand_in
-from telegram_login.rates import parse_rates
+
+PREFIX = "TELEGRAM_LOGIN_"
+# Settings named otherwise before they all took PREFIX: the old name is still read where the new
+# one is unset (checks.py warns of each in use, telegram_login.W025).
+RENAMED = {
+    "TELEGRAM_BOT_TOKEN": "TELEGRAM_LOGIN_BOT_TOKEN",
+    "TELEGRAM_BOT_USERNAME": "TELEGRAM_LOGIN_BOT_USERNAME",
+    "TELEGRAM_WEBHOOK_SECRET": "TELEGRAM_LOGIN_WEBHOOK_SECRET",
+    "TELEGRAM_API_BASE_URL": "TELEGRAM_LOGIN_API_BASE_URL",
+    "TELEGRAM_API_TIMEOUT": "TELEGRAM_LOGIN_API_TIMEOUT",
+    "TELEGRAM_API_RETRY_BACKOFF": "TELEGRAM_LOGIN_API_RETRY_BACKOFF",
+    "SITE_NAME": "TELEGRAM_LOGIN_SITE_NAME",
+    "TELEGRAM_OIDC_CLIENT_ID": "TELEGRAM_LOGIN_OIDC_CLIENT_ID",
+    "TELEGRAM_OIDC_CLIENT_SECRET": "TELEGRAM_LOGIN_OIDC_CLIENT_SECRET",
+    "TELEGRAM_OIDC_ISSUER": "TELEGRAM_LOGIN_OIDC_ISSUER",
+    "TELEGRAM_OIDC_SIGNING_ALGORITHM": "TELEGRAM_LOGIN_OIDC_SIGNING_ALGORITHM",
+    "TELEGRAM_OIDC_REQUEST_PHONE": "TELEGRAM_LOGIN_OIDC_REQUEST_PHONE",
+    "TELEGRAM_OIDC_REQUEST_BOT_ACCESS": "TELEGRAM_LOGIN_OIDC_REQUEST_BOT_ACCESS",
+    "TELEGRAM_OIDC_TIMEOUT": "TELEGRAM_LOGIN_OIDC_TIMEOUT",
+}
+OLD_NAMES = {new: old for old, new in RENAMED.items()}
 
 REDIS_CACHE_BACKENDS = (
     "django.core.cache.backends.redis.RedisCache",
@@ -23,14 +46,20 @@ REDIS_CACHE_BACKENDS = (
 MAX_LOGIN_TTL = 600
 # A lost Telegram stays linked at least this long after its removal was confirmed by email.
 MIN_RECOVERY_WAIT = 24 * 3600
-WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-# Telegram allows 1 to 256 characters; a short secret can be guessed, so production asks for 32.
-MIN_WEBHOOK_SECRET_LENGTH = 32
-BOT_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # match_code: the person picks, in Telegram, the code their browser shows (the default).
 # browser_code: the bot shows a code and the person types it into the browser that asked.
 # button: one Confirm button (weaker; see docs/security.md).
 CONFIRM_MODES = ("match_code", "browser_code", "button")
+DEFAULT_ISSUER = "https://oauth.telegram.org"
+# What a bot may choose in BotFather for its ID tokens; RS256 unless it chose another.
+SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+CLIENT_ID_RE = re.compile(r"^[0-9]{1,20}$")
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram allows 1 to 256 characters; a short secret can be guessed, so production asks for 32.
+MIN_WEBHOOK_SECRET_LENGTH = 32
+BOT_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+# TELEGRAM_LOGIN_REDIS_URL's default: the Redis of the site's default cache, if it has one.
+CACHE_REDIS = object()
 # Rates as allauth writes them (limits.py); TELEGRAM_LOGIN_RATE_LIMITS overrides each one.
 DEFAULT_RATE_LIMITS = {
     # Starting a sign-in, per client address and per browser session.
@@ -42,78 +71,176 @@ DEFAULT_RATE_LIMITS = {
 }
 
 
+def _setting(name: str, default: Any) -> Any:
+    """A field read from the Django setting PREFIX + `name`, `default` where it is unset."""
+    return field(metadata={"setting": PREFIX + name, "default": default})
+
+
+@dataclass(frozen=True)
+class OIDCSettings:
+    """Telegram's login page (OpenID Connect) as a second way in."""
+
+    client_id: str = _setting("OIDC_CLIENT_ID", "")
+    client_secret: str = _setting("OIDC_CLIENT_SECRET", "")
+    # "" while a stand-in plays the issuer (hooks.py): it lives on this site, at the request's
+    # own origin.
+    issuer: str = _setting("OIDC_ISSUER", DEFAULT_ISSUER)
+    signing_algorithm: str = _setting("OIDC_SIGNING_ALGORITHM", "RS256")
+    request_phone: bool = _setting("OIDC_REQUEST_PHONE", False)
+    # Unset: asked for where a bot is configured (the link notices reach OIDC users too).
+    request_bot_access: bool = _setting("OIDC_REQUEST_BOT_ACCESS", None)
+    timeout: float = _setting("OIDC_TIMEOUT", 5.0)
+    # A stand-in for Telegram plays the issuer and this client.
+    played: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def scopes(self) -> list[str]:
+        scopes = ["openid", "profile"]
+        if self.request_phone:
+            scopes.append("phone")
+        if self.request_bot_access:
+            scopes.append("telegram:bot_access")
+        return scopes
+
+    @property
+    def issuer_origin(self) -> str:
+        """Where the browser is sent to log in ("https://oauth.telegram.org"); "" for an issuer
+        a stand-in plays on this site."""
+        if not self.enabled or not self.issuer:
+            return ""
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
 @dataclass(frozen=True)
 class TelegramLoginSettings:
-    bot_token: str
-    bot_username: str
-    webhook_secret: str
-    api_base_url: str
-    login_ttl: int
-    # What a stand-in for Telegram plays (hooks.py), or None: the bot above is then its own.
-    played: PlayedTelegram | None
-    confirm_mode: str
-    site_name: str
-    max_update_bytes: int
-    api_timeout: float
-    api_retry_backoff: float
-    polls_per_request: int
-    recent_requests_per_session: int
-    max_pending_per_ip: int
-    max_pending: int
-    rate_limits: dict[str, str]
-    send_inline: bool
-    # Where the waiting poll keeps its counter and the status mirror (status_mirror.py).
-    redis_url: str
+    # Telegram's login page, the part of these settings named TELEGRAM_LOGIN_OIDC_...
+    oidc: OIDCSettings
+    bot_token: str = _setting("BOT_TOKEN", "")
+    bot_username: str = _setting("BOT_USERNAME", "")
+    webhook_secret: str = _setting("WEBHOOK_SECRET", "")
+    api_base_url: str = _setting("API_BASE_URL", "https://api.telegram.org")
+    api_timeout: float = _setting("API_TIMEOUT", 5.0)
+    api_retry_backoff: float = _setting("API_RETRY_BACKOFF", 0.5)
+    # The name the bot gives the site (never the request's host).
+    site_name: str = _setting("SITE_NAME", "telegram-login")
+    login_ttl: int = _setting("TTL", 300)
+    confirm_mode: str = _setting("CONFIRM_MODE", "match_code")
+    max_update_bytes: int = _setting("MAX_UPDATE_BYTES", 64 * 1024)
+    polls_per_request: int = _setting("POLLS_PER_REQUEST", 600)
+    # Live requests waiting for Telegram, from one client address and in all.
+    max_pending_per_ip: int = _setting("MAX_PENDING_PER_IP", 30)
+    max_pending: int = _setting("MAX_PENDING", 10_000)
+    rate_limits: dict[str, str] = _setting("RATE_LIMITS", DEFAULT_RATE_LIMITS)  # noqa: RUF009
+    # Tests send follow-up Bot API calls in the request thread to observe them in order.
+    send_inline: bool = _setting("SEND_INLINE", False)
+    # Where the waiting poll keeps its counter and the status mirror (status_mirror.py); unset:
+    # the Redis of the site's default cache, empty: none.
+    redis_url: str = _setting("REDIS_URL", CACHE_REDIS)
     # Seconds between the emailed confirmation and the removal of a lost Telegram (recovery.py).
-    recovery_wait: int
+    recovery_wait: int = _setting("RECOVERY_WAIT", 3 * 24 * 3600)
+    # What a stand-in for Telegram plays (hooks.py), or None: the bot above is then its own.
+    played: PlayedTelegram | None = None
+    recent_requests_per_session: int = 5
 
     @property
     def enabled(self) -> bool:
         return bool(self.bot_token)
 
 
-def _played(stand_in: StandIn | None, *, bot_token: str) -> PlayedTelegram | None:
+def setting_names(cls: type[Any] = TelegramLoginSettings) -> dict[str, str]:
+    """{Django setting: field} of the settings object, Telegram's login page's as "oidc.<field>"."""
+    names: dict[str, str] = {}
+    for each in fields(cls):
+        if "setting" in each.metadata:
+            names[each.metadata["setting"]] = each.name
+    if cls is TelegramLoginSettings:
+        names |= {name: f"oidc.{part}" for name, part in setting_names(OIDCSettings).items()}
+    return names
+
+
+def read_setting(name: str, default: Any = None) -> Any:
+    """The Django setting `name`, else its old name (RENAMED), else `default`."""
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    old = OLD_NAMES.get(name)
+    return getattr(settings, old) if old and hasattr(settings, old) else default
+
+
+def _configured(cls: type[Any]) -> dict[str, Any]:
+    """The fields of `cls` that are settings, as the site set them or their defaults."""
+    return {
+        each.name: read_setting(each.metadata["setting"], each.metadata["default"])
+        for each in fields(cls)
+        if "setting" in each.metadata
+    }
+
+
+def _played(stand_in: StandIn | None, *, bot_token: str, client_id: str) -> PlayedTelegram | None:
     """What a plugged-in stand-in plays: never next to a real bot or a real Telegram login."""
-    if stand_in is None or bot_token or getattr(settings, "TELEGRAM_OIDC_CLIENT_ID", ""):
+    if stand_in is None or bot_token or client_id:
         return None
     return stand_in.plays()
 
 
+def _read_oidc(raw: dict[str, Any], *, played: PlayedTelegram | None, bot: bool) -> OIDCSettings:
+    client_id = str(raw["client_id"] or "").strip()
+    secret = str(raw["client_secret"] or "").strip()
+    issuer = str(raw["issuer"] or DEFAULT_ISSUER).rstrip("/")
+    # A stand-in plays Telegram's issuer too (it plays only where no real client is configured).
+    if played:
+        client_id, secret, issuer = played.oidc_client_id, played.oidc_client_secret, ""
+    bot_access = raw["request_bot_access"]
+    return OIDCSettings(
+        client_id=client_id,
+        client_secret=secret,
+        issuer=issuer,
+        signing_algorithm=raw["signing_algorithm"] or "RS256",
+        request_phone=bool(raw["request_phone"]),
+        request_bot_access=bot if bot_access is None else bool(bot_access),
+        timeout=float(raw["timeout"]),
+        played=bool(played),
+    )
+
+
 def _read(stand_in: StandIn | None) -> TelegramLoginSettings:
-    token = getattr(settings, "TELEGRAM_BOT_TOKEN", "")
-    username = getattr(settings, "TELEGRAM_BOT_USERNAME", "").lstrip("@")
-    secret = getattr(settings, "TELEGRAM_WEBHOOK_SECRET", "")
-    base_url = getattr(settings, "TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/")
-    played = _played(stand_in, bot_token=token)
+    raw, oidc = _configured(TelegramLoginSettings), _configured(OIDCSettings)
+    token = str(raw["bot_token"] or "")
+    username = str(raw["bot_username"] or "").lstrip("@")
+    secret = str(raw["webhook_secret"] or "")
+    base_url = str(raw["api_base_url"]).rstrip("/")
+    played = _played(stand_in, bot_token=token, client_id=str(oidc["client_id"] or "").strip())
     if played:
         token = played.bot_token
         username = username or played.bot_username
         secret = secret or played.webhook_secret
         base_url = played.api_base_url
+    redis_url = raw["redis_url"]
     return TelegramLoginSettings(
         bot_token=token,
         bot_username=username,
         webhook_secret=secret,
         api_base_url=base_url,
-        login_ttl=int(getattr(settings, "TELEGRAM_LOGIN_TTL", 300)),
+        api_timeout=float(raw["api_timeout"]),
+        api_retry_backoff=float(raw["api_retry_backoff"]),
+        site_name=str(raw["site_name"]),
+        login_ttl=int(raw["login_ttl"]),
+        confirm_mode=raw["confirm_mode"],
+        max_update_bytes=int(raw["max_update_bytes"]),
+        polls_per_request=int(raw["polls_per_request"]),
+        max_pending_per_ip=int(raw["max_pending_per_ip"]),
+        max_pending=int(raw["max_pending"]),
+        # The site's rates override the defaults one by one.
+        rate_limits={**DEFAULT_RATE_LIMITS, **raw["rate_limits"]},
+        send_inline=bool(raw["send_inline"]),
+        redis_url=_default_cache_redis() if redis_url is CACHE_REDIS else str(redis_url or ""),
+        recovery_wait=int(raw["recovery_wait"]),
+        oidc=_read_oidc(oidc, played=played, bot=bool(token)),
         played=played,
-        confirm_mode=getattr(settings, "TELEGRAM_LOGIN_CONFIRM_MODE", "match_code"),
-        site_name=getattr(settings, "SITE_NAME", "telegram-login"),
-        max_update_bytes=int(getattr(settings, "TELEGRAM_LOGIN_MAX_UPDATE_BYTES", 64 * 1024)),
-        api_timeout=float(getattr(settings, "TELEGRAM_API_TIMEOUT", 5.0)),
-        api_retry_backoff=float(getattr(settings, "TELEGRAM_API_RETRY_BACKOFF", 0.5)),
-        polls_per_request=int(getattr(settings, "TELEGRAM_LOGIN_POLLS_PER_REQUEST", 600)),
-        recent_requests_per_session=5,
-        # Live requests waiting for Telegram, from one client address and in all.
-        max_pending_per_ip=int(getattr(settings, "TELEGRAM_LOGIN_MAX_PENDING_PER_IP", 30)),
-        max_pending=int(getattr(settings, "TELEGRAM_LOGIN_MAX_PENDING", 10_000)),
-        rate_limits={**DEFAULT_RATE_LIMITS, **getattr(settings, "TELEGRAM_LOGIN_RATE_LIMITS", {})},
-        # Tests send follow-up Bot API calls in the request thread to observe them in order.
-        send_inline=bool(getattr(settings, "TELEGRAM_LOGIN_SEND_INLINE", False)),
-        # An empty TELEGRAM_LOGIN_REDIS_URL turns the mirror off.
-        redis_url=getattr(settings, "TELEGRAM_LOGIN_REDIS_URL", None)
-        or (_default_cache_redis() if not hasattr(settings, "TELEGRAM_LOGIN_REDIS_URL") else ""),
-        recovery_wait=int(getattr(settings, "TELEGRAM_LOGIN_RECOVERY_WAIT", 3 * 24 * 3600)),
     )
 
 
@@ -141,59 +268,6 @@ def get_settings() -> TelegramLoginSettings:
 @receiver(setting_changed)
 def _forget_settings(**kwargs: object) -> None:
     _settings_with.cache_clear()
-
-
-def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
-    """Refuse to start with a combination that is unsafe or cannot work; say what to change."""
-    if not 1 <= conf.login_ttl <= MAX_LOGIN_TTL:
-        raise ImproperlyConfigured(
-            f"TELEGRAM_LOGIN_TTL is {conf.login_ttl}; set it to between 1 and {MAX_LOGIN_TTL} "
-            "seconds (allauth forgets the sign-in state after 10 minutes)."
-        )
-    if conf.recovery_wait < MIN_RECOVERY_WAIT:
-        raise ImproperlyConfigured(
-            f"TELEGRAM_LOGIN_RECOVERY_WAIT is {conf.recovery_wait}; set it to at least "
-            f"{MIN_RECOVERY_WAIT} seconds: the wait is what lets the owner of the linked Telegram "
-            "hear of its removal and stop it."
-        )
-    for action, rates in conf.rate_limits.items():
-        try:
-            parse_rates(rates)
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"TELEGRAM_LOGIN_RATE_LIMITS[{action!r}]: {exc}") from None
-    if conf.confirm_mode not in CONFIRM_MODES:
-        raise ImproperlyConfigured(
-            f"TELEGRAM_LOGIN_CONFIRM_MODE must be one of {', '.join(CONFIRM_MODES)}."
-        )
-    if conf.bot_token:
-        _validate_bot(conf, debug=debug)
-
-
-def _validate_bot(conf: TelegramLoginSettings, *, debug: bool) -> None:
-    """A bot is configured: its webhook secret and its username."""
-    if not conf.webhook_secret:
-        if not debug:
-            raise ImproperlyConfigured(
-                "TELEGRAM_BOT_TOKEN is set but TELEGRAM_WEBHOOK_SECRET is not. Set "
-                "TELEGRAM_WEBHOOK_SECRET to a random string of 32+ characters from A-Z, a-z, 0-9, "
-                "_ and - (Telegram sends it back on every webhook call)."
-            )
-    elif not WEBHOOK_SECRET_RE.match(conf.webhook_secret):
-        raise ImproperlyConfigured(
-            "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 characters from A-Z, a-z, 0-9, _ and -."
-        )
-    elif not debug and len(conf.webhook_secret) < MIN_WEBHOOK_SECRET_LENGTH:
-        raise ImproperlyConfigured(
-            f"TELEGRAM_WEBHOOK_SECRET is {len(conf.webhook_secret)} characters long; with DEBUG "
-            f"off it must be at least {MIN_WEBHOOK_SECRET_LENGTH} (anyone who guesses it can play "
-            "any Telegram user). Make one with: "
-            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        )
-    if not BOT_USERNAME_RE.match(conf.bot_username):
-        raise ImproperlyConfigured(
-            "TELEGRAM_BOT_USERNAME must be set to the bot's username (without @) when "
-            "TELEGRAM_BOT_TOKEN is set; the sign-in link is https://t.me/<username>?start=<token>."
-        )
 
 
 def queue_keeps_tasks() -> bool:

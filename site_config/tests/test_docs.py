@@ -1,11 +1,15 @@
-"""The documentation names only tests that exist (docs/security.md lists one per attack)."""
+"""The documentation names only tests that exist (docs/security.md lists one per attack), and
+README's settings are the settings object's (telegram_login/conf.py), both ways."""
 
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from pathlib import Path
 
 import pytest
+
+from telegram_login.conf import RENAMED, get_settings, setting_names
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_REF = re.compile(r"`((?:[\w-]+/)+test_\w+\.py)::(test_\w+)`")
@@ -42,11 +46,31 @@ def test_qa_md_lists_every_browser_test_and_only_those():
 
 
 def _settings_the_app_reads() -> set[str]:
-    names: set[str] = set()
-    for conf in ("telegram_login/conf.py", "telegram_login/oidc/conf.py"):
-        source = (REPO / conf).read_text()
-        names |= set(re.findall(r'getattr\(settings, "([A-Z0-9_]+)"', source))
-    return names - {"CACHES"}  # Django's own, read to find the site's Redis
+    """The Django settings of the app's settings object (telegram_login/conf.py), one a field."""
+    return set(setting_names())
+
+
+def _documented_settings() -> list[str]:
+    """The first column of README's table of the app's settings."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### The app's settings", 1)[1].split("\n#", 1)[0]
+    return re.findall(r"^\| `([A-Z0-9_]+)` \|", section, re.M)
+
+
+def test_every_field_of_the_settings_object_is_a_telegram_login_setting():
+    names = setting_names()
+    assert len(names) > 20
+    assert all(name.startswith("TELEGRAM_LOGIN_") for name in names)
+    # Each a field of the object, Telegram's login page's in its nested part.
+    settings_object = get_settings()
+    for field in names.values():
+        attrgetter(field)(settings_object)
+
+
+def test_readme_documents_every_field_of_the_settings_object_and_only_those():
+    documented = _documented_settings()
+    assert len(documented) == len(set(documented)), "a setting documented twice"
+    assert sorted(set(documented)) == sorted(_settings_the_app_reads())
 
 
 def test_readme_names_every_setting_the_app_reads():
@@ -65,3 +89,10 @@ def test_readme_names_no_app_setting_that_nothing_reads():
         re.findall(r'"(TELEGRAM_LOGIN_[A-Z0-9_]+)"', (REPO / "site_config/settings.py").read_text())
     )
     assert sorted(named - _settings_the_app_reads() - site) == []
+
+
+def test_readme_lists_every_renamed_setting():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Renamed settings", 1)[1].split("\n#", 1)[0]
+    listed = dict(re.findall(r"^- `([A-Z0-9_]+)` → `([A-Z0-9_]+)`$", section, re.M))
+    assert listed == RENAMED

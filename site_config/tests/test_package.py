@@ -37,13 +37,16 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Both wheels (as `make wheels` builds them), from a copy of the sources: a build/ left in the
     checkout by an older build would otherwise slip its files into them."""
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(
-        REPO / "telegram_login",
-        source / "telegram_login",
-        ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"),
-    )
+    # What pyproject.toml names (its readme and license files among them) and the package.
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, source / name)
+    for name in ("docs", "telegram_login"):
+        shutil.copytree(
+            REPO / name,
+            source / name,
+            ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"),
+        )
     out = tmp_path_factory.mktemp("wheels")
     sources = [str(source), str(source / "telegram_login" / "sandbox")]
     subprocess.run(
@@ -211,7 +214,7 @@ def bare_site(
         .replace('"your_login_bot"', json.dumps(BOT_USERNAME))
         .replace('"32+ random characters of A-Z a-z 0-9 _ -"', json.dumps(WEBHOOK_SECRET))
         # The test's own: the fake Bot API instead of api.telegram.org.
-        + f"\nTELEGRAM_API_BASE_URL = {server.url!r}\n"
+        + f"\nTELEGRAM_LOGIN_API_BASE_URL = {server.url!r}\n"
     )
     root = tmp_path_factory.mktemp("bare")
     try:

@@ -16,8 +16,8 @@ from typing import Any
 
 from django.db import close_old_connections
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
 
+from telegram_login.compat import TaskResultStatus, task
 from telegram_login.conf import queue_keeps_tasks
 from telegram_login.messaging import outbox
 

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from telegram_login.conf import get_settings
 from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
 from telegram_login.identity import PROVIDER_ID as DEEP_LINK_PROVIDER_ID
 from telegram_login.linking.connect import connect_refusal_at_finish
 from telegram_login.oidc.claims import extra_from_claims, telegram_user_from_claims
-from telegram_login.oidc.conf import get_oidc_settings
 from telegram_login.oidc.issuer import CodeRefused, IssuerUnavailable, exchange_code, metadata
 from telegram_login.oidc.provider import callback_url, issuer_url
 from telegram_login.oidc.refusals import TokenRefused
@@ -64,7 +64,7 @@ class Stopped(Exception):
 
 def verified_claims(request: HttpRequest, *, state: dict[str, Any], code: str) -> dict[str, Any]:
     """Trade the code (with the PKCE verifier) and check the ID token; its claims, or Stopped."""
-    conf = get_oidc_settings()
+    conf = get_settings().oidc
     issuer = issuer_url(request)
     if state.get("issuer") != issuer:
         raise Stopped(Problem.STATE, f"started with issuer {state.get('issuer')!r}")

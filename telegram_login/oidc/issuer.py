@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from django.core.cache import cache
 
-from telegram_login.oidc.conf import TelegramOIDCSettings, get_oidc_settings
+from telegram_login.conf import OIDCSettings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _read_capped(response: requests.Response, url: str) -> bytes:
 
 
 def _get_json(session: requests.Session, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-    conf = get_oidc_settings()
+    conf = get_settings().oidc
     try:
         response = session.request(method, url, timeout=conf.timeout, stream=True, **kwargs)
         status = response.status_code
@@ -142,7 +142,7 @@ def signing_keys(meta: IssuerMetadata, *, refresh: bool = False) -> list[dict[st
 
 def exchange_code(
     meta: IssuerMetadata,
-    conf: TelegramOIDCSettings,
+    conf: OIDCSettings,
     *,
     code: str,
     redirect_uri: str,

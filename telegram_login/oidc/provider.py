@@ -20,16 +20,16 @@ from allauth.utils import build_absolute_uri
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from telegram_login.conf import get_settings
 from telegram_login.hooks import plugged_stand_in
 from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
 from telegram_login.oidc.claims import telegram_id
-from telegram_login.oidc.conf import get_oidc_settings
 from telegram_login.oidc.issuer import metadata
 
 
 def issuer_url(request: HttpRequest) -> str:
     """The configured issuer; while a stand-in plays Telegram, the issuer it plays on this site."""
-    conf = get_oidc_settings()
+    conf = get_settings().oidc
     if conf.played and (stand_in := plugged_stand_in()):
         return stand_in.issuer_url(request)
     return conf.issuer
@@ -46,7 +46,7 @@ def configured_apps(*, provider: str | None = None, client_id: str | None = None
     they are unset, so allauth lists no such provider and its URLs answer 404."""
     from allauth.socialaccount.models import SocialApp
 
-    conf = get_oidc_settings()
+    conf = get_settings().oidc
     if not conf.enabled or provider not in (None, PROVIDER_ID):
         return []
     if client_id is not None and client_id != conf.client_id:
@@ -79,11 +79,12 @@ class TelegramOIDCProvider(OAuth2Provider):
     uses_apps = True
 
     def get_default_scope(self) -> list[str]:
-        return get_oidc_settings().scopes
+        return get_settings().oidc.scopes
 
     def get_scope(self) -> list[str]:
-        # Only what the settings ask for (the phone only if TELEGRAM_OIDC_REQUEST_PHONE says so).
-        return get_oidc_settings().scopes
+        # Only what the settings ask for (the phone only where TELEGRAM_LOGIN_OIDC_REQUEST_PHONE
+        # says so).
+        return get_settings().oidc.scopes
 
     def get_redirect_from_request_kwargs(self, request: HttpRequest) -> dict[str, Any]:
         # `next` and `process` only: allauth's OAuth2 providers would also take `scope` and

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core import checks
 
 from telegram_login.conf import get_settings
-from telegram_login.oidc.conf import get_oidc_settings
 from telegram_login.sandbox.stand_in import switched_on
 
 STAGING_WARNING = (
@@ -25,27 +24,27 @@ def check_sandbox(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
         found.append(
             checks.Warning(
                 STAGING_WARNING,
-                hint="Only for a test environment. For real sign-ins set the bot's token, "
-                "username and webhook secret and unset TELEGRAM_SANDBOX.",
+                hint="Only for a test environment. For real sign-ins set TELEGRAM_LOGIN_BOT_TOKEN, "
+                "_BOT_USERNAME and _WEBHOOK_SECRET and unset TELEGRAM_SANDBOX.",
                 id="telegram_login.W004",
             )
         )
     if switched_on() and not conf.played and conf.bot_token:
         found.append(
             checks.Error(
-                "TELEGRAM_SANDBOX is on and a bot token is set. The sandbox lets anyone play any "
-                "Telegram user, so it never runs next to a real bot: it is off.",
-                hint="Unset one of them: TELEGRAM_SANDBOX, or the bot's token.",
+                "TELEGRAM_SANDBOX is on and TELEGRAM_LOGIN_BOT_TOKEN is set. The sandbox lets "
+                "anyone play any Telegram user, so it never runs next to a real bot: it is off.",
+                hint="Unset one of them.",
                 id="telegram_login.E101",
             )
         )
-    if switched_on() and not conf.played and get_oidc_settings().client_id:
+    if switched_on() and not conf.played and get_settings().oidc.client_id:
         found.append(
             checks.Error(
-                "TELEGRAM_SANDBOX is on and an OIDC client id is set. The sandbox lets anyone "
-                "play any Telegram user, so it never runs next to a real Telegram login: it is "
-                "off.",
-                hint="Unset one of them: TELEGRAM_SANDBOX, or the OIDC client id and secret.",
+                "TELEGRAM_SANDBOX is on and TELEGRAM_LOGIN_OIDC_CLIENT_ID is set. The sandbox lets "
+                "anyone play any Telegram user, so it never runs next to a real Telegram login: "
+                "it is off.",
+                hint="Unset one of them (TELEGRAM_SANDBOX=false keeps it off with DEBUG on).",
                 id="telegram_login.E102",
             )
         )

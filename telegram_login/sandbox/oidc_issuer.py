@@ -344,9 +344,9 @@ _issuer_lock = threading.Lock()
 def fake_issuer() -> FakeIssuer:
     """The process's fake issuer (the sandbox lives in one process), for the sandbox's client."""
     global _issuer
-    from telegram_login.oidc.conf import get_oidc_settings
+    from telegram_login.conf import get_settings
 
-    conf = get_oidc_settings()
+    conf = get_settings().oidc
     with _issuer_lock:
         if _issuer is None or (_issuer.client_id, _issuer.client_secret) != (
             conf.client_id,

@@ -53,8 +53,8 @@ def mount_for_sandbox(session: requests.Session, issuer: str) -> None:
     answered in process."""
     from django.urls import reverse
 
-    from telegram_login.oidc.conf import get_oidc_settings
+    from telegram_login.conf import get_settings
 
     sandbox_issuer = urlsplit(issuer).path == reverse("telegram_login_sandbox_oidc")
-    if get_oidc_settings().played and sandbox_issuer:
+    if get_settings().oidc.played and sandbox_issuer:
         session.mount(issuer + "/", InProcessSite())

@@ -27,7 +27,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from telegram_login.conf import get_settings
-from telegram_login.oidc.conf import get_oidc_settings
 from telegram_login.sandbox.oidc_issuer import AuthorizationError, FakeIssuer, fake_issuer
 from telegram_login.sandbox.stand_in import issuer_url
 from telegram_login.sandbox.views import LANGUAGES, sandbox_user
@@ -39,7 +38,7 @@ def issuer_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not get_oidc_settings().played:
+        if not get_settings().oidc.played:
             raise Http404("The sandbox's Telegram login is off.")
         return view(request, *args, **kwargs)
 

@@ -1,4 +1,5 @@
-"""Template tags for the settings pages: what the account may do with Telegram right now."""
+"""Template tags for the widget and the settings pages: what the account may do with Telegram
+right now."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from allauth.account.models import EmailAddress
 from django import template
 from django.template.loader import render_to_string
 
+from telegram_login.compat import HAS_OWN_PARTS
 from telegram_login.identity import display_name
 from telegram_login.linking import rules as linking
 from telegram_login.linking.reauthentication import needs_telegram_proof
 from telegram_login.signin.widget import WidgetState, resumable_request, widget_context
 
 register = template.Library()
+
+if not HAS_OWN_PARTS:
+    # Django 5.2: django-template-partials' {% partialdef %} comes with this library, so the
+    # package's templates read the same on every Django (6.x has the tag built in).
+    from template_partials.templatetags.partials import register as partials
+
+    register.tags.update(partials.tags)
 
 
 @register.filter

@@ -9,7 +9,6 @@ from django import template
 from django.template.loader import render_to_string
 
 from telegram_login.conf import get_settings
-from telegram_login.oidc.conf import get_oidc_settings
 
 register = template.Library()
 
@@ -19,8 +18,8 @@ def telegram_oidc_button(
     context: dict[str, Any], process: str = "login", next_url: str = ""
 ) -> str:
     """The button to Telegram's own login page, with what it does; nothing where it is not set
-    up (TELEGRAM_OIDC_CLIENT_ID and _SECRET unset, and no stand-in playing Telegram)."""
-    conf = get_oidc_settings()
+    up (TELEGRAM_LOGIN_OIDC_CLIENT_ID and _SECRET unset, and no stand-in playing Telegram)."""
+    conf = get_settings().oidc
     if not conf.enabled:
         return ""
     return render_to_string(

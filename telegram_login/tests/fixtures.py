@@ -41,12 +41,12 @@ def _bot_settings(settings: Any) -> None:
     """Tests run as a site with a real bot configured, pointed at a fake Bot API."""
     settings.DEBUG = False
     settings.TELEGRAM_SANDBOX = False
-    settings.TELEGRAM_BOT_TOKEN = BOT_TOKEN
-    settings.TELEGRAM_BOT_USERNAME = BOT_USERNAME
-    settings.TELEGRAM_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.TELEGRAM_API_BASE_URL = API_BASE_URL
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = BOT_TOKEN
+    settings.TELEGRAM_LOGIN_BOT_USERNAME = BOT_USERNAME
+    settings.TELEGRAM_LOGIN_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.TELEGRAM_LOGIN_API_BASE_URL = API_BASE_URL
     settings.TELEGRAM_LOGIN_SEND_INLINE = True
-    settings.TELEGRAM_API_RETRY_BACKOFF = 0
+    settings.TELEGRAM_LOGIN_API_RETRY_BACKOFF = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -178,9 +178,9 @@ def sandbox(settings: Any) -> Iterator[FakeBotApi]:
     """The built-in sandbox as `make run` has it (DEBUG, no bot): its fake Bot API, fresh."""
     settings.DEBUG = True
     settings.TELEGRAM_SANDBOX = None
-    settings.TELEGRAM_BOT_TOKEN = ""
-    settings.TELEGRAM_BOT_USERNAME = ""
-    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = ""
+    settings.TELEGRAM_LOGIN_BOT_USERNAME = ""
+    settings.TELEGRAM_LOGIN_WEBHOOK_SECRET = ""
     fake_api._api = None
     yield fake_api.fake_bot_api()
     fake_api._api = None
@@ -192,9 +192,9 @@ def sandbox_issuer(settings: Any) -> None:
     plays Telegram's login page, fresh."""
     settings.DEBUG = True
     settings.TELEGRAM_SANDBOX = True
-    settings.TELEGRAM_BOT_TOKEN = ""
-    settings.TELEGRAM_BOT_USERNAME = ""
-    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = ""
+    settings.TELEGRAM_LOGIN_BOT_USERNAME = ""
+    settings.TELEGRAM_LOGIN_WEBHOOK_SECRET = ""
     oidc_issuer.reset_fake_issuer()
     cache.clear()
 

@@ -72,9 +72,9 @@ class IssuerTransport(BaseAdapter):
 @pytest.fixture
 def oidc_transport(settings: Any) -> Iterator[IssuerTransport]:
     """Telegram's login configured (client id, secret, issuer) with a fake issuer answering."""
-    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
-    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
-    settings.TELEGRAM_OIDC_ISSUER = ISSUER
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_ID = CLIENT_ID
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.TELEGRAM_LOGIN_OIDC_ISSUER = ISSUER
     transport = IssuerTransport(FakeIssuer(client_id=CLIENT_ID, client_secret=CLIENT_SECRET))
 
     def mount(session: requests.Session, issuer: str) -> None:

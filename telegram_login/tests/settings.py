@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import django
+
 SECRET_KEY = "telegram-login-package-tests"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -20,7 +22,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
-    "template_partials",
+    # Django 5.2 only: Django 6 has template partials of its own (compat.py).
+    *([] if django.VERSION >= (6, 0) else ["template_partials"]),
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -117,7 +120,7 @@ TIME_ZONE = "UTC"
 STATIC_URL = "static/"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-SITE_NAME = "telegram-login"
-TELEGRAM_BOT_TOKEN = ""
-TELEGRAM_BOT_USERNAME = ""
-TELEGRAM_WEBHOOK_SECRET = ""
+TELEGRAM_LOGIN_SITE_NAME = "telegram-login"
+TELEGRAM_LOGIN_BOT_TOKEN = ""
+TELEGRAM_LOGIN_BOT_USERNAME = ""
+TELEGRAM_LOGIN_WEBHOOK_SECRET = ""

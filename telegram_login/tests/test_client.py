@@ -210,7 +210,7 @@ def test_bot_call_without_params_is_just_the_method():
 def test_configured_bot_is_reused_until_the_settings_change(settings):
     first = get_bot()
     assert get_bot() is first
-    settings.TELEGRAM_API_TIMEOUT = 2.0
+    settings.TELEGRAM_LOGIN_API_TIMEOUT = 2.0
     second = get_bot()
     assert second is not first
     assert second._timeout == 2.0

@@ -51,7 +51,7 @@ def test_webhook_info_shows_the_webhook_and_checks_the_bot_username(bot_api):
 
 
 def test_webhook_info_fails_when_the_token_belongs_to_another_bot(bot_api, settings):
-    settings.TELEGRAM_BOT_USERNAME = "some_other_bot"
+    settings.TELEGRAM_LOGIN_BOT_USERNAME = "some_other_bot"
     with pytest.raises(CommandError, match="wrong bot"):
         _run("telegram_webhook_info")
 
@@ -63,8 +63,8 @@ def test_webhook_delete(bot_api):
 
 
 def test_commands_fail_clearly_when_telegram_refuses(bot_api, settings):
-    settings.TELEGRAM_BOT_TOKEN = "4242:WRONG-token"
-    settings.TELEGRAM_API_BASE_URL = "https://bot-api.test"
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = "4242:WRONG-token"
+    settings.TELEGRAM_LOGIN_API_BASE_URL = "https://bot-api.test"
     with pytest.raises(CommandError, match=r"Telegram refused|no answer"):
         _run("telegram_webhook_delete")
 

@@ -1,17 +1,20 @@
-"""Settings: read with defaults, and unsafe or unworkable combinations refused at start-up."""
+"""Settings: read with defaults, and unsafe or unworkable combinations refused at start-up (a
+system check error each, telegram_login/checks.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
+from django.core import checks
 
-from telegram_login.conf import TelegramLoginSettings, get_settings, validate
+from telegram_login.checks import settings_problems
+from telegram_login.conf import TelegramLoginSettings, get_settings
 from telegram_login.hooks import PlayedTelegram
 from telegram_login.messaging import callbacks
 from telegram_login.messaging import texts as messages
@@ -49,6 +52,18 @@ def _with(**changes: object) -> TelegramLoginSettings:
     return dataclasses.replace(get_settings(), **{**GOOD_CHANGES, **changes})
 
 
+def validate(conf: TelegramLoginSettings, *, debug: bool) -> None:
+    """`conf` passes: the system checks find no error in it."""
+    assert [m for m in settings_problems(conf, debug=debug) if m.is_serious()] == []
+
+
+def refused(conf: TelegramLoginSettings, *, debug: bool) -> checks.CheckMessage:
+    """The one error the system checks find in `conf` (it stops the site at start-up)."""
+    [error] = [m for m in settings_problems(conf, debug=debug) if m.is_serious()]
+    assert isinstance(error, checks.Error)
+    return error
+
+
 @pytest.mark.parametrize("debug", [False, True])
 def test_good_configuration_passes(debug):
     validate(_with(), debug=debug)
@@ -65,14 +80,16 @@ def test_ttl_at_the_limits_passes(ttl):
 
 @pytest.mark.parametrize("ttl", [0, -5, 601, 3600])
 def test_ttl_outside_one_to_600_seconds_is_refused(ttl):
-    with pytest.raises(ImproperlyConfigured, match=rf"TELEGRAM_LOGIN_TTL is {ttl}; .*1 and 600"):
-        validate(_with(login_ttl=ttl), debug=True)
+    error = refused(_with(login_ttl=ttl), debug=True)
+    assert error.id == "telegram_login.E011"
+    assert re.search(rf"TELEGRAM_LOGIN_TTL is {ttl}; .*1 and 600", error.msg)
 
 
 def test_token_without_webhook_secret_is_refused_with_debug_off():
-    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_WEBHOOK_SECRET is not") as caught:
-        validate(_with(webhook_secret=""), debug=False)
-    assert "A-Z, a-z, 0-9, _ and -" in str(caught.value)
+    error = refused(_with(webhook_secret=""), debug=False)
+    assert error.id == "telegram_login.E015"
+    assert "TELEGRAM_LOGIN_WEBHOOK_SECRET is not" in error.msg
+    assert "A-Z, a-z, 0-9, _ and -" in error.hint
 
 
 def test_token_without_webhook_secret_is_allowed_with_debug_on():
@@ -85,21 +102,23 @@ def test_token_without_webhook_secret_is_allowed_with_debug_on():
     ids=["space", "slash", "plus", "non-ascii", "257-chars"],
 )
 def test_webhook_secret_with_characters_telegram_refuses_is_refused(secret):
-    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_WEBHOOK_SECRET may only hold"):
-        validate(_with(webhook_secret=secret), debug=False)
+    error = refused(_with(webhook_secret=secret), debug=False)
+    assert error.id == "telegram_login.E016"
+    assert "TELEGRAM_LOGIN_WEBHOOK_SECRET may only hold" in error.msg
 
 
 @pytest.mark.parametrize(
     "username", ["", "bot", "1starts_with_digit", "has-dash", "@at_sign_bot", "x" * 33]
 )
 def test_token_without_a_valid_bot_username_is_refused(username):
-    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_BOT_USERNAME must be set") as caught:
-        validate(_with(bot_username=username), debug=True)
-    assert "https://t.me/<username>?start=<token>" in str(caught.value)
+    error = refused(_with(bot_username=username), debug=True)
+    assert error.id == "telegram_login.E018"
+    assert "TELEGRAM_LOGIN_BOT_USERNAME must be set" in error.msg
+    assert "https://t.me/<username>?start=<token>" in error.msg
 
 
 def test_bot_username_is_read_without_its_at_sign(settings):
-    settings.TELEGRAM_BOT_USERNAME = "@good_login_bot"
+    settings.TELEGRAM_LOGIN_BOT_USERNAME = "@good_login_bot"
     conf = get_settings()
     assert conf.bot_username == "good_login_bot"
     validate(conf, debug=False)
@@ -142,8 +161,9 @@ def test_sandbox_with_debug_on_passes():
 
 @pytest.mark.parametrize("mode", ["", "start", "Button", "none"])
 def test_unknown_confirm_mode_is_refused(mode):
-    with pytest.raises(ImproperlyConfigured, match="match_code, browser_code, button"):
-        validate(_with(confirm_mode=mode), debug=True)
+    error = refused(_with(confirm_mode=mode), debug=True)
+    assert error.id == "telegram_login.E014"
+    assert "match_code, browser_code, button" in error.msg
 
 
 def test_settings_are_read_again_when_they_change(settings):
@@ -198,8 +218,9 @@ BOT_ENV = {
 
 
 def test_production_start_up_with_a_full_configuration_succeeds():
-    result = _django_setup(DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s" * 32, **BOT_ENV)
+    result = _manage_check(DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s" * 32, **BOT_ENV)
     assert result.returncode == 0, result.stderr
+    assert "telegram_login." not in result.stderr
 
 
 def test_production_start_up_without_secret_key_fails():
@@ -210,18 +231,28 @@ def test_production_start_up_without_secret_key_fails():
 
 
 def test_production_start_up_with_a_bot_but_no_webhook_secret_fails():
-    result = _django_setup(DEBUG="false", **BOT_ENV)
+    result = _manage_check(DEBUG="false", **BOT_ENV)
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert "TELEGRAM_WEBHOOK_SECRET" in result.stderr
+    assert "SystemCheckError" in result.stderr
+    assert "telegram_login.E015" in result.stderr
+    assert "TELEGRAM_LOGIN_WEBHOOK_SECRET" in result.stderr
 
 
 def test_production_start_up_with_a_ttl_over_ten_minutes_fails():
-    result = _django_setup(
+    result = _manage_check(
         DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s" * 32, TELEGRAM_LOGIN_TTL="900", **BOT_ENV
     )
     assert result.returncode != 0
     assert "TELEGRAM_LOGIN_TTL is 900" in result.stderr
+
+
+def test_start_up_reports_every_problem_at_once():
+    result = _manage_check(
+        DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s", TELEGRAM_LOGIN_TTL="900", **BOT_ENV
+    )
+    assert result.returncode != 0
+    assert "telegram_login.E011" in result.stderr
+    assert "telegram_login.E017" in result.stderr
 
 
 # -- confirm mode "button" --------------------------------------------------------------------
@@ -277,21 +308,22 @@ def test_confirm_in_button_mode_approves(settings, login_request):
 
 
 @pytest.mark.parametrize(
-    ("length", "debug", "refused"), [(31, False, True), (32, False, False), (8, True, False)]
+    ("length", "debug", "is_refused"), [(31, False, True), (32, False, False), (8, True, False)]
 )
-def test_short_webhook_secret_is_refused_with_debug_off(length, debug, refused):
+def test_short_webhook_secret_is_refused_with_debug_off(length, debug, is_refused):
     conf = _with(webhook_secret="s" * length)
-    if refused:
-        with pytest.raises(ImproperlyConfigured, match="at least 32"):
-            validate(conf, debug=debug)
+    if is_refused:
+        error = refused(conf, debug=debug)
+        assert error.id == "telegram_login.E017"
+        assert "at least 32" in error.msg
     else:
         validate(conf, debug=debug)
 
 
 def test_production_start_up_with_a_one_character_webhook_secret_fails():
-    result = _django_setup(DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s", **BOT_ENV)
+    result = _manage_check(DEBUG="false", TELEGRAM_WEBHOOK_SECRET="s", **BOT_ENV)
     assert result.returncode != 0
-    assert "TELEGRAM_WEBHOOK_SECRET is 1 characters long" in result.stderr
+    assert "TELEGRAM_LOGIN_WEBHOOK_SECRET is 1 characters long" in result.stderr
 
 
 def test_readmes_adapter_lines_give_the_telegram_rules(settings):

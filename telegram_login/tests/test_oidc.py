@@ -74,7 +74,7 @@ def test_the_phone_scope_is_asked_for_only_when_a_setting_says_so(
     oidc_issuer, browser_client, settings
 ):
     assert "phone" not in start_oidc(browser_client)["scope"].split()
-    settings.TELEGRAM_OIDC_REQUEST_PHONE = True
+    settings.TELEGRAM_LOGIN_OIDC_REQUEST_PHONE = True
     assert "phone" in start_oidc(browser_client)["scope"].split()
 
 
@@ -170,7 +170,7 @@ def test_telegrams_login_page_then_the_deep_link_reach_the_same_account(
 def test_the_phone_number_is_kept_when_the_site_asked_for_it(
     oidc_issuer, browser_client, telegram_user, settings
 ):
-    settings.TELEGRAM_OIDC_REQUEST_PHONE = True
+    settings.TELEGRAM_LOGIN_OIDC_REQUEST_PHONE = True
     erin = telegram_user(first_name="Erin")
     sign_in_with_oidc(browser_client, oidc_issuer, erin)
     assert SocialAccount.objects.get().extra_data["phone_number"].startswith("+888")
@@ -194,9 +194,9 @@ def test_the_issuer_is_reached_over_plain_requests_with_basic_client_authenticat
     from telegram_login.sandbox.oidc_issuer import FakeIssuer
     from telegram_login.tests.oidc_support import CLIENT_SECRET, ISSUER
 
-    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
-    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
-    settings.TELEGRAM_OIDC_ISSUER = ISSUER
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_ID = CLIENT_ID
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.TELEGRAM_LOGIN_OIDC_ISSUER = ISSUER
     fake = FakeIssuer(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
 
     def token(request):

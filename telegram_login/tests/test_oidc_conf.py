@@ -7,11 +7,11 @@ from http import HTTPStatus
 
 import pytest
 from allauth.socialaccount.adapter import get_adapter
-from django.core.exceptions import ImproperlyConfigured
+from django.core import checks
 from django.test import Client, RequestFactory
 
-from telegram_login.oidc.checks import check_telegram_oidc_settings
-from telegram_login.oidc.conf import get_oidc_settings, validate
+from telegram_login.checks import check_telegram_settings, settings_problems
+from telegram_login.conf import OIDCSettings, get_settings
 from telegram_login.sandbox.checks import check_sandbox
 from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
 from telegram_login.tests.oidc_support import (
@@ -23,6 +23,10 @@ from telegram_login.tests.oidc_support import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def get_oidc_settings() -> OIDCSettings:
+    return get_settings().oidc
 
 
 def test_nothing_of_telegrams_login_shows_while_its_settings_are_unset():
@@ -43,68 +47,73 @@ def test_once_configured_allauth_lists_it_beside_the_deep_link(oidc_issuer):
     assert get_oidc_settings().issuer == ISSUER
 
 
-def _validate(settings, *, debug: bool = False, **values) -> None:
+def _validate(settings, *, debug: bool = False, **values) -> list[checks.CheckMessage]:
+    """The start-up errors the system checks find once `values` are set."""
     for name, value in values.items():
         setattr(settings, name, value)
-    validate(get_oidc_settings(), debug=debug)
+    return [m for m in settings_problems(get_settings(), debug=debug) if m.is_serious()]
 
 
 def test_a_configured_client_passes_the_start_up_checks(settings):
-    _validate(
+    errors = _validate(
         settings,
-        TELEGRAM_OIDC_CLIENT_ID=CLIENT_ID,
-        TELEGRAM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        TELEGRAM_OIDC_ISSUER="https://oauth.telegram.org",
+        TELEGRAM_LOGIN_OIDC_CLIENT_ID=CLIENT_ID,
+        TELEGRAM_LOGIN_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        TELEGRAM_LOGIN_OIDC_ISSUER="https://oauth.telegram.org",
     )
+    assert errors == []
 
 
 @pytest.mark.parametrize(
     ("values", "says"),
     [
-        ({"TELEGRAM_OIDC_CLIENT_ID": CLIENT_ID}, "TELEGRAM_OIDC_CLIENT_SECRET is not"),
-        ({"TELEGRAM_OIDC_CLIENT_SECRET": "s"}, "TELEGRAM_OIDC_CLIENT_ID is not"),
+        ({"TELEGRAM_LOGIN_OIDC_CLIENT_ID": CLIENT_ID}, "TELEGRAM_LOGIN_OIDC_CLIENT_SECRET is not"),
+        ({"TELEGRAM_LOGIN_OIDC_CLIENT_SECRET": "s"}, "TELEGRAM_LOGIN_OIDC_CLIENT_ID is not"),
         (
-            {"TELEGRAM_OIDC_CLIENT_ID": "@my_bot", "TELEGRAM_OIDC_CLIENT_SECRET": "s"},
+            {"TELEGRAM_LOGIN_OIDC_CLIENT_ID": "@my_bot", "TELEGRAM_LOGIN_OIDC_CLIENT_SECRET": "s"},
             "numeric id",
         ),
         (
             {
-                "TELEGRAM_OIDC_CLIENT_ID": CLIENT_ID,
-                "TELEGRAM_OIDC_CLIENT_SECRET": "s",
-                "TELEGRAM_OIDC_SIGNING_ALGORITHM": "HS256",
+                "TELEGRAM_LOGIN_OIDC_CLIENT_ID": CLIENT_ID,
+                "TELEGRAM_LOGIN_OIDC_CLIENT_SECRET": "s",
+                "TELEGRAM_LOGIN_OIDC_SIGNING_ALGORITHM": "HS256",
             },
             "RS256, ES256, EdDSA",
         ),
         (
             {
-                "TELEGRAM_OIDC_CLIENT_ID": CLIENT_ID,
-                "TELEGRAM_OIDC_CLIENT_SECRET": "s",
-                "TELEGRAM_OIDC_ISSUER": "http://oauth.example",
+                "TELEGRAM_LOGIN_OIDC_CLIENT_ID": CLIENT_ID,
+                "TELEGRAM_LOGIN_OIDC_CLIENT_SECRET": "s",
+                "TELEGRAM_LOGIN_OIDC_ISSUER": "http://oauth.example",
             },
             "https:// URL with DEBUG off",
         ),
     ],
 )
 def test_an_unusable_configuration_stops_the_start_and_says_what_to_change(settings, values, says):
-    with pytest.raises(ImproperlyConfigured, match=says):
-        _validate(settings, **values)
+    [error] = _validate(settings, **values)
+    assert isinstance(error, checks.Error)
+    assert says in error.msg
+    assert error.hint
 
 
 def test_an_http_issuer_is_allowed_only_with_debug_on(settings):
-    _validate(
+    errors = _validate(
         settings,
         debug=True,
-        TELEGRAM_OIDC_CLIENT_ID=CLIENT_ID,
-        TELEGRAM_OIDC_CLIENT_SECRET=CLIENT_SECRET,
-        TELEGRAM_OIDC_ISSUER="http://127.0.0.1:9000",
+        TELEGRAM_LOGIN_OIDC_CLIENT_ID=CLIENT_ID,
+        TELEGRAM_LOGIN_OIDC_CLIENT_SECRET=CLIENT_SECRET,
+        TELEGRAM_LOGIN_OIDC_ISSUER="http://127.0.0.1:9000",
     )
+    assert errors == []
 
 
 def test_the_sandbox_never_runs_next_to_a_real_telegram_login(settings):
     settings.TELEGRAM_SANDBOX = True
-    settings.TELEGRAM_BOT_TOKEN = ""
-    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
-    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = ""
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_ID = CLIENT_ID
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_SECRET = CLIENT_SECRET
     assert not get_oidc_settings().played
     [error] = check_sandbox()
     assert error.id == "telegram_login.E102"
@@ -114,7 +123,7 @@ def test_the_sandbox_never_runs_next_to_a_real_telegram_login(settings):
 def test_the_sandbox_plays_the_issuer_where_no_client_is_configured(settings):
     settings.DEBUG = True
     settings.TELEGRAM_SANDBOX = True
-    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = ""
     conf = get_oidc_settings()
     assert conf.played
     assert conf.enabled
@@ -123,16 +132,17 @@ def test_the_sandbox_plays_the_issuer_where_no_client_is_configured(settings):
 
 
 def test_a_client_of_another_bot_than_the_deep_links_is_warned_about(settings):
-    settings.TELEGRAM_OIDC_CLIENT_ID = "99999"
-    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
-    assert [m.id for m in check_telegram_oidc_settings()] == ["telegram_login.W010"]
-    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
-    assert check_telegram_oidc_settings() == []
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_ID = "99999"
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    [warning] = [m for m in check_telegram_settings() if m.id == "telegram_login.W010"]
+    assert "(99999) is not the id of the bot" in warning.msg
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_ID = CLIENT_ID
+    assert [m for m in check_telegram_settings() if "OIDC" in m.msg] == []
 
 
 def test_bot_access_is_asked_for_where_the_bot_can_then_tell_of_links(settings):
-    settings.TELEGRAM_OIDC_CLIENT_ID = CLIENT_ID
-    settings.TELEGRAM_OIDC_CLIENT_SECRET = CLIENT_SECRET
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_ID = CLIENT_ID
+    settings.TELEGRAM_LOGIN_OIDC_CLIENT_SECRET = CLIENT_SECRET
     assert "telegram:bot_access" in get_oidc_settings().scopes
-    settings.TELEGRAM_OIDC_REQUEST_BOT_ACCESS = False
+    settings.TELEGRAM_LOGIN_OIDC_REQUEST_BOT_ACCESS = False
     assert get_oidc_settings().scopes == ["openid", "profile"]

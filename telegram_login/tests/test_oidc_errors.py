@@ -203,7 +203,7 @@ def test_a_discovery_document_naming_another_issuer_is_not_trusted(
 def test_tokens_signed_with_es256_or_eddsa_sign_in_when_the_bot_chose_them(
     oidc_issuer, browser_client, telegram_user, settings, algorithm
 ):
-    settings.TELEGRAM_OIDC_SIGNING_ALGORITHM = algorithm
+    settings.TELEGRAM_LOGIN_OIDC_SIGNING_ALGORITHM = algorithm
     oidc_issuer.algorithm = algorithm
     response = sign_in_with_oidc(browser_client, oidc_issuer, telegram_user())
     assert response.status_code == HTTPStatus.FOUND
@@ -213,7 +213,7 @@ def test_tokens_signed_with_es256_or_eddsa_sign_in_when_the_bot_chose_them(
 def test_a_token_in_another_algorithm_than_the_bot_chose_is_refused(
     oidc_issuer, browser_client, telegram_user, settings
 ):
-    settings.TELEGRAM_OIDC_SIGNING_ALGORITHM = "ES256"
+    settings.TELEGRAM_LOGIN_OIDC_SIGNING_ALGORITHM = "ES256"
     response = sign_in_with_oidc(browser_client, oidc_issuer, telegram_user())  # signed RS256
     assert_refused(response, browser_client, "signature", HTTPStatus.BAD_REQUEST)
 

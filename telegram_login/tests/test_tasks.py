@@ -16,9 +16,9 @@ import requests
 from django.core.management import call_command
 from django.test import Client, modify_settings
 from django.utils import timezone
-from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from telegram_login.compat import IMMEDIATE_BACKEND, TaskResultStatus
 from telegram_login.messaging import outbox, tasks
 from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
@@ -299,7 +299,7 @@ def test_edits_waiting_in_the_queue_all_say_how_the_sign_in_stands_when_they_are
 
 
 def test_the_worker_says_it_is_not_needed_where_the_site_sends_messages_itself(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
     assert "no worker is needed" in run_worker()
 
 
@@ -316,7 +316,7 @@ def test_a_telegram_sign_in_through_the_queue_shows_its_session_in_the_prompt(
 def test_a_check_warns_where_nothing_keeps_the_bots_messages(settings):
     from django.core import checks
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
     assert [m.id for m in checks.run_checks() if m.id == "telegram_login.W007"] == [
         "telegram_login.W007"
     ]

@@ -136,7 +136,7 @@ def test_connect_while_signed_in_starts_a_connect_request_for_that_account(brows
 
 
 def test_start_without_a_bot_says_telegram_is_not_set_up(settings, browser_client):
-    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = ""
     response = browser_client.post(START_URL, {"process": "login"}, headers=HTMX)
     assert response.status_code == HTTPStatus.OK
     assert "not set up on this site" in response.content.decode()

@@ -46,7 +46,7 @@ def test_update_without_the_right_secret_is_refused_and_changes_nothing(
 def test_webhook_refuses_everything_when_no_secret_is_configured(
     settings, started, telegram_user, telegram_update, post_update
 ):
-    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    settings.TELEGRAM_LOGIN_WEBHOOK_SECRET = ""
     login_request, token = started
     response = post_update(telegram_update(message=(telegram_user(), f"/start {token}")), secret="")
     assert response.status_code == HTTPStatus.FORBIDDEN

@@ -13,8 +13,8 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 def configured_bot() -> BotClient:
     if not get_settings().enabled:
         raise CommandError(
-            "No bot is configured: set TELEGRAM_BOT_TOKEN, TELEGRAM_BOT_USERNAME and "
-            "TELEGRAM_WEBHOOK_SECRET."
+            "No bot is configured: set TELEGRAM_LOGIN_BOT_TOKEN, TELEGRAM_LOGIN_BOT_USERNAME and "
+            "TELEGRAM_LOGIN_WEBHOOK_SECRET."
         )
     return get_bot()
 

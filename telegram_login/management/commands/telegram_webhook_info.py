@@ -35,6 +35,6 @@ class Command(BaseCommand):
             self.stdout.write("Last error: none")
         if (me.get("username") or "").lower() != expected.lower():
             raise CommandError(
-                f"TELEGRAM_BOT_USERNAME is {expected!r} but the token belongs to "
+                f"TELEGRAM_LOGIN_BOT_USERNAME is {expected!r} but the token belongs to "
                 f"@{me.get('username')}: the sign-in links would open the wrong bot."
             )

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             params["drop_pending_updates"] = True
         if not params["secret_token"]:
             raise CommandError(
-                "Set TELEGRAM_WEBHOOK_SECRET first: the webhook refuses calls without it."
+                "Set TELEGRAM_LOGIN_WEBHOOK_SECRET first: the webhook refuses calls without it."
             )
         try:
             bot.call("setWebhook", **params)

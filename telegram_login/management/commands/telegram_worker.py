@@ -11,9 +11,9 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.db import close_old_connections
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
 from django_tasks_db.management.commands import db_worker
 
+from telegram_login.compat import DEFAULT_TASK_BACKEND_ALIAS
 from telegram_login.messaging.tasks import prune_finished, queue_runs_here, requeue_stalled
 
 logger = logging.getLogger(__name__)
