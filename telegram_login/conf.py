@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django_tasks import default_task_backend
 
+from telegram_login.compat import default_task_backend
 from telegram_login.hooks import PlayedTelegram, StandIn, plugged_stand_in
 
 PREFIX = "TELEGRAM_LOGIN_"

@@ -11,8 +11,8 @@ import pytest
 import requests
 import responses
 
-from telegram_login.messaging.client import BotClient, TelegramError
 from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
+from telegram_login.messaging.client import BotClient, TelegramError
 from telegram_login.models import LoginRequest
 from telegram_login.tests.helpers import API_BASE_URL, BOT_TOKEN, poll, start_sign_in
 
