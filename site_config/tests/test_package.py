@@ -134,9 +134,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _virtualenv(root: Path, *install: str) -> Path:
-    """A fresh virtualenv with `pip install <install>`; its python."""
-    venv.create(root / "venv", with_pip=True)
+def _virtualenv(root: Path, *install: str, interpreter: str | None = None) -> Path:
+    """A fresh virtualenv (of this Python, or of `interpreter`) with `pip install <install>`;
+    its python."""
+    if interpreter is None:
+        venv.create(root / "venv", with_pip=True)
+    else:
+        subprocess.run([interpreter, "-m", "venv", str(root / "venv")], check=True)
     python = root / "venv" / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", *install], check=True, capture_output=True
@@ -207,6 +211,41 @@ def bare_site(
 ) -> Iterator[tuple[str, FakeBotApi]]:
     """A startproject site with README's lines in the wheel's virtualenv, running against a
     fake Bot API."""
+    with _bare_site(bare_python, tmp_path_factory.mktemp("bare")) as site:
+        yield site
+
+
+def _python313() -> str | None:
+    """CPython 3.13, as .ci/python3.13 builds it (or one on PATH)."""
+    built = Path(os.environ.get("PYTHON313_PREFIX", "/opt/python3.13")) / "bin" / "python3.13"
+    return str(built) if built.exists() else shutil.which("python3.13")
+
+
+@pytest.fixture(scope="module")
+def bare_site_django6(
+    wheel: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, FakeBotApi]]:
+    """The same site on what `pip install` picks today on Python 3.13: Django 6.1."""
+    python313 = _python313()
+    if python313 is None:
+        if os.environ.get("TELEGRAM_LOGIN_REQUIRE_PYTHON313"):
+            pytest.fail("no CPython 3.13 (make matrix builds it: .ci/python3.13)")
+        pytest.skip("no CPython 3.13 here (.ci/python3.13 builds it)")
+    root = tmp_path_factory.mktemp("bare-django6")
+    python = _virtualenv(root, str(wheel), interpreter=python313)
+    version = subprocess.run(
+        [str(python), "-c", "import django; print(django.get_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert version.startswith("6.1"), version
+    with _bare_site(python, root) as site:
+        yield site
+
+
+@contextmanager
+def _bare_site(python: Path, root: Path) -> Iterator[tuple[str, FakeBotApi]]:
     server = FakeBotApiServer(FakeBotApi(bot_username=BOT_USERNAME), token=BOT_TOKEN)
     settings_block, urls_block = _readme_blocks()
     settings_block = (
@@ -216,9 +255,8 @@ def bare_site(
         # The test's own: the fake Bot API instead of api.telegram.org.
         + f"\nTELEGRAM_LOGIN_API_BASE_URL = {server.url!r}\n"
     )
-    root = tmp_path_factory.mktemp("bare")
     try:
-        with _running_site(root, bare_python, settings=settings_block, urls=urls_block) as url:
+        with _running_site(root, python, settings=settings_block, urls=urls_block) as url:
             yield url, server.api
     finally:
         server.close()
@@ -249,6 +287,17 @@ def _prompt(api: FakeBotApi, chat_id: int) -> object:
 
 def test_a_bare_site_with_readmes_lines_signs_a_person_in_with_telegram(bare_site) -> None:
     url, api = bare_site
+    _sign_in_over_http(url, api)
+
+
+def test_a_bare_site_on_django_6_1_and_python_3_13_signs_a_person_in(bare_site_django6) -> None:
+    url, api = bare_site_django6
+    _sign_in_over_http(url, api)
+
+
+def _sign_in_over_http(url: str, api: FakeBotApi) -> None:
+    """A person signs in with Telegram on the site at `url` as a browser and Telegram would: the
+    start, /start in the bot, the code pressed, the poll."""
     browser = requests.Session()
     login_page = browser.get(f"{url}/accounts/login/", timeout=10)
     # allauth's stock page lists the provider.
