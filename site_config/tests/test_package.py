@@ -33,9 +33,9 @@ WEBHOOK_SECRET = "package-webhook-secret-" + "p" * 16
 
 
 @pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both wheels (as `make wheels` builds them), from a copy of the sources: a build/ left in the
-    checkout by an older build would otherwise slip its files into them."""
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of what the wheels are built from: a build/ left in the checkout by an older build
+    would otherwise slip its files into them."""
     source = tmp_path_factory.mktemp("source")
     # What pyproject.toml names (its readme and license files among them) and the package.
     for name in ("pyproject.toml", "README.md", "LICENSE"):
@@ -47,10 +47,16 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
             source / name,
             ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"),
         )
+    return source
+
+
+@pytest.fixture(scope="module")
+def wheels(sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both wheels, as `make wheels` builds them."""
     out = tmp_path_factory.mktemp("wheels")
-    sources = [str(source), str(source / "telegram_login" / "sandbox")]
+    projects = [str(sources), str(sources / "telegram_login" / "sandbox")]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), *sources],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), *projects],
         check=True,
         capture_output=True,
     )
@@ -118,6 +124,36 @@ def test_the_sandbox_wheel_holds_the_sandbox_at_the_apps_import_path(sandbox_whe
     # The app's package is the app wheel's alone.
     assert "telegram_login/__init__.py" not in names
     assert re.search(r"^Requires-Dist: telegram-login==", _metadata(sandbox_wheel), re.M)
+
+
+def test_the_sdist_and_its_wheel_pass_twine_check_with_the_licence_and_py_typed(
+    wheel: Path, sources: Path, tmp_path: Path
+) -> None:
+    """`python -m build` (the sdist, then the wheel built from it), as it would be published."""
+    out = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(sources)],
+        check=True,
+        capture_output=True,
+    )
+    [sdist] = out.glob("telegram_login-*.tar.gz")
+    [from_sdist] = out.glob("telegram_login-*.whl")
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(sdist), str(from_sdist)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The sdist builds the same wheel as the sources.
+    assert sorted(zipfile.ZipFile(from_sdist).namelist()) == sorted(
+        zipfile.ZipFile(wheel).namelist()
+    )
+    metadata = _metadata(from_sdist)
+    assert "License-Expression: MIT" in metadata
+    assert "telegram_login/py.typed" in zipfile.ZipFile(from_sdist).namelist()
+    for classifier in ("Framework :: Django :: 6.1", "Programming Language :: Python :: 3.13"):
+        assert f"Classifier: {classifier}" in metadata
 
 
 def _readme_blocks() -> tuple[str, str]:
