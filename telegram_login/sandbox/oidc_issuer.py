@@ -5,8 +5,9 @@ first needs them and never stored.
 It checks what Telegram checks (the client, an allowed redirect URI, PKCE with S256, a code used
 once, soon, by the client it was given to) and signs ID tokens with the claims Telegram's carry:
 `id` (the numeric Telegram id), `name`, `preferred_username`, the phone number with the `phone`
-scope, and a `sub` that differs from client to client. `faults` makes it misbehave on purpose,
-for the tests of every way a sign-in must be refused.
+scope, and a `sub` that differs from client to client (the tokens and their keys are
+oidc_tokens.py's). `faults` makes it misbehave on purpose, for the tests of every way a sign-in
+must be refused.
 
 The site's back channel reaches it in process (oidc_transport.py), as the Bot API client
 reaches the fake Bot API: the real views (oidc_views.py) answer through Django's handler, with
@@ -21,65 +22,24 @@ import hmac
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-ALGORITHMS = ("RS256", "ES256", "EdDSA")
+from telegram_login.sandbox import oidc_tokens
+from telegram_login.sandbox.oidc_tokens import (
+    ALGORITHMS,
+    TOKEN_LIFETIME,
+    Faults,
+    Grant,
+    SigningKey,
+)
+
 CODE_LIFETIME = 60
 CONSENT_LIFETIME = 600
-TOKEN_LIFETIME = 3600
 SCOPES = ("openid", "profile", "phone", "telegram:bot_access")
-
-
-@dataclass(frozen=True)
-class SigningKey:
-    kid: str
-    algorithm: str
-    private_key: Any
-
-    @classmethod
-    def make(cls, algorithm: str) -> SigningKey:
-        if algorithm == "RS256":
-            key: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        elif algorithm == "ES256":
-            key = ec.generate_private_key(ec.SECP256R1())
-        else:
-            key = ed25519.Ed25519PrivateKey.generate()
-        return cls(kid=secrets.token_hex(8), algorithm=algorithm, private_key=key)
-
-    def public_jwk(self) -> dict[str, Any]:
-        coder: dict[str, Any] = {"RS256": RSAAlgorithm, "ES256": ECAlgorithm, "EdDSA": OKPAlgorithm}
-        jwk = coder[self.algorithm].to_jwk(self.private_key.public_key(), as_dict=True)
-        return {**jwk, "kid": self.kid, "alg": self.algorithm, "use": "sig"}
-
-    def sign(self, claims: dict[str, Any], *, algorithm: str | None = None) -> str:
-        return jwt.encode(
-            claims,
-            self.private_key,
-            algorithm=algorithm or self.algorithm,
-            headers={"kid": self.kid},
-        )
-
-
-@dataclass
-class Faults:
-    """Ways to misbehave, for the tests (the sandbox's pages never set them)."""
-
-    down: bool = False  # every back-channel endpoint answers 503
-    foreign_key: bool = False  # sign with a key that is not in the key set (same key id)
-    audience: str | None = None  # another client's id in `aud`
-    expired: bool = False  # `exp` an hour ago
-    issued_in_future: bool = False  # `iat` an hour from now
-    issuer: str | None = None  # another `iss`
-    nonce: str | None = None  # another sign-in's nonce
-    algorithm: str | None = None  # a header `alg` other than the key's ("HS256", "none")
-    claims: dict[str, Any] = field(default_factory=dict)  # claims replaced or added
 
 
 @dataclass
@@ -96,19 +56,6 @@ class Consent:
     match_code: str
     choices: tuple[str, ...]
     created_at: float
-
-
-@dataclass
-class Grant:
-    client_id: str
-    redirect_uri: str
-    code_challenge: str
-    nonce: str
-    scopes: tuple[str, ...]
-    user: dict[str, Any]
-    bot_access: bool
-    created_at: float
-    used: bool = False
 
 
 class AuthorizationError(Exception):
@@ -296,45 +243,14 @@ class FakeIssuer:
         return hmac.new(self._sub_key, message, hashlib.sha256).hexdigest()[:32]
 
     def id_token(self, *, issuer: str, grant: Grant) -> str:
-        faults = self.faults
-        user = grant.user
-        now = int(time.time())
-        iat = now + 3600 if faults.issued_in_future else now - 7200 if faults.expired else now
-        claims: dict[str, Any] = {
-            "iss": faults.issuer or issuer,
-            "aud": faults.audience or self.client_id,
-            "sub": self.subject(user["id"]),
-            "iat": iat,
-            "exp": iat + TOKEN_LIFETIME,
-            "auth_time": iat,
-            "nonce": faults.nonce if faults.nonce is not None else grant.nonce,
-            "id": user["id"],
-            "name": " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p),
-        }
-        if user.get("username"):
-            claims["preferred_username"] = user["username"]
-        if "phone" in grant.scopes:
-            # +888 is Telegram's range of anonymous numbers: clearly not anyone's real phone.
-            claims["phone_number"] = f"+888{user['id'] % 10**8:08d}"
-        claims.update(faults.claims)
-        key = self.keys[self.algorithm]
-        if faults.foreign_key:
-            # Another key under the published key's id: its signature cannot be verified.
-            fresh = SigningKey.make(key.algorithm)
-            key = SigningKey(kid=key.kid, algorithm=key.algorithm, private_key=fresh.private_key)
-        if faults.algorithm == "none":
-            return jwt.encode(
-                claims,
-                None,  # type: ignore[arg-type]  # an unsigned token, as an attacker sends one
-                algorithm="none",
-                headers={"kid": key.kid},
-            )
-        if faults.algorithm == "HS256":
-            # The classic confusion: HMAC keyed with the issuer's *public* key.
-            public = key.public_jwk()
-            secret = (public.get("n") or public.get("x") or "").encode()
-            return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": key.kid})
-        return key.sign(claims)
+        return oidc_tokens.id_token(
+            issuer=issuer,
+            grant=grant,
+            audience=self.client_id,
+            subject=self.subject(grant.user["id"]),
+            key=self.keys[self.algorithm],
+            faults=self.faults,
+        )
 
 
 _issuer: FakeIssuer | None = None

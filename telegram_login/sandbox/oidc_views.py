@@ -27,7 +27,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from telegram_login.conf import get_settings
-from telegram_login.sandbox.oidc_issuer import AuthorizationError, FakeIssuer, fake_issuer
+from telegram_login.sandbox.oidc_issuer import (
+    AuthorizationError,
+    Consent,
+    FakeIssuer,
+    fake_issuer,
+)
 from telegram_login.sandbox.stand_in import issuer_url
 from telegram_login.sandbox.views import LANGUAGES, sandbox_user
 from telegram_login.useragent import describe_user_agent
@@ -101,20 +106,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     """GET: the consent page for an authorization request. POST: the Telegram user's answer."""
     issuer = fake_issuer()
     if request.method == "POST":
-        back = issuer.decide(
-            request.POST.get("consent", ""),
-            user=sandbox_user(request),
-            picked=request.POST.get("picked", ""),
-            bot_access=request.POST.get("bot_access") == "on",
-        )
-        if back is None:
-            return render(
-                request,
-                "telegram_login_sandbox/sandbox_oidc.html",
-                {"refused": "over"},
-                status=HTTPStatus.BAD_REQUEST,
-            )
-        return redirect(back)
+        return _answer(request, issuer)
     params = request.GET.dict()
     try:
         consent = issuer.ask(
@@ -134,6 +126,29 @@ def authorize(request: HttpRequest) -> HttpResponse:
         if params.get("state"):
             query["state"] = params["state"]
         return redirect(f"{params['redirect_uri']}?{urlencode(query)}")
+    return _consent_page(request, consent)
+
+
+def _answer(request: HttpRequest, issuer: FakeIssuer) -> HttpResponse:
+    """The Telegram user's answer: back to the site, or a page if the consent is over."""
+    back = issuer.decide(
+        request.POST.get("consent", ""),
+        user=sandbox_user(request),
+        picked=request.POST.get("picked", ""),
+        bot_access=request.POST.get("bot_access") == "on",
+    )
+    if back is None:
+        return render(
+            request,
+            "telegram_login_sandbox/sandbox_oidc.html",
+            {"refused": "over"},
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    return redirect(back)
+
+
+def _consent_page(request: HttpRequest, consent: Consent) -> HttpResponse:
+    """The consent page in Telegram's manner, for a request the issuer accepted."""
     client_ip = get_account_adapter().get_client_ip(request)
     device = describe_user_agent(request.headers.get("User-Agent", ""))
     return render(
