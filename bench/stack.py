@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram_login.sandbox.fake_api import FakeBotApi, FakeBotApiServer
+from telegram_login.sandbox.fake_api import FakeBotApi
+from telegram_login.sandbox.fake_api_server import FakeBotApiServer
 
 from .client import Connection
 

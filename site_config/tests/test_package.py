@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from telegram_login.sandbox.fake_api import FakeBotApi, FakeBotApiServer
+from telegram_login.sandbox.fake_api import FakeBotApi
+from telegram_login.sandbox.fake_api_server import FakeBotApiServer
 
 pytestmark = pytest.mark.package
 

@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 import requests
 
-from telegram_login.sandbox.fake_api import FakeBotApi, FakeBotApiServer
+from telegram_login.sandbox.fake_api import FakeBotApi
+from telegram_login.sandbox.fake_api_server import FakeBotApiServer
 from telegram_login.tests.fixtures import RedisServer, redis_server_binary
 
 pytestmark = pytest.mark.scale

@@ -1,7 +1,8 @@
 """An in-process fake Bot API: keeps the bot's chats and checks every call against the spec.
 
 The real client reaches it through a requests transport adapter, so the sandbox exercises the
-same client code as production; only the last hop (HTTPS to Telegram) is replaced.
+same client code as production; only the last hop (HTTPS to Telegram) is replaced. Servers in
+other processes reach it over HTTP instead (fake_api_server.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
@@ -118,7 +118,7 @@ class FakeBotApi:
         with self._lock:
             self.calls.append(RecordedCall(method, params, problems))
             if problems:
-                return 400, _error(400, "Bad Request: " + "; ".join(problems))
+                return 400, api_error(400, "Bad Request: " + "; ".join(problems))
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 return 200, {"ok": True, "result": True}
@@ -145,9 +145,9 @@ class FakeBotApi:
     def _api_sendMessage(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat_id = params["chat_id"]
         if chat_id in self.blocked:
-            return 403, _error(403, "Forbidden: bot was blocked by the user")
+            return 403, api_error(403, "Forbidden: bot was blocked by the user")
         if chat_id not in self.users:
-            return 400, _error(400, "Bad Request: chat not found")
+            return 400, api_error(400, "Bad Request: chat not found")
         message = self._store(
             chat_id=chat_id,
             from_bot=True,
@@ -163,7 +163,7 @@ class FakeBotApi:
                 if message.text == params["text"] and message.reply_markup == params.get(
                     "reply_markup"
                 ):
-                    return 400, _error(400, "Bad Request: message is not modified")
+                    return 400, api_error(400, "Bad Request: message is not modified")
                 message.text = params["text"]
                 message.reply_markup = params.get("reply_markup")
                 message.edited = True
@@ -171,7 +171,7 @@ class FakeBotApi:
                     "ok": True,
                     "result": message.as_api(self.bot, self.users.get(chat_id)),
                 }
-        return 400, _error(400, "Bad Request: message to edit not found")
+        return 400, api_error(400, "Bad Request: message to edit not found")
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.callback_answers[params["callback_query_id"]] = params
@@ -187,7 +187,9 @@ class FakeBotApi:
 
     def _api_getUpdates(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.webhook.get("url"):
-            return 409, _error(409, "Conflict: can't use getUpdates method while webhook is active")
+            return 409, api_error(
+                409, "Conflict: can't use getUpdates method while webhook is active"
+            )
         offset = params.get("offset", 0)
         self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
         return 200, {"ok": True, "result": list(self.pending_updates)}
@@ -199,7 +201,7 @@ class FakeBotApi:
         }
 
 
-def _error(code: int, description: str) -> dict[str, Any]:
+def api_error(code: int, description: str) -> dict[str, Any]:
     return {"ok": False, "error_code": code, "description": description}
 
 
@@ -218,14 +220,14 @@ class FakeBotApiAdapter(BaseAdapter):
         _, _, rest = path.partition("/bot")
         token, _, method = rest.rpartition("/")
         if token != self.token:
-            status, body = 401, _error(401, "Unauthorized")
+            status, body = 401, api_error(401, "Unauthorized")
         else:
             try:
                 params = json.loads(request.body or b"{}")
             except ValueError:
                 params = None
             if not isinstance(params, dict):
-                status, body = 400, _error(400, "Bad Request: body is not a JSON object")
+                status, body = 400, api_error(400, "Bad Request: body is not a JSON object")
             else:
                 status, body = self.api.handle(method, params)
         return answer_in_process(
@@ -274,52 +276,3 @@ def mount_for_sandbox(session: requests.Session, conf: Any) -> None:
     """The client's session hook: with the sandbox on, Bot API calls go to the fake one."""
     if conf.played:
         mount_fake_bot_api(session, conf.api_base_url, conf.bot_token)
-
-
-class FakeBotApiServer:
-    """A FakeBotApi served over HTTP on 127.0.0.1, for servers started in other processes
-    (the scale-out test, the benchmark). Each call can be made to wait `delay` seconds."""
-
-    def __init__(self, api: FakeBotApi, *, token: str) -> None:
-        self.api = api
-        self.delay = 0.0
-        self.served = 0
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                try:
-                    params = json.loads(self.rfile.read(length) or b"{}")
-                except ValueError:
-                    params = None
-                time.sleep(server.delay)
-                path_token, _, method = self.path.removeprefix("/bot").rpartition("/")
-                if path_token != token:
-                    status, body = 401, _error(401, "Unauthorized")
-                elif not isinstance(params, dict):
-                    status, body = 400, _error(400, "Bad Request: body is not a JSON object")
-                else:
-                    status, body = server.api.handle(method, params)
-                server.served += 1
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._http.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._http.server_address[1]}"
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
