@@ -8,9 +8,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from telegram_login.compat import TaskResultStatus
+from telegram_login.messaging import outbox, tasks
 from telegram_login.models import BotPrompt, LoginRequest, ProcessedUpdate
 from telegram_login.tests.helpers import BOT_USERNAME, WEBHOOK_SECRET, start_sign_in
+from telegram_login.tests.queue_support import *  # noqa: F403  the fixtures
+from telegram_login.tests.queue_support import rows
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +169,31 @@ def test_every_command_has_help():
         command = load_command_class("telegram_login", name)
         assert command.help
         assert command.create_parser("manage.py", name).format_help()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_of_sent_messages_are_deleted_after_a_day_and_failed_ones_after_a_week(
+    queue, owner
+):
+    call = outbox.Outgoing(
+        call=outbox.BotCall("sendMessage", {"chat_id": owner["id"], "text": "hello"})
+    )
+    for _ in range(4):
+        tasks.enqueue(call.as_payload(), priority=0)
+    sent_long_ago, sent_today, failed_days_ago, waiting = rows()
+    now = timezone.now()
+    DBTaskResult.objects.filter(pk=sent_long_ago.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=2)
+    )
+    DBTaskResult.objects.filter(pk=sent_today.pk).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(hours=2)
+    )
+    DBTaskResult.objects.filter(pk=failed_days_ago.pk).update(
+        status=TaskResultStatus.FAILED, finished_at=now - timedelta(days=2)
+    )
+
+    out = StringIO()
+    call_command("telegram_cleanup", stdout=out)
+
+    assert "Deleted 1 old record(s) of bot messages." in out.getvalue()
+    assert [r.pk for r in rows()] == [sent_today.pk, failed_days_ago.pk, waiting.pk]

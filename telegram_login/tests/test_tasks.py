@@ -6,15 +6,11 @@ blocked bot."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
-from io import StringIO
-from typing import Any
 
 import pytest
 import requests
-from django.core.management import call_command
-from django.test import Client, modify_settings
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -22,89 +18,20 @@ from telegram_login.compat import IMMEDIATE_BACKEND, TaskResultStatus
 from telegram_login.messaging import outbox, tasks
 from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
-from telegram_login.sandbox.fake_api import FakeBotApi
-from telegram_login.tests.flows import (
-    confirm_in_telegram,
-    email_user,
-    sign_in_with_password,
-    telegram_user_of,
-)
+from telegram_login.tests.flows import confirm_in_telegram, sign_in_with_password
 from telegram_login.tests.helpers import BROWSER_UA, poll, start_sign_in
+from telegram_login.tests.queue_support import *  # noqa: F403  the fixtures
+from telegram_login.tests.queue_support import (
+    ALERT,
+    EMAIL,
+    delivered,
+    due_now,
+    rows,
+    run_worker,
+    telegram_answers,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-EMAIL = "queued@example.test"
-ALERT = "🔐 New sign-in to queued@example.test"
-
-
-class AfterTheAnswer:
-    """The site's after-the-answer threads, run in the test's own thread. `dead` drops what is
-    submitted, as a process that died right after storing its messages never sends them."""
-
-    def __init__(self) -> None:
-        self.dead = False
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        if not self.dead:
-            fn(*args)
-
-
-@pytest.fixture
-def queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> AfterTheAnswer:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.TELEGRAM_LOGIN_SEND_INLINE = False
-    runner = AfterTheAnswer()
-    monkeypatch.setattr(outbox, "_executor", runner)
-    return runner
-
-
-@pytest.fixture
-def owner(bot_api: FakeBotApi, telegram_user: Any) -> dict[str, Any]:
-    user = email_user(EMAIL)
-    telegram = telegram_user(first_name="Queued")
-    telegram_user_of(user, uid=telegram["id"])
-    bot_api.users[telegram["id"]] = telegram
-    return telegram
-
-
-def run_worker() -> str:
-    out = StringIO()
-    call_command(
-        "telegram_worker", batch=True, startup_delay=False, reload=False, stdout=out, stderr=out
-    )
-    return out.getvalue()
-
-
-def delivered(bot_api: FakeBotApi, telegram: dict[str, Any]) -> list[str]:
-    return [m.text for m in bot_api.chat(telegram["id"]) if m.from_bot]
-
-
-def rows() -> list[DBTaskResult]:
-    return list(DBTaskResult.objects.order_by("enqueued_at"))
-
-
-def telegram_answers(
-    bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, method: str, answers: list[Any]
-) -> None:
-    """Telegram answers `method` with each of `answers` in turn (an exception is raised as the
-    client would meet it), then as usual."""
-    original = bot_api.handle
-    pending = list(answers)
-
-    def handle(called: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        if called == method and pending:
-            answer = pending.pop(0)
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-        return original(called, params)
-
-    monkeypatch.setattr(bot_api, "handle", handle)
-
-
-def due_now() -> None:
-    """As if the time each queued message waits for had passed."""
-    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
 
 
 def test_the_process_that_stored_a_message_sends_it_at_once_without_a_worker(queue, owner, bot_api):
@@ -311,50 +238,3 @@ def test_a_telegram_sign_in_through_the_queue_shows_its_session_in_the_prompt(
     [prompt] = [m for m in bot_api.chat(person["id"]) if m.from_bot]
     assert prompt.text.startswith("✔ Signed in to ")
     assert all(r.status == TaskResultStatus.SUCCESSFUL for r in rows())
-
-
-def test_a_check_warns_where_nothing_keeps_the_bots_messages(settings):
-    from django.core import checks
-
-    settings.TASKS = {"default": {"BACKEND": IMMEDIATE_BACKEND}}
-    assert [m.id for m in checks.run_checks() if m.id == "telegram_login.W007"] == [
-        "telegram_login.W007"
-    ]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    assert not [m for m in checks.run_checks() if m.id == "telegram_login.W007"]
-
-
-def test_a_check_warns_that_alerts_need_allauths_sessions(settings):
-    from django.core import checks
-
-    assert not [m for m in checks.run_checks() if m.id == "telegram_login.W006"]
-    with modify_settings(INSTALLED_APPS={"remove": ["allauth.usersessions"]}):
-        found = [m for m in checks.run_checks() if m.id == "telegram_login.W006"]
-    assert "no sign-in alerts" in found[0].msg
-
-
-def test_records_of_sent_messages_are_deleted_after_a_day_and_failed_ones_after_a_week(
-    queue, owner
-):
-    call = outbox.Outgoing(
-        call=outbox.BotCall("sendMessage", {"chat_id": owner["id"], "text": "hello"})
-    )
-    for _ in range(4):
-        tasks.enqueue(call.as_payload(), priority=0)
-    sent_long_ago, sent_today, failed_days_ago, waiting = rows()
-    now = timezone.now()
-    DBTaskResult.objects.filter(pk=sent_long_ago.pk).update(
-        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(days=2)
-    )
-    DBTaskResult.objects.filter(pk=sent_today.pk).update(
-        status=TaskResultStatus.SUCCESSFUL, finished_at=now - timedelta(hours=2)
-    )
-    DBTaskResult.objects.filter(pk=failed_days_ago.pk).update(
-        status=TaskResultStatus.FAILED, finished_at=now - timedelta(days=2)
-    )
-
-    out = StringIO()
-    call_command("telegram_cleanup", stdout=out)
-
-    assert "Deleted 1 old record(s) of bot messages." in out.getvalue()
-    assert [r.pk for r in rows()] == [sent_today.pk, failed_days_ago.pk, waiting.pk]
