@@ -27,7 +27,7 @@ import requests
 
 from telegram_login.sandbox.fake_api import FakeBotApi
 from telegram_login.sandbox.fake_api_server import FakeBotApiServer
-from telegram_login.tests.fixtures import RedisServer, redis_server_binary
+from telegram_login.tests.redis_support import RedisServer, redis_server_binary
 
 pytestmark = pytest.mark.scale
 
