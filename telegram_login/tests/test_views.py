@@ -286,33 +286,3 @@ def test_start_and_every_poll_forbid_caching_the_token_or_the_state(browser_clie
     assert "no-store" in poll(browser_client, login_request)["Cache-Control"]
     shown = poll(browser_client, login_request, shown="claimed")
     assert "no-store" in shown["Cache-Control"]
-
-
-def test_the_provider_id_migration_moves_this_apps_accounts_and_leaves_allauths_widget_ones():
-    from importlib import import_module
-
-    from django.apps import apps
-
-    ours = SocialAccount.objects.create(
-        user=User.objects.create_user(username="ours"),
-        provider="telegram",
-        uid="1",
-        extra_data={"id": 1, "first_name": "A"},
-    )
-    widget = SocialAccount.objects.create(
-        user=User.objects.create_user(username="widget"),
-        provider="telegram",
-        uid="2",
-        extra_data={"id": 2, "auth_date": 1700000000, "hash": "abc"},
-    )
-    migration = import_module("telegram_login.migrations.0005_provider_id")
-
-    migration.forwards(apps, None)
-
-    ours.refresh_from_db()
-    widget.refresh_from_db()
-    assert ours.provider == "telegram_login"
-    assert widget.provider == "telegram"
-    migration.backwards(apps, None)
-    ours.refresh_from_db()
-    assert ours.provider == "telegram"
