@@ -10,10 +10,16 @@ from typing import Any
 import pytest
 import requests
 import responses
+from allauth.socialaccount.models import SocialAccount
+from allauth.usersessions.models import UserSession
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.messaging.client import BotClient, TelegramError
 from telegram_login.models import LoginRequest
+from telegram_login.security import alerts
+from telegram_login.tests.flows import email_user, telegram_user_of
 from telegram_login.tests.helpers import API_BASE_URL, BOT_TOKEN, poll, start_sign_in
 
 URL = f"{API_BASE_URL}/bot{BOT_TOKEN}/"
@@ -217,35 +223,23 @@ def test_a_403_from_telegram_on_the_edit_ends_the_users_waiting_requests(
     assert json.loads(json.dumps(second.telegram_user))["id"] == user["id"]
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("returning", [False, True], ids=["new account", "linked account"])
-def test_a_sign_in_that_fails_half_way_keeps_nothing_and_signs_nobody_in(
-    returning, browser_client, bot_api, telegram_user, telegram_update, post_update, monkeypatch
-):
-    """allauth has made the account and signed the session in when the alert fails: the
-    sign-in commits as one, so none of it stays, and the browser is not left signed in."""
-    from allauth.socialaccount.models import SocialAccount
-    from allauth.usersessions.models import UserSession
-    from django.contrib.auth import get_user_model
-
-    from telegram_login.security import alerts
-    from telegram_login.tests.flows import email_user, telegram_user_of
-
-    alice = telegram_user()
-    existing = None
-    if returning:
-        existing = email_user("alice@example.com")
-        telegram_user_of(existing, uid=alice["id"])
-    login_request, token, _ = start_sign_in(browser_client, next_url="/accounts/email/")
-    post_update(telegram_update(message=(alice, f"/start {token}")))
+def _approved_in_telegram(
+    browser: Client, telegram: dict[str, Any], telegram_update: Any, post_update: Any
+) -> LoginRequest:
+    """A sign-in started in `browser` and approved in Telegram (Start, then the code)."""
+    login_request, token, _ = start_sign_in(browser, next_url="/accounts/email/")
+    post_update(telegram_update(message=(telegram, f"/start {token}")))
     login_request.refresh_from_db()
     post_update(
         telegram_update(
-            callback=(alice, callback_data(login_request, ACTION_CODE, login_request.match_code))
+            callback=(telegram, callback_data(login_request, ACTION_CODE, login_request.match_code))
         )
     )
-    users = get_user_model().objects.count()
+    return login_request
 
+
+def _sign_in_alert_fails(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The sign-in alert fails; the list gets the id of each user allauth had signed in by then."""
     signed_in: list[Any] = []
 
     def failing(**kwargs):
@@ -253,6 +247,25 @@ def test_a_sign_in_that_fails_half_way_keeps_nothing_and_signs_nobody_in(
         raise RuntimeError("the sign-in alert failed")
 
     monkeypatch.setattr(alerts, "sign_in_alert", failing)
+    return signed_in
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("returning", [False, True], ids=["new account", "linked account"])
+def test_a_sign_in_that_fails_half_way_keeps_nothing_and_signs_nobody_in(
+    returning, browser_client, bot_api, telegram_user, telegram_update, post_update, monkeypatch
+):
+    """allauth has made the account and signed the session in when the alert fails: the
+    sign-in commits as one, so none of it stays, and the browser is not left signed in."""
+    alice = telegram_user()
+    existing = None
+    if returning:
+        existing = email_user("alice@example.com")
+        telegram_user_of(existing, uid=alice["id"])
+    login_request = _approved_in_telegram(browser_client, alice, telegram_update, post_update)
+    users = get_user_model().objects.count()
+    signed_in = _sign_in_alert_fails(monkeypatch)
+
     done = poll(browser_client, login_request, shown="claimed")
 
     # allauth got as far as signing the user in (an assert in `failing` would be swallowed by

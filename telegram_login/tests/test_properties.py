@@ -199,6 +199,34 @@ def _is_text(value: str | None) -> bool:
     return "\x00" not in value
 
 
+def _start_from(user: dict[str, Any], token: str) -> dict[str, Any]:
+    """The update of `user` pressing Start on the deep link with `token`."""
+    return {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 1700000000,
+            "from": user,
+            "chat": {"id": user["id"], "type": "private"},
+            "text": f"/start {token}",
+        },
+    }
+
+
+def _press_from(user: dict[str, Any], data: str, *, chat: dict[str, Any]) -> dict[str, Any]:
+    """The update of `user` pressing the button with `data` under the bot's prompt in `chat`."""
+    return {
+        "update_id": 2,
+        "callback_query": {
+            "id": "press",
+            "from": user,
+            "chat_instance": "1",
+            "data": data,
+            "message": {"message_id": 1, "date": 1, "chat": chat},
+        },
+    }
+
+
 def test_any_telegram_name_either_claims_and_shows_in_the_browser_or_is_refused(
     webhook, bot_api, browser_client
 ):
@@ -212,16 +240,7 @@ def test_any_telegram_name_either_claims_and_shows_in_the_browser_or_is_refused(
         user = {"id": 700000001, "is_bot": False, "first_name": first_name}
         if last_name is not None:
             user["last_name"] = last_name
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 1700000000,
-                "from": user,
-                "chat": {"id": user["id"], "type": "private"},
-                "text": f"/start {token}",
-            },
-        }
+        update = _start_from(user, token)
         webhook(update)
         login_request.refresh_from_db()
         page = poll(browser_client, login_request)
@@ -231,17 +250,7 @@ def test_any_telegram_name_either_claims_and_shows_in_the_browser_or_is_refused(
             assert page.status_code == HTTPStatus.OK
             # The name shows once the request is confirmed, not before.
             data = callback_data(login_request, ACTION_CODE, login_request.match_code)
-            press = {
-                "update_id": 2,
-                "callback_query": {
-                    "id": "press",
-                    "from": user,
-                    "chat_instance": "1",
-                    "data": data,
-                    "message": {"message_id": 1, "date": 1, "chat": update["message"]["chat"]},
-                },
-            }
-            webhook(press)
+            webhook(_press_from(user, data, chat=update["message"]["chat"]))
             done = poll(browser_client, login_request, shown="claimed")
             assert done.status_code == HTTPStatus.OK
             assert escape(first_name) in done.content.decode()
