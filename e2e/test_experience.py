@@ -82,6 +82,45 @@ def assert_focus_on_widget_heading(page: Page) -> None:
     expect(page.locator("#telegram-login [data-telegram-heading]")).to_be_focused()
 
 
+def expect_pending_with_the_code_in_view(sign_in_page: SignInPage, *, size: str) -> str:
+    """The widget waits for Telegram with the code in view, focused and announced; the code."""
+    page = sign_in_page.page
+    sign_in_page.expect_state("pending")
+    code = sign_in_page.match_code
+    # The code comes with (before) the Open Telegram button, both in view without scrolling.
+    assert in_view(page, page.get_by_test_id("match-code"))
+    assert in_view(page, page.get_by_test_id("deep-link"))
+    # The QR code is for computers: hidden on the phone that would have to scan it.
+    if size == "desktop":
+        expect(page.locator(".qr")).to_be_visible()
+    else:
+        expect(page.locator(".qr")).to_be_hidden()
+    assert_focus_on_widget_heading(page)
+    expect(page.locator("[data-telegram-announcer]")).to_contain_text(code)
+    # The next Tab reaches the widget's first control, not the top of the page.
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("deep-link")).to_be_focused()
+    return code
+
+
+def expect_claimed_with_the_code_in_view(sign_in_page: SignInPage, code: str) -> None:
+    """Start was pressed: the widget asks for the code, still in view, focused and announced."""
+    page = sign_in_page.page
+    sign_in_page.expect_state("claimed")
+    assert in_view(page, page.get_by_test_id("match-code"))
+    assert_focus_on_widget_heading(page)
+    expect(page.locator("[data-telegram-announcer]")).to_contain_text(code)
+
+
+def assert_account_pages_in_russian(page: Page, server_url: str) -> None:
+    """The page after the sign-in, the connected accounts and the profile speak Russian."""
+    assert_no_english(page, allowed={"Darya", "darya"})
+    page.goto(f"{server_url}/accounts/3rdparty/")
+    assert_no_english(page, allowed={"Darya"})
+    page.goto(f"{server_url}/accounts/profile/")
+    assert_no_english(page, allowed={"Darya", "darya"})
+
+
 @pytest.mark.sign_in
 @pytest.mark.accessibility
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -107,21 +146,7 @@ def test_the_whole_sign_in_keeps_the_code_in_view_and_says_each_state(
         assert_no_english(page)
 
     start.click()
-    sign_in_page.expect_state("pending")
-    code = sign_in_page.match_code
-    # The code comes with (before) the Open Telegram button, both in view without scrolling.
-    assert in_view(page, page.get_by_test_id("match-code"))
-    assert in_view(page, page.get_by_test_id("deep-link"))
-    # The QR code is for computers: hidden on the phone that would have to scan it.
-    if size == "desktop":
-        expect(page.locator(".qr")).to_be_visible()
-    else:
-        expect(page.locator(".qr")).to_be_hidden()
-    assert_focus_on_widget_heading(page)
-    expect(page.locator("[data-telegram-announcer]")).to_contain_text(code)
-    # The next Tab reaches the widget's first control, not the top of the page.
-    page.keyboard.press("Tab")
-    expect(page.get_by_test_id("deep-link")).to_be_focused()
+    code = expect_pending_with_the_code_in_view(sign_in_page, size=size)
     screenshot(page, f"widget-{name}-2-pending")
     if language == "ru":
         assert_no_english(page)
@@ -133,10 +158,7 @@ def test_the_whole_sign_in_keeps_the_code_in_view_and_says_each_state(
         telegram.expect_bot_says("Войти на telegram-login с этим аккаунтом Telegram?")
         assert_no_english(telegram.page, allowed={"Darya", "sandbox_login_bot"})
 
-    sign_in_page.expect_state("claimed")
-    assert in_view(page, page.get_by_test_id("match-code"))
-    assert_focus_on_widget_heading(page)
-    expect(page.locator("[data-telegram-announcer]")).to_contain_text(code)
+    expect_claimed_with_the_code_in_view(sign_in_page, code)
     screenshot(page, f"widget-{name}-4-claimed")
     if language == "ru":
         assert_no_english(page)
@@ -146,11 +168,7 @@ def test_the_whole_sign_in_keeps_the_code_in_view_and_says_each_state(
     screenshot(page, f"widget-{name}-5-signed-in")
     screenshot(telegram.page, f"widget-{name}-6-bot-done")
     if language == "ru":
-        assert_no_english(page, allowed={"Darya", "darya"})
-        page.goto(f"{server_url}/accounts/3rdparty/")
-        assert_no_english(page, allowed={"Darya"})
-        page.goto(f"{server_url}/accounts/profile/")
-        assert_no_english(page, allowed={"Darya", "darya"})
+        assert_account_pages_in_russian(page, server_url)
 
 
 @pytest.mark.sign_in

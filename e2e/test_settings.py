@@ -29,6 +29,34 @@ pytestmark = pytest.mark.linking
 REAUTHENTICATE_PATH = "/accounts/reauthenticate/"
 
 
+def confirm_the_password_first(page: Page, server_url: str) -> None:
+    """A password sign-in is not a recent password check: "Connect Telegram" asks for the
+    password first, before the widget and before anything happens in Telegram."""
+    page.get_by_test_id("telegram-start").click()
+    expect(page).to_have_url(f"{server_url}{REAUTHENTICATE_PATH}?next=%2Faccounts%2F3rdparty%2F")
+    expect(page.locator("#telegram-login")).to_have_count(0)
+    screenshot(page, "settings-02-reauthenticate")
+    confirm_password(page)
+    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
+
+
+def expect_ira_linked_on_both_sides(
+    page: Page, server_url: str, telegram: TelegramApp, tg: TelegramUser, email: str
+) -> None:
+    """Settings show Ira's Telegram account linked; the bot tells her, with a way to undo it."""
+    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Telegram account Ira is linked: you can sign in with it from now on."
+    )
+    expect(page.get_by_test_id("connected-name")).to_have_text("Ira V")
+    expect(page.get_by_test_id("connected-username")).to_have_text("@ira_tg")
+    expect(page.get_by_test_id("connected-id")).to_have_text(f"id {tg.id}")
+    screenshot(page, "settings-03-connected")
+    telegram.page.reload()
+    telegram.expect_bot_says(f"now linked to the account {email} on telegram-login")
+    expect(telegram.buttons()).to_have_text(["Unlink"])
+
+
 def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_alone(
     page: Page,
     sign_in: Callable[..., None],
@@ -45,14 +73,7 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
     expect(page.get_by_test_id("settings-nav")).to_be_visible()
     screenshot(page, "settings-01-connections-empty")
 
-    # A password sign-in is not a recent password check: the password comes first, before the
-    # widget and before anything happens in Telegram.
-    page.get_by_test_id("telegram-start").click()
-    expect(page).to_have_url(f"{server_url}{REAUTHENTICATE_PATH}?next=%2Faccounts%2F3rdparty%2F")
-    expect(page.locator("#telegram-login")).to_have_count(0)
-    screenshot(page, "settings-02-reauthenticate")
-    confirm_password(page)
-    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
+    confirm_the_password_first(page, server_url)
     # The bot names the account being linked and what confirming does, before the choice.
     telegram = connect_telegram(
         page,
@@ -65,18 +86,7 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
         ),
     )
 
-    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
-    expect(page.get_by_role("status")).to_contain_text(
-        "Telegram account Ira is linked: you can sign in with it from now on."
-    )
-    expect(page.get_by_test_id("connected-name")).to_have_text("Ira V")
-    expect(page.get_by_test_id("connected-username")).to_have_text("@ira_tg")
-    expect(page.get_by_test_id("connected-id")).to_have_text(f"id {tg.id}")
-    screenshot(page, "settings-03-connected")
-    # The Telegram side is told too, with a way to undo it.
-    telegram.page.reload()
-    telegram.expect_bot_says(f"now linked to the account {email} on telegram-login")
-    expect(telegram.buttons()).to_have_text(["Unlink"])
+    expect_ira_linked_on_both_sides(page, server_url, telegram, tg, email)
 
     page.get_by_test_id("logout").click()
     expect(page.get_by_test_id("logout")).to_have_count(0)
