@@ -1,21 +1,17 @@
-"""Content-Security-Policy with a per-request nonce (only our own scripts run), and a
+"""What the site adds to the Content-Security-Policy of settings.py (sent by Django's own middleware
+on Django 6, by django-csp on 5.2): the origin of Telegram's login page in form-action; and a
 Permissions-Policy that turns off the browser features the site never uses."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
+from typing import Any
 
+import django
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from telegram_login.conf import get_settings
-
-POLICY = (
-    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'{login_origin}; frame-ancestors 'none'"
-)
-
 
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
@@ -24,24 +20,40 @@ PERMISSIONS_POLICY = (
 )
 
 
-class ContentSecurityPolicyMiddleware:
+def _allow_form_action(response: HttpResponse, origin: str) -> None:
+    """Adds `origin` to the response's form-action the way each CSP middleware takes a view's own
+    policy: Django's from what its @csp_override sets, django-csp's from what its @csp_update
+    sets."""
+    if django.VERSION >= (6, 0):
+        policy: dict[str, Any] = getattr(response, "_csp_config", settings.SECURE_CSP)
+        form_action = [*policy.get("form-action", []), origin]
+        response._csp_config = {**policy, "form-action": form_action}  # type: ignore[attr-defined]
+    else:
+        update: dict[str, Any] = getattr(response, "_csp_update", None) or {}
+        form_action = [*update.get("form-action", []), origin]
+        response._csp_update = {**update, "form-action": form_action}  # type: ignore[attr-defined]
+
+
+class SiteHeadersMiddleware:
+    """Placed right after the CSP middleware, so that the policy it sends includes what this
+    adds."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # django-htmx's {% htmx_script %} reads `csp_nonce` from the template context.
-        nonce = secrets.token_urlsafe(16)
-        request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
         # Browsers apply form-action to the redirect after a form, so the button to Telegram's
         # login page needs its origin here.
         origin = get_settings().oidc.issuer_origin
-        policy = POLICY.format(nonce=nonce, login_origin=f" {origin}" if origin else "")
-        response.headers.setdefault("Content-Security-Policy", policy)
+        if origin:
+            _allow_form_action(response, origin)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 
 
-def csp_nonce(request: HttpRequest) -> dict[str, str]:
-    """Template context processor for the nonce."""
+def csp_nonce(request: HttpRequest) -> dict[str, Any]:
+    """The nonce as `csp_nonce` in templates on Django 5.2, where django-htmx's
+    {% htmx_script %} reads it (django-csp's own context processor calls it CSP_NONCE, Django 6's
+    calls it csp_nonce)."""
     return {"csp_nonce": getattr(request, "csp_nonce", "")}

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,12 +69,46 @@ INSTALLED_APPS = [
 if DEBUG or env_bool("TELEGRAM_SANDBOX", False):
     INSTALLED_APPS.append("telegram_login.sandbox")
 
+# The Content-Security-Policy: scripts from this site and, inline, only those carrying the page's
+# nonce; no inline styles, plugins or framing. Sent by Django's own middleware on Django 6 and by
+# django-csp on 5.2; site_config/middleware.py adds the origin of Telegram's login page to
+# form-action.
+if django.VERSION >= (6, 0):
+    from django.utils.csp import CSP
+
+    csp_nonce: object = CSP.NONCE
+    csp_middleware = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+    csp_context_processor = "django.template.context_processors.csp"
+else:
+    from csp.constants import NONCE as csp_nonce
+
+    csp_middleware = "csp.middleware.CSPMiddleware"
+    csp_context_processor = "site_config.middleware.csp_nonce"
+csp_directives = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", csp_nonce],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if django.VERSION >= (6, 0):
+    SECURE_CSP = csp_directives
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives}
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "site_config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # The waiting poll's "nothing changed" (204) before the middleware a page needs.
+    # The waiting poll's "nothing changed" (204) before the middleware a page needs, the CSP's
+    # included: a 204 to htmx is no document for a policy to govern, and every poll would pay for
+    # building one.
     "telegram_login.poll.middleware.WaitingPollMiddleware",
+    csp_middleware,
+    "site_config.middleware.SiteHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,7 +129,8 @@ context_processors = [
     "django.template.context_processors.request",
     "django.contrib.auth.context_processors.auth",
     "django.contrib.messages.context_processors.messages",
-    "site_config.middleware.csp_nonce",
+    # The nonce as `csp_nonce`, which django-htmx's {% htmx_script %} reads.
+    csp_context_processor,
 ]
 if "telegram_login.sandbox" in INSTALLED_APPS:
     # The sandbox banner on every page (templates/base.html).
