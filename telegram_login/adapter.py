@@ -23,6 +23,7 @@ from telegram_login.linking import rules as linking
 from telegram_login.linking.notices import verified_email_for
 from telegram_login.linking.reauthentication import (
     DISCONNECT_TELEGRAM,
+    did_recently_reauthenticate,
     key_change_allowed,
     needs_telegram_proof,
 )
@@ -35,23 +36,35 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
         methods = super().get_reauthentication_methods(user)
         if user.is_authenticated and linking.telegram_account_for_user(user=user) is not None:
-            methods.append(
-                {
-                    "id": TELEGRAM_REAUTHENTICATION,
-                    "description": _("Confirm in Telegram"),
-                    "url": reverse("telegram_login_reauthenticate"),
-                }
-            )
+            telegram = {
+                "id": TELEGRAM_REAUTHENTICATION,
+                "description": _("Confirm in Telegram"),
+                "url": reverse("telegram_login_reauthenticate"),
+            }
+            # The first method is where allauth sends the browser: the password where there is
+            # one, else Telegram (before a code by email, which allauth offers from 65.22).
+            methods.insert(len(methods) if user.has_usable_password() else 0, telegram)
         return methods
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         required = super().is_reauthentication_required(app=app, **kwargs)
-        # allauth counts an account without a password as always freshly proven; one with
-        # Telegram is asked to confirm there (its only reauthentication method, so allauth's
-        # middleware sends the browser to it and resumes the request afterwards).
-        if required and needs_telegram_proof(self.request):
+        request = self.request
+        if (
+            not required
+            or request is None
+            or linking.telegram_account_for_user(user=request.user) is None
+        ):
+            return required
+        # A confirmation in the linked Telegram is a fresh proof: allauth counts only its own
+        # methods (from 65.22, ACCOUNT_REAUTHENTICATION_METHODS; none on an account whose only
+        # method is Telegram), so it is counted here.
+        if did_recently_reauthenticate(request):
+            return False
+        # Before 65.22 allauth counts an account without a password as always freshly proven:
+        # one with Telegram is sent to confirm there (its middleware resumes the request after).
+        if not request.user.has_usable_password():
             raise ReauthenticationRequired()
-        return required
+        return True
 
     def set_password(self, user: Any, password: str) -> None:
         request = self.request

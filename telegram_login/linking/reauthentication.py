@@ -6,8 +6,11 @@ email, set a password or link another Telegram. Here the linked Telegram becomes
 accepts: a confirmation in Telegram is recorded in the session exactly as allauth records a
 password check, and an account without a password must give one before such a change.
 
-allauth keeps these records and the suspended request in its own (internal) flows; this module
-is the one place that touches them.
+A proof counts as allauth counts its own (from allauth 65.22 only the methods in
+ACCOUNT_REAUTHENTICATION_METHODS, and none at all on an account whose only method is Telegram),
+and a confirmation in the linked Telegram counts as well: the adapter tells allauth so
+(`AccountAdapter.is_reauthentication_required`), whatever that setting says. The records and the
+request that waits for the proof are allauth internals, reached through allauth_internals.py.
 """
 
 from __future__ import annotations
@@ -17,18 +20,19 @@ from typing import Any
 
 from allauth.account import app_settings as account_settings
 from allauth.account.authentication import get_authentication_records
-from allauth.account.internal.flows.login import record_authentication
-from allauth.account.internal.flows.reauthentication import (
-    is_reauthentication_required,
-    resume_request,
-    suspend_request,
-)
+from allauth.core.exceptions import ReauthenticationRequired
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from telegram_login.allauth_internals import (
+    is_reauthentication_required,
+    record_authentication,
+    resume_request,
+    suspend_request,
+)
 from telegram_login.linking.rules import telegram_account_for_user
 
 # A session created only to start a sign-in lives as long as the sign-in (plus this margin),
@@ -42,10 +46,31 @@ def reauthentication_due(request: HttpRequest) -> bool:
     return is_reauthentication_required(request, app="allauth.socialaccount")
 
 
+def _is_telegram_confirmation(record: dict[str, Any], account: SocialAccount | None) -> bool:
+    return (
+        account is not None
+        and record.get("method") == "socialaccount"
+        and record.get("provider") == account.provider
+        and record.get("uid") == account.uid
+    )
+
+
 def did_recently_reauthenticate(request: HttpRequest) -> bool:
-    """A password check or a Telegram confirmation in this session within allauth's window."""
-    records = get_authentication_records(request, request.user)
-    times = [record.get("at", 0) for record in records if record.get("reauthenticated")]
+    """A fresh proof in this session, within allauth's window: a confirmation in the linked
+    Telegram, or one of allauth's own methods that it counts (all of them before 65.22; from
+    65.22 those in ACCOUNT_REAUTHENTICATION_METHODS)."""
+    account = telegram_account_for_user(user=request.user)
+    enabled = getattr(account_settings, "REAUTHENTICATION_METHODS", None)
+    times = [
+        record.get("at", 0)
+        for record in get_authentication_records(request, request.user)
+        if record.get("reauthenticated")
+        and (
+            _is_telegram_confirmation(record, account)
+            or enabled is None
+            or record.get("method") in enabled
+        )
+    ]
     return bool(times) and time.time() - max(times) < account_settings.REAUTHENTICATION_TIMEOUT
 
 
@@ -92,8 +117,7 @@ def confirmed_in_telegram(request: HttpRequest, purpose: str) -> bool:
     for record in get_authentication_records(request, request.user):
         if (
             record.get("reauthenticated")
-            and record.get("provider") == account.provider
-            and record.get("uid") == account.uid
+            and _is_telegram_confirmation(record, account)
             and record.get("purpose") == purpose
             and time.time() - record.get("at", 0) < account_settings.REAUTHENTICATION_TIMEOUT
         ):
@@ -104,10 +128,10 @@ def confirmed_in_telegram(request: HttpRequest, purpose: str) -> bool:
 def key_change_allowed(request: HttpRequest, purpose: str) -> HttpResponse | None:
     """None if `purpose` may go ahead now; else where the browser goes first. With Telegram
     linked, a confirmation there for this change (the request waits in the session and goes on
-    after it); without, allauth's own fresh proof."""
+    after it); without, allauth's own fresh proof (raised, so that allauth picks the way)."""
     if telegram_account_for_user(user=request.user) is None:
         if is_reauthentication_required(request, app="allauth.account"):
-            return suspend_request(request, reverse("account_reauthenticate"))
+            raise ReauthenticationRequired()
         return None
     if confirmed_in_telegram(request, purpose):
         request.session.pop(KEY_CHANGE_SESSION_KEY, None)

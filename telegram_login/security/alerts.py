@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.db import transaction
 from django.http import HttpRequest

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from telegram_login.allauth_internals import disconnect
 from telegram_login.conf import get_settings
 from telegram_login.linking import rules as linking
 from telegram_login.linking.notices import verified_email_for
@@ -187,8 +188,6 @@ def _announce(removal: TelegramRemoval) -> None:
 def removal_complete(*, request: HttpRequest, removal: TelegramRemoval) -> bool:
     """After the wait, the browser removes the Telegram (allauth's own disconnect, so both
     sides are told). False if it is not due, was stopped, or would leave no way in."""
-    from allauth.socialaccount.internal.flows.connect import disconnect
-
     user: Any = request.user
     with transaction.atomic():
         current = (

@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from telegram_login.allauth_internals import delete_dangling_recovery_codes
 from telegram_login.linking import rules as linking
 from telegram_login.models import AlertPreference, SecurityNotice, TelegramRemoval
 
@@ -103,7 +104,6 @@ def _undo_authenticator_added(user: Any, data: dict[str, Any]) -> str:
 
     if not apps.is_installed("allauth.mfa"):
         return ""
-    from allauth.mfa.base.internal.flows import delete_dangling_recovery_codes
     from allauth.mfa.models import Authenticator
 
     removed, _by_model = Authenticator.objects.filter(

@@ -8,17 +8,22 @@ import time
 from http import HTTPStatus
 from typing import Any
 
-from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.account import app_settings as account_settings
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.test import Client, RequestFactory
 
+from telegram_login.allauth_internals import record_authentication
 from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
 from telegram_login.tests.helpers import bot_reply, poll, start_sign_in
 
 PASSWORD = "a-long-Passw0rd-nobody-guesses"
+# allauth 65.22 and later: ACCOUNT_REAUTHENTICATION_METHODS; a fresh proof before the password
+# form is shown; a 403 for an account with no way to give one.
+ALLAUTH_REAUTHENTICATION_METHODS = hasattr(account_settings, "REAUTHENTICATION_METHODS")
 CONNECTIONS_URL = "/accounts/3rdparty/"
 
 
@@ -115,15 +120,13 @@ def messages_on(browser: Client, url: str) -> list[str]:
 
 def grant_fresh_proof(browser: Client, user: Any) -> None:
     """As if `user` had just confirmed access (password or Telegram) in this browser."""
-    from allauth.account.internal.flows.login import _AUTHENTICATION_METHODS_USER_SESSION_KEY
-
     browser.force_login(user)
-    session = browser.session
-    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time(), "reauthenticated": True}
-    ]
-    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
-    session.save()
+    request = RequestFactory().get("/")
+    request.session = browser.session
+    request.user = user
+    request.session.pop(AUTHENTICATION_METHODS_SESSION_KEY, None)
+    record_authentication(request, user, method="password", reauthenticated=True)
+    request.session.save()
 
 
 def grant_telegram_confirmation(browser: Client, user: Any, *, purpose: str) -> None:

@@ -13,12 +13,12 @@ import pytest
 import responses
 from allauth.account import app_settings as account_settings
 from allauth.account.models import EmailAddress
-from allauth.socialaccount.internal import statekit
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
+from telegram_login.allauth_internals import STATES_SESSION_KEY
 from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
 from telegram_login.tests.flows import (
     age_authentication,
@@ -67,7 +67,7 @@ def test_start_sends_the_browser_to_telegram_with_pkce_s256_a_state_and_a_nonce(
 
 
 def _states(browser: Client) -> dict:
-    return browser.session.get(statekit.STATES_SESSION_KEY, {})
+    return browser.session.get(STATES_SESSION_KEY, {})
 
 
 def test_the_phone_scope_is_asked_for_only_when_a_setting_says_so(
@@ -310,11 +310,11 @@ def test_a_connect_finished_in_a_browser_now_signed_in_as_someone_else_links_not
     params = start_oidc(browser, process="connect")
     # Signing out ends the session and its states; carry them over anyway (as a copied
     # session would) and the connect still refuses.
-    states = dict(browser.session[statekit.STATES_SESSION_KEY])
+    states = dict(browser.session[STATES_SESSION_KEY])
     browser.post("/accounts/logout/")
     sign_in_with_password(browser, "pete@example.test")
     session = browser.session
-    session[statekit.STATES_SESSION_KEY] = states
+    session[STATES_SESSION_KEY] = states
     session.save()
     response = browser.get(answer_in_telegram(oidc_issuer, params, telegram_user()))
     assert 'data-problem="changed_account"' in response.content.decode()
