@@ -12,9 +12,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
+from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 from requests.adapters import BaseAdapter
 
+from telegram_login.allauth_internals import STATES_SESSION_KEY
 from telegram_login.oidc import issuer as issuer_client
 from telegram_login.sandbox.oidc_issuer import FakeIssuer
 from telegram_login.tests.helpers import BOT_TOKEN
@@ -133,6 +135,16 @@ def sign_in_with_oidc(
     """The whole trip: start, answer in Telegram, come back; the callback's response."""
     params = start_oidc(browser, process=process, next_url=next_url)
     return browser.get(answer_in_telegram(fake, params, telegram))
+
+
+def telegram_accounts() -> list[tuple[str, str, int]]:
+    """Every linked account as (provider, uid, user id)."""
+    return list(SocialAccount.objects.values_list("provider", "uid", "user_id"))
+
+
+def oidc_states(browser: Client) -> dict:
+    """The browser's trips to Telegram's login page under way (allauth's states)."""
+    return browser.session.get(STATES_SESSION_KEY, {})
 
 
 def signed_in_user_id(browser: Client) -> int | None:

@@ -1,5 +1,5 @@
 """Telegram's OpenID Connect login: the trip to the issuer (PKCE, state, nonce), and one account
-per Telegram user whichever way they come, under the same linking rules as the deep link."""
+per Telegram user whichever way they come (connecting in settings: test_oidc_connect.py)."""
 
 from __future__ import annotations
 
@@ -11,39 +11,26 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
-from allauth.account import app_settings as account_settings
-from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.test import Client
 
-from telegram_login.allauth_internals import STATES_SESSION_KEY
 from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
-from telegram_login.tests.flows import (
-    age_authentication,
-    confirm_in_telegram,
-    email_user,
-    reauthenticate,
-    sign_in_with_password,
-)
+from telegram_login.tests.flows import confirm_in_telegram
 from telegram_login.tests.helpers import BROWSER_UA
 from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
 from telegram_login.tests.oidc_support import (
     CLIENT_ID,
     LOGIN_URL,
     REDIRECT_URI,
-    answer_in_telegram,
+    oidc_states,
     sign_in_with_oidc,
     signed_in_user_id,
     start_oidc,
+    telegram_accounts,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _telegram_accounts() -> list[tuple[str, str, int]]:
-    return list(SocialAccount.objects.values_list("provider", "uid", "user_id"))
 
 
 def test_start_sends_the_browser_to_telegram_with_pkce_s256_a_state_and_a_nonce(
@@ -56,7 +43,7 @@ def test_start_sends_the_browser_to_telegram_with_pkce_s256_a_state_and_a_nonce(
     assert set(params["scope"].split()) == {"openid", "profile", "telegram:bot_access"}
     assert params["code_challenge_method"] == "S256"
     # The verifier stays in this browser's session; only its S256 hash travels.
-    stashed, _, provider = _states(browser_client)[params["state"]]
+    stashed, _, provider = oidc_states(browser_client)[params["state"]]
     assert provider == PROVIDER_ID
     digest = hashlib.sha256(stashed["pkce_code_verifier"].encode()).digest()
     assert params["code_challenge"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
@@ -64,10 +51,6 @@ def test_start_sends_the_browser_to_telegram_with_pkce_s256_a_state_and_a_nonce(
     assert params["nonce"] == stashed["nonce"]
     assert len(params["nonce"]) >= 32
     assert stashed["next"] == "/profile/"
-
-
-def _states(browser: Client) -> dict:
-    return browser.session.get(STATES_SESSION_KEY, {})
 
 
 def test_the_phone_scope_is_asked_for_only_when_a_setting_says_so(
@@ -97,7 +80,7 @@ def test_a_get_starts_nothing(oidc_issuer):
     response = browser.get(LOGIN_URL)
     assert response.status_code == HTTPStatus.OK
     assert 'method="post"' in response.content.decode()
-    assert _states(browser) == {}
+    assert oidc_states(browser) == {}
 
 
 def test_new_telegram_user_signs_in_to_an_account_keyed_by_the_numeric_telegram_id(
@@ -146,7 +129,7 @@ def test_the_deep_link_then_telegrams_login_page_reach_the_same_account(
     other_browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     sign_in_with_oidc(other_browser, oidc_issuer, {**carol, "first_name": "Caroline"})
     assert signed_in_user_id(other_browser) == by_deep_link
-    assert _telegram_accounts() == [("telegram_login", str(carol["id"]), by_deep_link)]
+    assert telegram_accounts() == [("telegram_login", str(carol["id"]), by_deep_link)]
     account = SocialAccount.objects.get()
     assert account.extra_data["first_name"] == "Caroline"
     # The token names no language; the bot goes on in the one the Telegram app had.
@@ -163,7 +146,7 @@ def test_telegrams_login_page_then_the_deep_link_reach_the_same_account(
     other_browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     confirm_in_telegram(other_browser, {**dave, "username": "dave2"}, telegram_update, post_update)
     assert signed_in_user_id(other_browser) == by_oidc
-    assert _telegram_accounts() == [("telegram_login", str(dave["id"]), by_oidc)]
+    assert telegram_accounts() == [("telegram_login", str(dave["id"]), by_oidc)]
     assert SocialAccount.objects.get().extra_data["username"] == "dave2"
 
 
@@ -215,110 +198,6 @@ def test_the_issuer_is_reached_over_plain_requests_with_basic_client_authenticat
         response = sign_in_with_oidc(browser_client, fake, telegram_user(first_name="Uma"))
     assert response.status_code == HTTPStatus.FOUND
     assert signed_in_user_id(browser_client) is not None
-
-
-# -- connecting from settings ----------------------------------------------------------------
-
-
-def test_email_user_connects_telegram_on_telegrams_login_page_and_both_sides_hear_of_it(
-    oidc_issuer, bot_api, telegram_user
-):
-    user = email_user("hana@example.test")
-    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
-    sign_in_with_password(browser, "hana@example.test")
-    reauthenticate(browser)
-    hana = telegram_user(first_name="Hana")
-    response = sign_in_with_oidc(browser, oidc_issuer, hana, process="connect")
-    assert response.status_code == HTTPStatus.FOUND
-    assert _telegram_accounts() == [("telegram_login", str(hana["id"]), user.pk)]
-    assert signed_in_user_id(browser) == user.pk
-    # The bot tells the Telegram user, with a way to undo it; the mailbox hears of it too.
-    notice = [call for call in bot_api.calls if call.method == "sendMessage"][-1]
-    assert notice.params["chat_id"] == hana["id"]
-    assert "hana@example.test" in notice.params["text"]
-    assert any("hana@example.test" in message.to for message in mail.outbox)
-
-
-def test_connect_asks_for_the_password_before_going_to_telegram(oidc_issuer):
-    email_user("ivy@example.test")
-    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
-    sign_in_with_password(browser, "ivy@example.test")
-    age_authentication(browser, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
-    response = browser.post(LOGIN_URL, {"process": "connect"})
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"].startswith("/accounts/reauthenticate/")
-    assert _states(browser) == {}
-
-
-def test_connect_is_refused_to_an_account_that_already_has_telegram(
-    oidc_issuer, browser_client, telegram_user
-):
-    sign_in_with_oidc(browser_client, oidc_issuer, telegram_user(first_name="Jo"))
-    response = browser_client.post(LOGIN_URL, {"process": "connect"})
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert 'data-problem="has_telegram"' in response.content.decode()
-    assert SocialAccount.objects.count() == 1
-
-
-def test_connect_is_refused_beside_an_unverified_email(oidc_issuer):
-    user = email_user("kim@example.test")
-    EmailAddress.objects.create(user=user, email="kim2@example.test", verified=False)
-    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
-    sign_in_with_password(browser, "kim@example.test")
-    response = browser.post(LOGIN_URL, {"process": "connect"})
-    assert 'data-problem="unverified_email"' in response.content.decode()
-
-
-def test_connect_of_a_telegram_linked_to_someone_else_leaves_it_theirs(
-    oidc_issuer, bot_api, telegram_user
-):
-    lee = telegram_user(first_name="Lee")
-    owner = Client(HTTP_USER_AGENT=BROWSER_UA)
-    sign_in_with_oidc(owner, oidc_issuer, lee)
-    owner_id = signed_in_user_id(owner)
-    email_user("mallory@example.test")
-    mallory = Client(HTTP_USER_AGENT=BROWSER_UA)
-    sign_in_with_password(mallory, "mallory@example.test")
-    reauthenticate(mallory)
-    response = sign_in_with_oidc(mallory, oidc_issuer, lee, process="connect")
-    assert response.status_code == HTTPStatus.FOUND
-    assert _telegram_accounts() == [("telegram_login", str(lee["id"]), owner_id)]
-
-
-def test_connect_confirmed_after_the_password_check_lapsed_links_nothing(
-    oidc_issuer, bot_api, telegram_user
-):
-    email_user("noa@example.test")
-    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
-    sign_in_with_password(browser, "noa@example.test")
-    reauthenticate(browser)
-    params = start_oidc(browser, process="connect")
-    age_authentication(browser, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
-    response = browser.get(answer_in_telegram(oidc_issuer, params, telegram_user()))
-    assert 'data-problem="proof_lapsed"' in response.content.decode()
-    assert SocialAccount.objects.count() == 0
-
-
-def test_a_connect_finished_in_a_browser_now_signed_in_as_someone_else_links_nothing(
-    oidc_issuer, bot_api, telegram_user
-):
-    email_user("olga@example.test")
-    email_user("pete@example.test")
-    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
-    sign_in_with_password(browser, "olga@example.test")
-    reauthenticate(browser)
-    params = start_oidc(browser, process="connect")
-    # Signing out ends the session and its states; carry them over anyway (as a copied
-    # session would) and the connect still refuses.
-    states = dict(browser.session[STATES_SESSION_KEY])
-    browser.post("/accounts/logout/")
-    sign_in_with_password(browser, "pete@example.test")
-    session = browser.session
-    session[STATES_SESSION_KEY] = states
-    session.save()
-    response = browser.get(answer_in_telegram(oidc_issuer, params, telegram_user()))
-    assert 'data-problem="changed_account"' in response.content.decode()
-    assert SocialAccount.objects.count() == 0
 
 
 def test_a_sign_in_on_telegrams_login_page_is_told_in_telegram_with_its_buttons(
