@@ -656,7 +656,7 @@ def test_a_message_a_stopped_process_left_in_the_queue_is_sent_by_the_worker(
     api.users[user["id"]] = user
     # A process that stores a message and exits without sending it.
     store = (
-        "from telegram_login import tasks\n"
+        "from telegram_login.messaging import tasks\n"
         "from telegram_login.messaging.client import BotCall\n"
         "from telegram_login.messaging.outbox import Outgoing\n"
         f"call = BotCall('sendMessage', {{'chat_id': {user['id']}, 'text': 'left behind'}})\n"
