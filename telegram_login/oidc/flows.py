@@ -17,8 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from telegram_login.conf import get_settings
-from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
-from telegram_login.identity import PROVIDER_ID as DEEP_LINK_PROVIDER_ID
+from telegram_login.identity import OIDC_PROVIDER_ID, PROVIDER_ID
 from telegram_login.linking.connect import connect_refusal_at_finish
 from telegram_login.oidc.claims import extra_from_claims, telegram_user_from_claims
 from telegram_login.oidc.issuer import CodeRefused, IssuerUnavailable, exchange_code, metadata
@@ -98,7 +97,7 @@ def _language_for(request: HttpRequest, uid: str) -> str:
     """The language the bot speaks to this person: the Telegram app's, as the deep link last
     saw it, else the one this browser asked for (the ID token names none)."""
     known = (
-        SocialAccount.objects.filter(provider=DEEP_LINK_PROVIDER_ID, uid=uid)
+        SocialAccount.objects.filter(provider=PROVIDER_ID, uid=uid)
         .values_list("extra_data", flat=True)
         .first()
     )
@@ -114,7 +113,7 @@ def sociallogin_from_claims(request: HttpRequest, claims: dict[str, Any]) -> Soc
     language = _language_for(request, str(telegram["id"]))
     if language:
         telegram["language_code"] = language
-    provider = get_adapter().get_provider(request, DEEP_LINK_PROVIDER_ID)
+    provider = get_adapter().get_provider(request, PROVIDER_ID)
     sociallogin = provider.sociallogin_from_response(request, telegram)
     sociallogin.account.extra_data.update(extra_from_claims(claims))
     return sociallogin
@@ -127,7 +126,7 @@ def finish(request: HttpRequest, *, state: dict[str, Any], claims: dict[str, Any
     sociallogin.state = {key: state[key] for key in KEPT_STATE if key in state}
     # Which way it came, for the sign-in alert (alerts.sign_in_method): the account is the
     # deep link's provider's either way.
-    sociallogin.state["way"] = PROVIDER_ID
+    sociallogin.state["way"] = OIDC_PROVIDER_ID
     if sociallogin.state.get("process") != AuthProcess.CONNECT:
         sociallogin.state["process"] = AuthProcess.LOGIN
         return complete_social_login(request, sociallogin)

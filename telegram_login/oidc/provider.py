@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from telegram_login.conf import get_settings
 from telegram_login.hooks import plugged_stand_in
-from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
+from telegram_login.identity import OIDC_PROVIDER_ID
 from telegram_login.oidc.claims import telegram_id
 from telegram_login.oidc.issuer import metadata
 
@@ -47,13 +47,13 @@ def configured_apps(*, provider: str | None = None, client_id: str | None = None
     from allauth.socialaccount.models import SocialApp
 
     conf = get_settings().oidc
-    if not conf.enabled or provider not in (None, PROVIDER_ID):
+    if not conf.enabled or provider not in (None, OIDC_PROVIDER_ID):
         return []
     if client_id is not None and client_id != conf.client_id:
         return []
     return [
         SocialApp(
-            provider=PROVIDER_ID,
+            provider=OIDC_PROVIDER_ID,
             name=TelegramOIDCProvider.name,
             client_id=conf.client_id,
             secret=conf.client_secret,
@@ -62,7 +62,7 @@ def configured_apps(*, provider: str | None = None, client_id: str | None = None
 
 
 class TelegramOIDCAdapter(OAuth2Adapter):
-    provider_id = PROVIDER_ID
+    provider_id = OIDC_PROVIDER_ID
     # The code is traded in views.py through issuer.py (its timeouts, its session hooks).
     access_token_url = ""
 
@@ -71,7 +71,7 @@ class TelegramOIDCAdapter(OAuth2Adapter):
 
 
 class TelegramOIDCProvider(OAuth2Provider):
-    id = PROVIDER_ID
+    id = OIDC_PROVIDER_ID
     name = "Telegram Login"
     oauth2_adapter_class = TelegramOIDCAdapter
     # The issuer is reached through allauth only for its app (client id and secret), which

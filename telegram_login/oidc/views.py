@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from telegram_login import limits
-from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
+from telegram_login.identity import OIDC_PROVIDER_ID
 from telegram_login.linking.connect import connect_refusal_at_start
 from telegram_login.linking.rules import ConnectRefusal
 from telegram_login.oidc.flows import Problem, Stopped, finish, verified_claims
@@ -46,7 +46,7 @@ STATUS = {
 def _provider(request: HttpRequest) -> TelegramOIDCProvider:
     """The provider with the configured client; 404 where Telegram's login is not set up."""
     try:
-        return cast(TelegramOIDCProvider, get_adapter().get_provider(request, PROVIDER_ID))
+        return cast(TelegramOIDCProvider, get_adapter().get_provider(request, OIDC_PROVIDER_ID))
     except SocialApp.DoesNotExist:
         raise Http404("Telegram's login is not set up on this site.") from None
 

@@ -15,7 +15,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from telegram_login.identity import OIDC_PROVIDER_ID as PROVIDER_ID
+from telegram_login.identity import OIDC_PROVIDER_ID
 from telegram_login.tests.flows import confirm_in_telegram
 from telegram_login.tests.helpers import BROWSER_UA
 from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
@@ -44,7 +44,7 @@ def test_start_sends_the_browser_to_telegram_with_pkce_s256_a_state_and_a_nonce(
     assert params["code_challenge_method"] == "S256"
     # The verifier stays in this browser's session; only its S256 hash travels.
     stashed, _, provider = oidc_states(browser_client)[params["state"]]
-    assert provider == PROVIDER_ID
+    assert provider == OIDC_PROVIDER_ID
     digest = hashlib.sha256(stashed["pkce_code_verifier"].encode()).digest()
     assert params["code_challenge"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     assert len(stashed["pkce_code_verifier"]) >= 43
