@@ -16,7 +16,7 @@ from .client import Connection, Response
 from .stack import BOT_USERNAME, WEBHOOK_SECRET, FakeTelegram
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0 Safari/537.36"
-START_PATH = "/accounts/telegram/login/"
+START_PATH = "/accounts/telegram-login/login/"
 WEBHOOK_PATH = "/telegram/webhook/"
 TOKEN_RE = re.compile(r"https://t\.me/" + BOT_USERNAME + r"\?start=([A-Za-z0-9_-]{43})")
 POLL_RE = re.compile(r'hx-get="([^"]+)"')

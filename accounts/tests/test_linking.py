@@ -150,5 +150,5 @@ def test_the_settings_page_resumes_a_connect(browser_client):
     assert DEEP_LINK_RE.search(page).group(1) == token
     assert "Connect your Telegram account" in page
     # The sign-in widget (here, its own page) does not pick up the connect.
-    sign_in_widget = browser_client.get("/accounts/telegram/login/").content.decode()
+    sign_in_widget = browser_client.get("/accounts/telegram-login/login/").content.decode()
     assert token not in sign_in_widget

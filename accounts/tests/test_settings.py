@@ -69,14 +69,14 @@ def test_password_page_of_a_telegram_user_without_a_password_asks_for_telegram_t
     if ALLAUTH_REAUTHENTICATION_METHODS:
         # allauth asks for the fresh proof before it shows the form: straight to Telegram.
         assert response.redirect_chain[-1][0] == (
-            "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Fpassword%2Fset%2F"
+            "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Fpassword%2Fset%2F"
         )
     else:
         assert response.redirect_chain[-1][0] == "/accounts/password/set/"
         content = response.content.decode()
         assert _current_nav_item(content) == ["Password"]
         assert 'data-testid="proof-needed"' in content
-        assert 'href="/accounts/telegram/reauthenticate/?next=/accounts/password/set/"' in content
+        assert 'href="/accounts/telegram-login/reauthenticate/?next=/accounts/password/set/"' in content
         assert not re.search(r'<label for="id_password1">', content)
 
     telegram = {"id": 424242, "is_bot": False, "first_name": "Tanya", "language_code": "en"}
@@ -212,7 +212,7 @@ def test_user_with_a_password_disconnects_telegram_after_confirming_it_in_telegr
 
     asked = client.post(CONNECTIONS_URL, {"account": account.pk})
     assert asked.status_code == HTTPStatus.FOUND
-    assert asked["Location"].startswith("/accounts/telegram/reauthenticate/")
+    assert asked["Location"].startswith("/accounts/telegram-login/reauthenticate/")
     assert SocialAccount.objects.filter(pk=account.pk).exists()
 
     confirm_access_in_telegram(

@@ -339,7 +339,7 @@ def _sign_in_over_http(url: str, api: FakeBotApi) -> None:
     login_page = browser.get(f"{url}/accounts/login/", timeout=10)
     # allauth's stock page lists the provider.
     assert "Telegram" in login_page.text
-    start_page = browser.get(f"{url}/accounts/telegram/login/", timeout=10)
+    start_page = browser.get(f"{url}/accounts/telegram-login/login/", timeout=10)
     assert start_page.status_code == HTTPStatus.OK
     # The widget brings its own script (which loads htmx where the page has none) and look.
     assert "telegram_login/telegram-login.js" in start_page.text
@@ -347,9 +347,9 @@ def _sign_in_over_http(url: str, api: FakeBotApi) -> None:
     assert browser.get(f"{url}/static/telegram_login/telegram-login.js", timeout=10).ok
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', start_page.text).group(1)
     started = browser.post(
-        f"{url}/accounts/telegram/login/",
+        f"{url}/accounts/telegram-login/login/",
         data={"process": "login", "csrfmiddlewaretoken": csrf},
-        headers={"HX-Request": "true", "Referer": f"{url}/accounts/telegram/login/"},
+        headers={"HX-Request": "true", "Referer": f"{url}/accounts/telegram-login/login/"},
         timeout=10,
     )
     assert started.status_code == HTTPStatus.OK, started.text[-2000:]
@@ -466,11 +466,11 @@ def _sandbox_prompt(telegram: requests.Session, url: str) -> str:
 def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str) -> None:
     url = sandbox_site
     browser, telegram = requests.Session(), requests.Session()
-    start_page = browser.get(f"{url}/accounts/telegram/login/", timeout=10)
+    start_page = browser.get(f"{url}/accounts/telegram-login/login/", timeout=10)
     started = browser.post(
-        f"{url}/accounts/telegram/login/",
+        f"{url}/accounts/telegram-login/login/",
         data={"process": "login", "csrfmiddlewaretoken": _csrf(start_page)},
-        headers={"HX-Request": "true", "Referer": f"{url}/accounts/telegram/login/"},
+        headers={"HX-Request": "true", "Referer": f"{url}/accounts/telegram-login/login/"},
         timeout=10,
     )
     assert started.status_code == HTTPStatus.OK, started.text[-2000:]

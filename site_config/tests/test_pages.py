@@ -19,7 +19,7 @@ LOGIN_URL = "/accounts/login/"
 def test_login_page_offers_telegram_and_email(client):
     page = client.get("/accounts/login/?next=/accounts/email/")
     content = page.content.decode()
-    assert 'hx-post="/accounts/telegram/login/"' in content
+    assert 'hx-post="/accounts/telegram-login/login/"' in content
     assert 'name="next" value="/accounts/email/"' in content
     assert 'name="password"' in content
 

@@ -304,7 +304,7 @@ class Browser:
         self.request("GET", server + "/accounts/login/")
         started = self.request(
             "POST",
-            server + "/accounts/telegram/login/",
+            server + "/accounts/telegram-login/login/",
             data={"process": "login", "next": next_url},
             headers={
                 "HX-Request": "true",
@@ -618,7 +618,7 @@ def test_a_stolen_password_neither_disconnects_telegram_nor_escapes_not_me(
     disconnect = _form_post(
         intruder, browser_server, "/accounts/3rdparty/", {"account": account_id}
     )
-    assert disconnect.headers["Location"].startswith("/accounts/telegram/reauthenticate/")
+    assert disconnect.headers["Location"].startswith("/accounts/telegram-login/reauthenticate/")
     still = intruder.request("GET", browser_server + "/accounts/3rdparty/")
     assert f'href="?disconnect={account_id}"' in still.text
 

@@ -18,7 +18,7 @@ BOT_USERNAME = "test_login_bot"
 WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
 API_BASE_URL = "https://bot-api.test"
 WEBHOOK_URL = "/telegram/webhook/"
-START_URL = "/accounts/telegram/login/"
+START_URL = "/accounts/telegram-login/login/"
 BROWSER_UA = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/120.0.0.0 Safari/537.36"

@@ -218,13 +218,13 @@ def test_alerts_turned_off_in_settings_send_nothing_and_the_telegram_user_is_tol
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     sign_in_with_password(browser, EMAIL)
 
-    response = browser.post("/accounts/telegram/alerts/", {})
+    response = browser.post("/accounts/telegram-login/alerts/", {})
     # Only the linked Telegram can silence itself (the password does not do).
     assert response["Location"] == (
-        "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Ftelegram%2Falerts%2F"
+        "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Ftelegram-login%2Falerts%2F"
     )
     confirm_access_in_telegram(
-        browser, telegram, telegram_update, post_update, next_url="/accounts/telegram/alerts/"
+        browser, telegram, telegram_update, post_update, next_url="/accounts/telegram-login/alerts/"
     )
 
     assert AlertPreference.objects.get(user=user).sign_in_alerts is False
@@ -246,16 +246,16 @@ def test_turning_alerts_off_is_not_allowed_by_the_password(owner, bot_api):
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     sign_in_with_password(browser, EMAIL)
 
-    response = browser.post("/accounts/telegram/alerts/", {})
+    response = browser.post("/accounts/telegram-login/alerts/", {})
 
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"].startswith("/accounts/telegram/reauthenticate/")
+    assert response["Location"].startswith("/accounts/telegram-login/reauthenticate/")
     assert not AlertPreference.objects.filter(user=user).exists()
     # The password on allauth's own page resumes the post, which goes to Telegram again.
     again = browser.post(
-        "/accounts/reauthenticate/?next=/accounts/telegram/alerts/", {"password": PASSWORD}
+        "/accounts/reauthenticate/?next=/accounts/telegram-login/alerts/", {"password": PASSWORD}
     )
-    assert again["Location"].startswith("/accounts/telegram/reauthenticate/")
+    assert again["Location"].startswith("/accounts/telegram-login/reauthenticate/")
     assert not AlertPreference.objects.filter(user=user).exists()
 
 

@@ -204,7 +204,7 @@ def test_without_javascript_the_flow_still_completes(
     bot_api, telegram_user, telegram_update, post_update, client
 ):
     page = client.post(
-        "/accounts/telegram/login/", {"process": "login"}, HTTP_USER_AGENT=BROWSER_UA
+        "/accounts/telegram-login/login/", {"process": "login"}, HTTP_USER_AGENT=BROWSER_UA
     )
     assert page.status_code == HTTPStatus.OK
     assert b"<noscript>" in page.content
@@ -220,7 +220,7 @@ def test_without_javascript_the_flow_still_completes(
 
 
 def test_start_page_get_has_no_side_effects(client):
-    page = client.get("/accounts/telegram/login/")
+    page = client.get("/accounts/telegram-login/login/")
     assert page.status_code == HTTPStatus.OK
     assert b'data-testid="telegram-start"' in page.content
     assert LoginRequest.objects.count() == 0

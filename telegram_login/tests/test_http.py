@@ -53,7 +53,7 @@ def test_sign_in_over_real_http_and_a_second_browser_gets_nothing(
 ):
     browser = Browser(live_server.url)
     started = browser.post(
-        "/accounts/telegram/login/",
+        "/accounts/telegram-login/login/",
         {"process": "login", "next": "/accounts/email/"},
         headers={"HX-Request": "true"},
     )

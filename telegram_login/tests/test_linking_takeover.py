@@ -118,7 +118,7 @@ def test_unlocked_telegram_only_browser_cannot_add_an_email_without_confirming_i
         "/accounts/email/", {"action_add": "", "email": "attacker@example.test"}
     )
 
-    assert response["Location"] == "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    assert response["Location"] == "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Femail%2F"
     assert not EmailAddress.objects.exists()
 
 
@@ -133,7 +133,7 @@ def test_unlocked_telegram_only_browser_cannot_set_a_password_without_confirming
     )
 
     assert response["Location"] == (
-        "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Fpassword%2Fset%2F"
+        "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Fpassword%2Fset%2F"
     )
     user.refresh_from_db()
     assert not user.has_usable_password()
@@ -186,7 +186,7 @@ def test_password_page_offers_confirming_in_the_linked_telegram_instead(browser_
 
     page = browser_client.get("/accounts/reauthenticate/?next=/accounts/email/").content.decode()
 
-    assert 'href="/accounts/telegram/reauthenticate/?next=%2Faccounts%2Femail%2F"' in page
+    assert 'href="/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Femail%2F"' in page
     assert "Confirm in Telegram" in page
 
 

@@ -27,7 +27,7 @@ from telegram_login.tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 EMAIL = OWNER_EMAIL
-LOST_URL = "/accounts/telegram/lost/"
+LOST_URL = "/accounts/telegram-login/lost/"
 STOP = "Not me: stop it and sign that browser out"
 
 
@@ -35,11 +35,11 @@ def ask_for_removal(browser: Client) -> str:
     """Sign in with the password, ask to remove the lost Telegram; the emailed link's path."""
     sign_in_with_password(browser, EMAIL)
     assert 'data-testid="request-removal"' in browser.get(LOST_URL).content.decode()
-    asked = browser.post("/accounts/telegram/lost/request/")
+    asked = browser.post("/accounts/telegram-login/lost/request/")
     assert asked["Location"].startswith("/accounts/reauthenticate/")  # the password, freshly
     reauthenticate(browser)
-    assert browser.post("/accounts/telegram/lost/request/")["Location"] == LOST_URL
-    found = re.search(r"http://testserver(/accounts/telegram/lost/\S+/)", mail.outbox[-1].body)
+    assert browser.post("/accounts/telegram-login/lost/request/")["Location"] == LOST_URL
+    found = re.search(r"http://testserver(/accounts/telegram-login/lost/\S+/)", mail.outbox[-1].body)
     assert found, mail.outbox[-1].body
     assert mail.outbox[-1].to == [EMAIL]
     return found.group(1)
@@ -72,13 +72,13 @@ def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait
 
     # Before the wait is over, nothing is removed.
     reauthenticate(browser)
-    assert browser.post("/accounts/telegram/lost/remove/")["Location"] == LOST_URL
+    assert browser.post("/accounts/telegram-login/lost/remove/")["Location"] == LOST_URL
     assert SocialAccount.objects.filter(user=user).exists()
     assert 'data-testid="remove-lost-telegram"' not in browser.get(LOST_URL).content.decode()
 
     TelegramRemoval.objects.update(effective_at=timezone.now() - timedelta(seconds=1))
     assert 'data-testid="remove-lost-telegram"' in browser.get(LOST_URL).content.decode()
-    done = browser.post("/accounts/telegram/lost/remove/")
+    done = browser.post("/accounts/telegram-login/lost/remove/")
 
     assert done["Location"] == "/accounts/3rdparty/"
     assert not SocialAccount.objects.filter(user=user).exists()
@@ -118,7 +118,7 @@ def test_the_linked_telegram_stops_a_removal_and_signs_the_asking_browser_out(
     TelegramRemoval.objects.update(effective_at=timezone.now() - timedelta(days=1))
     sign_in_with_password(intruder, EMAIL)
     reauthenticate(intruder)
-    intruder.post("/accounts/telegram/lost/remove/")
+    intruder.post("/accounts/telegram-login/lost/remove/")
     assert SocialAccount.objects.filter(user=user).exists()
 
 
@@ -143,7 +143,7 @@ def test_an_account_whose_only_way_in_is_telegram_cannot_ask(bot_api, telegram_u
     grant_fresh_proof(browser, user)
 
     page = browser.get(LOST_URL).content.decode()
-    browser.post("/accounts/telegram/lost/request/")
+    browser.post("/accounts/telegram-login/lost/request/")
 
     assert "Telegram is your only way to sign in here." in page
     assert not TelegramRemoval.objects.exists()
@@ -163,7 +163,7 @@ def test_an_address_made_primary_lately_cannot_confirm_a_removal(owner, bot_api)
     assert EmailAddress.objects.get(primary=True).email == "mallory@example.test"
     sent = len(mail.outbox)
 
-    intruder.post("/accounts/telegram/lost/request/")
+    intruder.post("/accounts/telegram-login/lost/request/")
 
     assert not TelegramRemoval.objects.exists()
     assert not any("mallory@example.test" in m.to for m in mail.outbox[sent:])

@@ -111,7 +111,7 @@ def test_browser_code_typed_in_the_browser_edits_the_prompt(
     settings.TELEGRAM_LOGIN_CONFIRM_MODE = "browser_code"
     login_request, _, person = _claimed(browser_client, telegram_user, telegram_update, post_update)
     browser_client.post(
-        f"/accounts/telegram/login/{login_request.id}/code/",
+        f"/accounts/telegram-login/login/{login_request.id}/code/",
         {"code": login_request.match_code},
         headers={"HX-Request": "true"},
     )

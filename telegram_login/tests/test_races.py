@@ -48,7 +48,7 @@ class LiveBrowser:
     def start(self) -> tuple[LoginRequest, str, str]:
         self.http.get(self.base_url + "/accounts/login/", timeout=10)
         page = self.http.post(
-            self.base_url + "/accounts/telegram/login/",
+            self.base_url + "/accounts/telegram-login/login/",
             data={"process": "login"},
             headers={
                 "HX-Request": "true",

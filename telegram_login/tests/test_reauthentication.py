@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 CONNECTIONS_URL = "/accounts/3rdparty/"
 SET_PASSWORD_URL = "/accounts/password/set/"
-TELEGRAM_CONFIRM_URL = "/accounts/telegram/reauthenticate/"
+TELEGRAM_CONFIRM_URL = "/accounts/telegram-login/reauthenticate/"
 
 
 @pytest.fixture(
@@ -53,7 +53,7 @@ def test_disconnect_after_the_window_asks_telegram_again(client):
 
     response = client.post(CONNECTIONS_URL, {"account": account.pk})
 
-    assert response["Location"].startswith("/accounts/telegram/reauthenticate/")
+    assert response["Location"].startswith("/accounts/telegram-login/reauthenticate/")
     assert SocialAccount.objects.filter(pk=account.pk).exists()
 
 
@@ -70,7 +70,7 @@ def test_telegram_user_adds_an_email_and_a_password_then_signs_in_either_way(
         "/accounts/email/", {"action_add": "", "email": "gleb@example.test"}
     )
     assert added.status_code == HTTPStatus.FOUND
-    assert added["Location"] == "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    assert added["Location"] == "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Femail%2F"
     assert not EmailAddress.objects.filter(user=user).exists()
     confirm_access_in_telegram(
         browser_client, telegram, telegram_update, post_update, next_url="/accounts/email/"

@@ -57,7 +57,7 @@ def test_staging_sandbox_with_debug_off_is_a_warning_and_its_page_opens(settings
 def test_sandbox_user_signs_in_through_the_real_webhook(sandbox):
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     page = browser.post(
-        "/accounts/telegram/login/", {"process": "login"}, headers={"HX-Request": "true"}
+        "/accounts/telegram-login/login/", {"process": "login"}, headers={"HX-Request": "true"}
     )
     link = re.search(
         r'href="(/telegram/sandbox/\?start=([A-Za-z0-9_-]{43}))"', page.content.decode()
@@ -113,7 +113,7 @@ def test_sandbox_page_is_marked_as_sandbox_and_links_to_no_site_page(sandbox, cl
 
 def _sandbox_sign_in_start(browser: Client) -> str:
     page = browser.post(
-        "/accounts/telegram/login/", {"process": "login"}, headers={"HX-Request": "true"}
+        "/accounts/telegram-login/login/", {"process": "login"}, headers={"HX-Request": "true"}
     )
     return re.search(r"/telegram/sandbox/\?start=([A-Za-z0-9_-]{43})", page.content.decode()).group(
         1

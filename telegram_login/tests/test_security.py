@@ -225,13 +225,13 @@ def test_signing_in_gives_the_browser_a_new_session_key(
     [
         "/accounts/login/?next=http://[::1",
         "/accounts/signup/?next=http://[::1",
-        "/accounts/telegram/login/?next=http://[::1",
+        "/accounts/telegram-login/login/?next=http://[::1",
     ],
 )
 def test_a_next_that_cannot_be_parsed_is_refused_not_a_500(client, url):
     assert client.get(url).status_code == 200
     started = client.post(
-        "/accounts/telegram/login/",
+        "/accounts/telegram-login/login/",
         {"process": "login", "next": "http://[::1"},
         headers={"HX-Request": "true"},
     )

@@ -36,7 +36,7 @@ from telegram_login.tests.security_key_support import EMAIL, UNDO
 pytestmark = pytest.mark.django_db
 
 CONNECTIONS_URL = "/accounts/3rdparty/"
-TELEGRAM_CONFIRM_URL = "/accounts/telegram/reauthenticate/?next=%2Faccounts%2F3rdparty%2F"
+TELEGRAM_CONFIRM_URL = "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2F3rdparty%2F"
 
 
 # -- The password cannot disarm the key -------------------------------------------------------
@@ -124,10 +124,10 @@ def test_the_password_cannot_turn_the_alerts_off(owner, bot_api):
     sign_in_with_password(intruder, EMAIL)
     reauthenticate(intruder)
 
-    response = intruder.post("/accounts/telegram/alerts/", {})
+    response = intruder.post("/accounts/telegram-login/alerts/", {})
 
     assert response["Location"] == (
-        "/accounts/telegram/reauthenticate/?next=%2Faccounts%2Ftelegram%2Falerts%2F"
+        "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Ftelegram-login%2Falerts%2F"
     )
     assert not AlertPreference.objects.filter(user=user).exists()
 
@@ -138,10 +138,10 @@ def test_alerts_go_off_after_a_confirmation_in_telegram_and_not_me_turns_them_on
     user, telegram = owner
     browser = Client(HTTP_USER_AGENT=BROWSER_UA)
     sign_in_with_password(browser, EMAIL)
-    browser.post("/accounts/telegram/alerts/", {})
+    browser.post("/accounts/telegram-login/alerts/", {})
 
     confirm_access_in_telegram(
-        browser, telegram, telegram_update, post_update, next_url="/accounts/telegram/alerts/"
+        browser, telegram, telegram_update, post_update, next_url="/accounts/telegram-login/alerts/"
     )
 
     assert AlertPreference.objects.get(user=user).sign_in_alerts is False

@@ -114,7 +114,7 @@ def test_start_with_an_unknown_process_signs_in(browser_client):
 
 @pytest.mark.parametrize("process", ["connect", "reauthenticate"])
 def test_connect_or_confirm_while_signed_out_goes_to_the_login_page(browser_client, process):
-    login = f"{reverse('account_login')}?next=%2Faccounts%2Ftelegram%2Flogin%2F"
+    login = f"{reverse('account_login')}?next=%2Faccounts%2Ftelegram-login%2Flogin%2F"
     response = browser_client.post(START_URL, {"process": process}, headers=HTMX)
     assert response["HX-Redirect"] == login
     plain = browser_client.post(START_URL, {"process": process})
