@@ -7,6 +7,7 @@ from typing import Any
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_username
 from allauth.core.exceptions import ImmediateHttpResponse, ReauthenticationRequired
@@ -195,10 +196,10 @@ def _latin(name: str) -> str:
 def telegram_username(data: dict[str, Any], *, uid: str) -> str:
     """The Telegram @username if no one here has it yet, else one made from the names (written
     in Latin letters, so "Дарья" gives "darya") and, when nothing is left, the id."""
-    users = get_user_model().objects
+    field = account_settings.USER_MODEL_USERNAME_FIELD
     wanted = (data.get("username") or "").strip()
-    if wanted and not users.filter(username__iexact=wanted).exists():
+    users = get_user_model().objects
+    if wanted and not users.filter(**{f"{field}__iexact": wanted}).exists():
         return wanted
     names = [_latin(data.get(key) or "") for key in ("first_name", "last_name")]
-    adapter = DefaultAccountAdapter()
-    return adapter.generate_unique_username([wanted, *names, f"tg{uid}"])
+    return get_account_adapter().generate_unique_username([wanted, *names, f"tg{uid}"])

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from telegram_login.conf import (
@@ -27,6 +28,7 @@ from telegram_login.conf import (
     queue_keeps_tasks,
 )
 from telegram_login.rates import parse_rates
+from telegram_login.site_fit import site_traps
 
 SECRET_CHARACTERS = "A-Z, a-z, 0-9, _ and -"  # noqa: S105  what a secret may hold
 NEW_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
@@ -168,6 +170,50 @@ PROBLEMS: dict[str, Problem] = {
         f"Leave it unset for {DEFAULT_ISSUER}.",
     ),
     "W025": W("{old} is now named {new}; {what}.", "{hint}"),
+    # The site around the app (site_fit.py): traps of real allauth sites.
+    "W026": W(
+        "{app} is installed too: allauth's own Telegram provider (Telegram's older login widget, "
+        'listed as "Telegram" beside this app\'s "Telegram (bot)"). Its accounts are separate: '
+        "a person who signs in by both gets two accounts.",
+        'Keep one: remove "{app}" from INSTALLED_APPS (and its SocialApp), unless people '
+        "already sign in with it (docs/sites.md).",
+    ),
+    "E027": E(
+        "Email verification is mandatory but SOCIALACCOUNT_EMAIL_REQUIRED is False: a new "
+        "Telegram user (Telegram gives no address) would wait forever for a confirmation mail.",
+        "Remove SOCIALACCOUNT_EMAIL_REQUIRED = False (allauth then asks each new Telegram user "
+        'for an address), or set SOCIALACCOUNT_EMAIL_VERIFICATION = "optional".',
+    ),
+    "E028": E(
+        "{model}.{field} is unique but SOCIALACCOUNT_EMAIL_REQUIRED is False: every new Telegram "
+        'user would be saved with the address "", and the second one cannot be.',
+        "Remove SOCIALACCOUNT_EMAIL_REQUIRED = False: allauth then asks each new Telegram user "
+        "for an address.",
+    ),
+    "E029": E(
+        "ACCOUNT_USER_MODEL_USERNAME_FIELD is {field!r}, a field {model} does not have.",
+        "Set it to the model's username field, or to None for a model without usernames.",
+    ),
+    "E031": E(
+        "ACCOUNT_USER_MODEL_USERNAME_FIELD is None but {model}.{field} is a unique username: "
+        'every new Telegram user would be saved with the username "", and the second one '
+        "cannot be.",
+        'Set ACCOUNT_USER_MODEL_USERNAME_FIELD = "{field}".',
+    ),
+    "W030": W(
+        "The site's own login page ({template}) lists no way to sign in but its form: no "
+        "Telegram button.",
+        "Put {{% load telegram_login %}}{{% telegram_login_widget %}} where the button goes "
+        "(docs/templates.md), or silence telegram_login.W030 if an included template lists them.",
+    ),
+    "W032": W(
+        "allauth.headless is installed, but the Telegram endpoints for its apps are not "
+        "mounted: single-page and mobile apps cannot sign in with Telegram (allauth's own "
+        "headless config does not offer it: the deep link is no provider redirect).",
+        'Add path("_allauth/", include("telegram_login.headless.urls")) beside allauth\'s '
+        "headless URLs (docs/headless.md), or silence telegram_login.W032 if no app signs in "
+        "with Telegram.",
+    ),
 }
 
 
@@ -182,7 +228,8 @@ def check_telegram_settings(app_configs: Any = None, **kwargs: Any) -> list[chec
     leave off, and what the app needs of the site around it."""
     conf = get_settings()
     problems = settings_problems(conf, debug=settings.DEBUG) + _renamed_settings()
-    problems += _adapter_problems() + _middleware_problems()
+    problems += _adapter_problems() + _middleware_problems() + _headless_problems()
+    problems += [found(code, **values) for code, values in site_traps()]
     if conf.enabled and not apps.is_installed("allauth.usersessions"):
         problems.append(found("W006"))
     if conf.enabled and not settings.DEBUG and not conf.played and not queue_keeps_tasks():
@@ -297,3 +344,16 @@ def _middleware_problems() -> list[checks.CheckMessage]:
     if before(WAITING_POLL_MIDDLEWARE, SECURITY_MIDDLEWARE):
         problems.append(found("W008"))
     return problems
+
+
+def _headless_problems() -> list[checks.CheckMessage]:
+    """With allauth.headless, apps find the deep link only at its own endpoints (headless/)."""
+    if not apps.is_installed("allauth.headless"):
+        return []
+    for client in ("browser", "app"):
+        try:
+            reverse(f"telegram_login_headless:{client}:config")
+        except NoReverseMatch:
+            continue
+        return []
+    return [found("W032")]

@@ -11,6 +11,8 @@ PROVIDER_ID = "telegram_login"
 # allauth's id of Telegram's login page (oidc/provider.py): it only takes the browser to Telegram
 # and back, and signs in to the deep link's accounts.
 OIDC_PROVIDER_ID = "telegram_oidc"
+# allauth's own Telegram provider (Telegram's older login widget): its accounts are its own.
+ALLAUTH_TELEGRAM = "allauth.socialaccount.providers.telegram"
 
 
 @dataclass(frozen=True)

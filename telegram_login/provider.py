@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from allauth.socialaccount.providers.base import Provider, ProviderAccount
-from django.http import HttpRequest
+from django.apps import apps
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from telegram_login.identity import PROVIDER_ID, display_name
+from telegram_login.identity import ALLAUTH_TELEGRAM, PROVIDER_ID, display_name
 
 
 class TelegramLoginAccount(ProviderAccount):
@@ -36,11 +40,42 @@ class TelegramLoginProvider(Provider):
     # allauth mounts "<package>.urls" under accounts/: the browser's side only (the webhook is
     # the site's to mount, from telegram_login.urls).
     package = "telegram_login.pages"
-    supports_redirect = True
+    # Only allauth.headless reads this: its config would offer the provider to apps as a
+    # "provider_redirect" (a trip to the provider and back), which the deep link is not. Apps
+    # sign in through the deep link's own endpoints (telegram_login/headless/).
+    supports_redirect = False
+
+    def __init__(self, request: HttpRequest, app: Any = None) -> None:
+        super().__init__(request, app)
+        if apps.is_installed(ALLAUTH_TELEGRAM):
+            # Beside allauth's own "Telegram" (the older login widget), say which one this is.
+            self.name = gettext_lazy("Telegram (bot)")
 
     def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
         url = reverse("telegram_login_start")
         return f"{url}?{urlencode(kwargs)}" if kwargs else url
+
+    def redirect(
+        self,
+        request: HttpRequest,
+        process: str,
+        next_url: str | None = None,
+        data: Any = None,
+        **kwargs: Any,
+    ) -> HttpResponse:
+        """allauth.headless's provider redirect, asked for by an app that did not read its config:
+        a 400 in allauth.headless's error shape that says where to go instead (allauth's base
+        class would raise, a 500)."""
+        error = {
+            "message": _(
+                "Signing in with Telegram goes through its own endpoints "
+                "(auth/telegram/start), not a redirect."
+            ),
+            "code": "provider_redirect_not_supported",
+            "param": "provider",
+        }
+        status = HTTPStatus.BAD_REQUEST
+        return JsonResponse({"status": status, "errors": [error]}, status=status)
 
     def extract_uid(self, data: dict[str, Any]) -> str:
         return str(int(data["id"]))
