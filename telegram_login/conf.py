@@ -126,8 +126,9 @@ class TelegramLoginSettings:
     api_base_url: str = _setting("API_BASE_URL", "https://api.telegram.org")
     api_timeout: float = _setting("API_TIMEOUT", 5.0)
     api_retry_backoff: float = _setting("API_RETRY_BACKOFF", 0.5)
-    # The name the bot gives the site (never the request's host).
-    site_name: str = _setting("SITE_NAME", "telegram-login")
+    # The name the bot and the mails give the site; empty: the Sites framework's name, else the
+    # domain (site.py decides, from a host ALLOWED_HOSTS names).
+    site_name: str = _setting("SITE_NAME", "")
     login_ttl: int = _setting("TTL", 300)
     confirm_mode: str = _setting("CONFIRM_MODE", "match_code")
     max_update_bytes: int = _setting("MAX_UPDATE_BYTES", 64 * 1024)
@@ -227,7 +228,7 @@ def _read(stand_in: StandIn | None) -> TelegramLoginSettings:
         api_base_url=base_url,
         api_timeout=float(raw["api_timeout"]),
         api_retry_backoff=float(raw["api_retry_backoff"]),
-        site_name=str(raw["site_name"]),
+        site_name=str(raw["site_name"] or ""),
         login_ttl=int(raw["login_ttl"]),
         confirm_mode=raw["confirm_mode"],
         max_update_bytes=int(raw["max_update_bytes"]),

@@ -62,6 +62,9 @@ class LoginRequest(models.Model):
     # Known browser and OS families only (useragent.py), never the raw header.
     requester_browser = models.CharField(max_length=64, blank=True)
     requester_os = models.CharField(max_length=64, blank=True)
+    # The site's name as the browser that asked was shown it (site.py), for the messages written
+    # with no request at hand (the prompt's edits, sent by the queue); empty in older rows.
+    site_name = models.CharField(max_length=255, blank=True)
     telegram_user_id = models.BigIntegerField(null=True, blank=True)
     telegram_user = models.JSONField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

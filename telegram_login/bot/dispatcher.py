@@ -28,7 +28,6 @@ from telegram_login.bot.updates import (
     parse_update,
     peek_update_id,
 )
-from telegram_login.conf import get_settings
 from telegram_login.linking import rules as linking
 from telegram_login.linking.rules import account_label
 from telegram_login.messaging import callbacks
@@ -39,6 +38,7 @@ from telegram_login.signals import telegram_unlinked_in_bot
 from telegram_login.signin import services
 from telegram_login.signin.machine import ClaimOutcome, DecisionOutcome
 from telegram_login.signin.tokens import TOKEN_IN_TEXT_RE
+from telegram_login.site import site_name
 
 logger = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ def _on_unlink(query: CallbackQuery, social_account_id: int) -> Reactions:
                 text=_(
                     "Unlinked: this Telegram account no longer signs in to %(account)s on %(site)s."
                 )
-                % {"account": label, "site": get_settings().site_name},
+                % {"account": label, "site": site_name()},
             )
         )
     return Reactions(

@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from telegram_login.messaging.callbacks import FROM_LIST, EndAll, EndSession, encode
 from telegram_login.messaging.client import BotCall
-from telegram_login.messaging.texts import age_text, device_of, site_name, text_message
+from telegram_login.messaging.texts import age_text, device_of, text_message
 from telegram_login.security.messages import moment_text
 from telegram_login.security.sessions import SessionView
+from telegram_login.site import site_name
 
 # How many sessions one /sessions message lists, each with its button.
 MAX_LISTED_SESSIONS = 10

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 
 from telegram_login.messaging.callbacks import Unlink, encode
 from telegram_login.messaging.client import BotCall
-from telegram_login.messaging.texts import site_name, text_message
+from telegram_login.messaging.texts import text_message
+from telegram_login.site import site_name
 
 
 def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCall:

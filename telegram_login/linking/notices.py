@@ -15,10 +15,10 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.urls import reverse
 
-from telegram_login.conf import get_settings
 from telegram_login.linking import messages as link_messages
 from telegram_login.linking.rules import account_label
 from telegram_login.messaging.outbox import tell
+from telegram_login.site import site_name
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def send_account_mail(user: Any, template_prefix: str, context: dict[str, Any]) 
         email,
         {
             "user": user,
-            "site_name": get_settings().site_name,
+            "site_name": site_name(),
             "connections_url": connections,
             **context,
         },

@@ -12,6 +12,7 @@ from telegram_login.conf import get_settings
 from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
 from telegram_login.messaging.client import BotCall
 from telegram_login.models import LoginRequest
+from telegram_login.site import site_name
 
 
 def age_text(since: datetime, now: datetime | None = None) -> str:
@@ -24,8 +25,10 @@ def age_text(since: datetime, now: datetime | None = None) -> str:
     return ngettext("%(n)d minute ago", "%(n)d minutes ago", minutes) % {"n": minutes}
 
 
-def site_name() -> str:
-    return get_settings().site_name
+def site_of(login_request: LoginRequest) -> str:
+    """The site's name as the browser that asked was shown it (stored when it asked: the
+    prompt's edits are written where no request is at hand)."""
+    return login_request.site_name or site_name()
 
 
 # What a reauthentication unlocks, by the URL name of the page it resumes.
@@ -60,7 +63,7 @@ def device_of(*, browser: str, system: str) -> str:
 
 
 def _title(login_request: LoginRequest, label: str) -> list[str]:
-    site = site_name()
+    site = site_of(login_request)
     process = login_request.process
     if process == LoginRequest.Process.CONNECT:
         return [
@@ -149,7 +152,7 @@ def _typed_code_lines(login_request: LoginRequest) -> list[str]:
             "Never give this code to anyone and never type it anywhere else: nobody from "
             "%(site)s will ask you for it."
         )
-        % {"site": site_name()},
+        % {"site": site_of(login_request)},
     ]
 
 
@@ -223,7 +226,7 @@ def slow_down(*, chat_id: int) -> BotCall:
 
 
 def outcome_text(login_request: LoginRequest) -> str:
-    site = site_name()
+    site = site_of(login_request)
     status = login_request.status
     if status in {LoginRequest.Status.APPROVED, LoginRequest.Status.COMPLETED}:
         # The browser finishes it when it is looked at again: say so, and what to do if the

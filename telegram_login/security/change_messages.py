@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from telegram_login.messaging.client import BotCall
-from telegram_login.messaging.texts import device_of, site_name
+from telegram_login.messaging.texts import device_of
 from telegram_login.models import SecurityNotice
 from telegram_login.security.messages import (
     moment_text,
@@ -19,6 +19,7 @@ from telegram_login.security.messages import (
     undo_button_text,
 )
 from telegram_login.security.sessions import SessionView
+from telegram_login.site import site_name
 
 Kind = SecurityNotice.Kind
 

@@ -16,11 +16,11 @@ from telegram_login.messaging.callbacks import EndAll, NoticePress, encode
 from telegram_login.messaging.client import BotCall
 from telegram_login.messaging.texts import (
     device_of,
-    site_name,
     text_edit,
     text_message,
 )
 from telegram_login.security.sessions import SessionView
+from telegram_login.site import site_name
 
 
 def moment_text(when: datetime) -> str:
@@ -109,11 +109,13 @@ def signed_in_edit(
     session: SessionView,
     session_open: bool,
     notice_id: int,
+    site: str,
 ) -> BotCall:
     """A sign-in through Telegram finished: its consent prompt becomes the alert, with the
-    button that ends the session it opened (as long as that session lasts)."""
+    button that ends the session it opened (as long as that session lasts). `site` is the name
+    its prompt gave the site."""
     lines = [
-        _("✔ Signed in to %(account)s on %(site)s.") % {"account": account, "site": site_name()},
+        _("✔ Signed in to %(account)s on %(site)s.") % {"account": account, "site": site},
         "",
         _("Signed in with: %(method)s") % {"method": sign_in_method_text("telegram")},
         *_session_lines(session),

@@ -93,6 +93,7 @@ def _signed_in_edit(prompt: BotPrompt, login_request: LoginRequest) -> BotCall |
             user_id=link.user_id, browser=link.notice.browser, since=link.notice.created_at
         ),
         notice_id=link.notice.pk,
+        site=messages.site_of(login_request),
     )
 
 

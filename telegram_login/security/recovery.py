@@ -31,6 +31,7 @@ from telegram_login.models import SecurityNotice, TelegramRemoval
 from telegram_login.security import change_messages
 from telegram_login.security import notices as security_notices
 from telegram_login.security.messages import moment_text
+from telegram_login.site import site_name
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def _send_link(request: HttpRequest, removal: TelegramRemoval) -> None:
         removal.email,
         {
             "user": removal.user,
-            "site_name": get_settings().site_name,
+            "site_name": site_name(request),
             "confirm_url": url,
             "wait_days": wait().days,
         },

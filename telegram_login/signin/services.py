@@ -30,6 +30,7 @@ from telegram_login.signin.machine import (
     transition,
 )
 from telegram_login.signin.tokens import TOKEN_RE, new_token, token_hash
+from telegram_login.site import site_name
 from telegram_login.useragent import describe_user_agent
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ def login_request_start(
         requester_ip=requester_ip,
         requester_browser=device.browser,
         requester_os=device.os,
+        # Named now, for the host this browser asked on: the prompt's edits are written later,
+        # by the queue, with no request to tell by.
+        site_name=site_name()[:255],
     )
     status_mirror.mirror_write(
         statuses=[(login_request.pk, login_request.status, login_request.expires_at)]
