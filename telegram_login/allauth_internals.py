@@ -27,6 +27,9 @@ try:
     # Unlinking a social account as allauth's own "Remove" does it (its message, signal, mail).
     from allauth.socialaccount.internal.flows.connect import disconnect
 
+    # The social sign-up a session waits on (allauth asks the new user for an email address).
+    from allauth.socialaccount.internal.flows.signup import get_pending_signup
+
     # Where allauth keeps the states of the sign-ins a browser started (the tests look into it).
     from allauth.socialaccount.internal.statekit import STATES_SESSION_KEY
 except ImportError as moved:
@@ -45,10 +48,23 @@ def delete_dangling_recovery_codes(user: Any) -> None:
     delete(user)
 
 
+def headless_response(
+    request: Any, *, data: Any = None, errors: list[dict[str, Any]] | None = None, status: int
+) -> Any:
+    """allauth.headless's JSON answer, {"status", "data", "errors", "meta"}, its meta carrying an
+    app's new session token as allauth's own answers do (allauth.headless loads only where it is
+    installed: imported on use)."""
+    from allauth.headless.internal.restkit.response import APIResponse
+
+    return APIResponse(request, data=data, errors=errors, status=status)
+
+
 __all__ = [
     "STATES_SESSION_KEY",
     "delete_dangling_recovery_codes",
     "disconnect",
+    "get_pending_signup",
+    "headless_response",
     "is_reauthentication_required",
     "record_authentication",
     "resume_request",

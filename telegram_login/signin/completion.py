@@ -12,7 +12,7 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
 from django.contrib.auth import logout
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
@@ -50,7 +50,7 @@ def complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: st
         elif process == LoginRequest.Process.CONNECT:
             response = _connect(request, login_request, provider, redirect_state)
         else:
-            response = _sign_in(request, login_request, provider, redirect_state)
+            response = sign_in(request, login_request, provider, redirect_state)
     except CompletionRefused as refused:
         services.login_request_fail(login_request=login_request)
         return stop(request, login_request, state=refused.state)
@@ -85,12 +85,14 @@ class CompletionRefused(Exception):
         self.state = state
 
 
-def _sign_in(
-    request: HtmxHttpRequest,
+def sign_in(
+    request: HttpRequest,
     login_request: LoginRequest,
     provider: TelegramLoginProvider,
     redirect_state: dict[str, Any],
 ) -> HttpResponse:
+    """allauth's social login of the approved request's Telegram user in this request's session
+    (the widget's poll, or an app's completion through allauth.headless); allauth's answer."""
     sociallogin = provider.sociallogin_from_response(request, login_request.telegram_user)
     # Where the sign-in came from, as Telegram's login page marks it (oidc/flows.py): the alert
     # it sends (security/alerts.py) edits this request's prompt.

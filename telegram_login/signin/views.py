@@ -10,7 +10,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.utils import get_next_redirect_url
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
@@ -18,30 +17,25 @@ from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from telegram_login import limits, upkeep
+from telegram_login import limits
 from telegram_login.conf import get_settings
 from telegram_login.linking import rules as linking
 from telegram_login.linking.connect import connect_refusal_at_start
-from telegram_login.linking.reauthentication import (
-    SHORT_SESSION_GRACE,
-    SHORT_SESSION_KEY,
-    key_change_waiting,
-)
+from telegram_login.linking.reauthentication import key_change_waiting
 from telegram_login.linking.rules import ConnectRefusal
 from telegram_login.models import LoginRequest
 from telegram_login.poll import selectors, status_mirror
-from telegram_login.poll.browser_session import session_remember_request
 from telegram_login.poll.middleware import GLANCE_ATTRIBUTE, quick_answer
 from telegram_login.signin import codes, machine, services
 from telegram_login.signin.completion import complete
 from telegram_login.signin.responses import (
     HtmxHttpRequest,
     client_redirect,
-    provider_of,
     render_widget,
     stop,
     with_next,
 )
+from telegram_login.signin.starting import start_in_session
 from telegram_login.signin.widget import WidgetState, remember_token
 
 logger = logging.getLogger(__name__)
@@ -70,52 +64,17 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     if isinstance(who, HttpResponse):
         return who
     user, purpose = who
-    # Counted per IP and per browser session (a fresh browser counts by its IP twice).
-    client_ip = get_account_adapter().get_client_ip(request)
-    session_key = request.session.session_key or client_ip
-    if not limits.consume(limits.START, ip=client_ip, key=session_key):
+    started = start_in_session(
+        request, process=process, next_url=next_url, user=user, purpose=purpose
+    )
+    if started is None:
         return _rate_limited(request)
-    _shorten_a_new_anonymous_session(request)
-    state_id = provider_of(request).stash_redirect_state(request, process, next_url or None)
-    upkeep.prune_now_and_then()
-    try:
-        login_request, token = services.login_request_start(
-            process=process,
-            user=user,
-            purpose=purpose,
-            requester_ip=client_ip,
-            user_agent=request.headers.get("User-Agent", ""),
-        )
-    except services.TooManyPendingRequests:
-        return _rate_limited(request)
-    _remember_in_session(request, login_request, state_id)
+    login_request, token = started
     response = render_widget(
         request, login_request, state=WidgetState.of(login_request), token=token
     )
     remember_token(response, login_request, token)
     return response
-
-
-def _shorten_a_new_anonymous_session(request: HtmxHttpRequest) -> None:
-    """A session made only for this sign-in ends with it; signing in makes it a normal one."""
-    if request.user.is_anonymous and request.session.session_key is None:
-        request.session.set_expiry(get_settings().login_ttl + SHORT_SESSION_GRACE)
-        request.session[SHORT_SESSION_KEY] = True
-
-
-def _remember_in_session(
-    request: HtmxHttpRequest, login_request: LoginRequest, state_id: str
-) -> None:
-    """The browser finds its request only through its session (poll/browser_session.py)."""
-    session_remember_request(
-        session=request.session,
-        request_id=login_request.id,
-        state_id=state_id,
-        keep=get_settings().recent_requests_per_session,
-    )
-    if request.session.session_key is None:
-        # The poll URL's MAC needs the session's key, which a new session gets when saved.
-        request.session.save()
 
 
 def _who_asks(

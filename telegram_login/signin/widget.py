@@ -121,16 +121,21 @@ def widget_context(
             0, int((login_request.expires_at - timezone.now()).total_seconds())
         )
     if token is not None:
-        link = deep_link(token)
-        absolute = request.build_absolute_uri(link) if link.startswith("/") else link
-        context.update(
-            deep_link=link,
-            start_command=f"/start {token}",
-            qr_svg=mark_safe(  # noqa: S308  segno escapes the data it encodes
-                segno.make(absolute, error="m").svg_inline(scale=4, border=2, omitsize=True)
-            ),
-        )
+        context.update(link_context(request, token))
     return context
+
+
+def link_context(request: HttpRequest, token: str) -> dict[str, Any]:
+    """The deep link, the command to send the bot by hand, and the link's QR code as inline SVG."""
+    link = deep_link(token)
+    absolute = request.build_absolute_uri(link) if link.startswith("/") else link
+    return {
+        "deep_link": link,
+        "start_command": f"/start {token}",
+        "qr_svg": mark_safe(  # noqa: S308  segno escapes the data it encodes
+            segno.make(absolute, error="m").svg_inline(scale=4, border=2, omitsize=True)
+        ),
+    }
 
 
 def announcement(state: str, login_request: LoginRequest | None, *, confirm_mode: str) -> str:

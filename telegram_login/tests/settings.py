@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.usersessions",
     "allauth.mfa",
+    # Single-page and mobile apps sign in through allauth's JSON API (telegram_login.headless).
+    "allauth.headless",
     "django.contrib.humanize",
     # The queue that keeps the bot's messages (README's lines for `telegram-login[queue]`). TASKS
     # is left unset: the messages go without it except in the queue's tests (test_tasks.py).

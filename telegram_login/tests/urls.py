@@ -17,6 +17,8 @@ def home(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("_allauth/", include("telegram_login.headless.urls")),
     path("telegram/", include("telegram_login.urls")),
     path("telegram/sandbox/", include("telegram_login.sandbox.urls")),
     path("admin/", admin.site.urls),

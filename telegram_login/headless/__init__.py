@@ -1,0 +1,1 @@
+"""The deep link for single-page and mobile apps, through allauth.headless."""
