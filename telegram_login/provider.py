@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from telegram_login.identity import ALLAUTH_TELEGRAM, PROVIDER_ID, display_name
 
@@ -49,7 +48,7 @@ class TelegramLoginProvider(Provider):
         super().__init__(request, app)
         if apps.is_installed(ALLAUTH_TELEGRAM):
             # Beside allauth's own "Telegram" (the older login widget), say which one this is.
-            self.name = gettext_lazy("Telegram (bot)")
+            self.name = _("Telegram (bot)")
 
     def get_login_url(self, request: HttpRequest, **kwargs: Any) -> str:
         url = reverse("telegram_login_start")

@@ -76,7 +76,10 @@ def test_password_page_of_a_telegram_user_without_a_password_asks_for_telegram_t
         content = response.content.decode()
         assert _current_nav_item(content) == ["Password"]
         assert 'data-testid="proof-needed"' in content
-        assert 'href="/accounts/telegram-login/reauthenticate/?next=/accounts/password/set/"' in content
+        assert (
+            'href="/accounts/telegram-login/reauthenticate/?next=/accounts/password/set/"'
+            in content
+        )
         assert not re.search(r'<label for="id_password1">', content)
 
     telegram = {"id": 424242, "is_bot": False, "first_name": "Tanya", "language_code": "en"}

@@ -118,7 +118,10 @@ def test_unlocked_telegram_only_browser_cannot_add_an_email_without_confirming_i
         "/accounts/email/", {"action_add": "", "email": "attacker@example.test"}
     )
 
-    assert response["Location"] == "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    assert (
+        response["Location"]
+        == "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    )
     assert not EmailAddress.objects.exists()
 
 

@@ -39,7 +39,9 @@ def ask_for_removal(browser: Client) -> str:
     assert asked["Location"].startswith("/accounts/reauthenticate/")  # the password, freshly
     reauthenticate(browser)
     assert browser.post("/accounts/telegram-login/lost/request/")["Location"] == LOST_URL
-    found = re.search(r"http://testserver(/accounts/telegram-login/lost/\S+/)", mail.outbox[-1].body)
+    found = re.search(
+        r"http://testserver(/accounts/telegram-login/lost/\S+/)", mail.outbox[-1].body
+    )
     assert found, mail.outbox[-1].body
     assert mail.outbox[-1].to == [EMAIL]
     return found.group(1)

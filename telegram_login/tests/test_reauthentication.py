@@ -70,7 +70,9 @@ def test_telegram_user_adds_an_email_and_a_password_then_signs_in_either_way(
         "/accounts/email/", {"action_add": "", "email": "gleb@example.test"}
     )
     assert added.status_code == HTTPStatus.FOUND
-    assert added["Location"] == "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    assert (
+        added["Location"] == "/accounts/telegram-login/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    )
     assert not EmailAddress.objects.filter(user=user).exists()
     confirm_access_in_telegram(
         browser_client, telegram, telegram_update, post_update, next_url="/accounts/email/"
