@@ -112,8 +112,9 @@ def start_data(request: HttpRequest, login_request: LoginRequest, token: str) ->
         "bot_username": conf.bot_username,
         "qr_svg": str(link["qr_svg"]),
         "confirm_mode": conf.confirm_mode,
-        # In browser_code mode the bot shows the code and the app types it (never shown here).
-        "code": "" if conf.confirm_mode == "browser_code" else login_request.match_code,
+        # Only in match_code mode is there a code to show: in browser_code mode the bot shows it
+        # and the app types it; in button mode the person presses Confirm.
+        "code": login_request.match_code if conf.confirm_mode == "match_code" else "",
         "poll_interval": POLL_INTERVAL,
     }
 

@@ -189,3 +189,13 @@ def test_browser_code_mode_the_app_types_the_code(
     approved = app.call("POST", code_url, {"code": login_request.match_code})
     assert approved.json()["data"]["state"] == "approved"
     assert app.complete(started["id"]).status_code == HTTPStatus.OK
+
+
+def test_button_mode_shows_no_code_to_pick(settings, telegram_user, telegram_update, post_update):
+    settings.TELEGRAM_LOGIN_CONFIRM_MODE = "button"
+    app = HeadlessClient("app")
+    started, token = app.start()
+    assert (started["confirm_mode"], started["code"]) == ("button", "")
+    assert started["message"] == "Waiting for Telegram. Open the link, press Start, then Confirm."
+    press_start_and_code(token, telegram_user(), telegram_update, post_update)
+    assert app.complete(started["id"]).status_code == HTTPStatus.OK
