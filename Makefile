@@ -65,9 +65,10 @@ test-scale: install
 	$(PY) -m pytest -q -m scale site_config/tests/test_scale_out.py
 
 ## The wheel holds only the app, and no sandbox; a fresh startproject site with README's lines
-## signs in with it, and one with both wheels runs the sandbox.
+## signs in with it, one with both wheels runs the sandbox, and one built like cookiecutter-django's
+## (email-only users, mandatory verification, allauth's own Telegram) signs people up and in.
 test-package: install
-	$(PY) -m pytest -q -m package site_config/tests/test_package.py
+	$(PY) -m pytest -q -m package site_config/tests/test_package.py site_config/tests/test_package_real_site.py
 
 ## The app's own suite on every supported Python, Django and django-allauth (noxfile.py);
 ## CPython 3.13 is built once from Debian's source into /opt/python3.13 (.ci/python3.13).

@@ -4,15 +4,10 @@ in over HTTP; the sandbox's own wheel beside it plays Telegram for such a site i
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
-import venv
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,52 +17,23 @@ from pathlib import Path
 import pytest
 import requests
 
+from site_config.tests.package_support import (
+    REPO,
+    Browser,
+    confirm_in_telegram,
+    csrf_token,
+    django_version,
+    fake_bot_api_server,
+    python313,
+    readme_blocks,
+    readme_settings_for,
+    running_site,
+    telegram_user,
+    virtualenv,
+)
 from telegram_login.sandbox.fake_api import FakeBotApi
-from telegram_login.sandbox.fake_api_server import FakeBotApiServer
 
 pytestmark = pytest.mark.package
-
-REPO = Path(__file__).resolve().parents[2]
-BOT_TOKEN = "4242:PACKAGE-test-token"
-BOT_USERNAME = "package_login_bot"
-WEBHOOK_SECRET = "package-webhook-secret-" + "p" * 16
-
-
-@pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of what the wheels are built from: a build/ left in the checkout by an older build
-    would otherwise slip its files into them."""
-    source = tmp_path_factory.mktemp("source")
-    # What pyproject.toml names (its readme and license files among them) and the package.
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        if (REPO / name).exists():
-            shutil.copy(REPO / name, source / name)
-    for name in ("docs", "telegram_login"):
-        shutil.copytree(
-            REPO / name,
-            source / name,
-            ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"),
-        )
-    return source
-
-
-@pytest.fixture(scope="module")
-def wheels(sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both wheels, as `make wheels` builds them."""
-    out = tmp_path_factory.mktemp("wheels")
-    projects = [str(sources), str(sources / "telegram_login" / "sandbox")]
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), *projects],
-        check=True,
-        capture_output=True,
-    )
-    return out
-
-
-@pytest.fixture(scope="module")
-def wheel(wheels: Path) -> Path:
-    [built] = wheels.glob("telegram_login-*.whl")
-    return built
 
 
 @pytest.fixture(scope="module")
@@ -157,89 +123,10 @@ def test_the_sdist_and_its_wheel_pass_twine_check_with_the_licence_and_py_typed(
         assert f"Classifier: {classifier}" in metadata
 
 
-def _readme_blocks() -> tuple[str, str]:
-    """The settings and URL lines of README's "Add it to your site", as a site owner copies them."""
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Add it to your site", 1)[1].split("\n## ", 1)[0]
-    settings_block, urls_block = re.findall(r"```python\n(.*?)```", section, re.S)
-    return settings_block, urls_block
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _virtualenv(root: Path, *install: str, interpreter: str | None = None) -> Path:
-    """A fresh virtualenv (of this Python, or of `interpreter`) with `pip install <install>`;
-    its python."""
-    if interpreter is None:
-        venv.create(root / "venv", with_pip=True)
-    else:
-        subprocess.run([interpreter, "-m", "venv", str(root / "venv")], check=True)
-    python = root / "venv" / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", *install], check=True, capture_output=True
-    )
-    return python
-
-
-@contextmanager
-def _running_site(root: Path, python: Path, *, settings: str, urls: str) -> Iterator[str]:
-    """A `startproject` site with `settings` and `urls` appended to its own, migrated and
-    served by runserver; its URL."""
-    site = root / "site"
-    site.mkdir()
-    subprocess.run(
-        [str(python.parent / "django-admin"), "startproject", "bare", str(site)],
-        check=True,
-        capture_output=True,
-    )
-    with (site / "bare" / "settings.py").open("a") as settings_file:
-        settings_file.write("\n" + settings)
-    with (site / "bare" / "urls.py").open("a") as urls_file:
-        urls_file.write("\n" + urls)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TELEGRAM_"))}
-    env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [str(python), "manage.py", "migrate", "--noinput"],
-        cwd=site,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(python), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=site,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(process.stderr.read().decode()[-3000:])
-            try:
-                requests.get(url + "/accounts/login/", timeout=5)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    pytest.fail("the site did not start")
-                time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def bare_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with only the wheel (and what it declares)."""
-    return _virtualenv(tmp_path_factory.mktemp("bare-venv"), str(wheel))
+    return virtualenv(tmp_path_factory.mktemp("bare-venv"), str(wheel))
 
 
 @pytest.fixture(scope="module")
@@ -252,30 +139,15 @@ def bare_site(
         yield site
 
 
-def _python313() -> str | None:
-    """CPython 3.13, as .ci/python3.13 builds it (or one on PATH)."""
-    built = Path(os.environ.get("PYTHON313_PREFIX", "/opt/python3.13")) / "bin" / "python3.13"
-    return str(built) if built.exists() else shutil.which("python3.13")
-
-
 @pytest.fixture(scope="module")
 def bare_site_django6(
     wheel: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, FakeBotApi]]:
     """The same site on what `pip install` picks today on Python 3.13: Django 6.1."""
-    python313 = _python313()
-    if python313 is None:
-        if os.environ.get("TELEGRAM_LOGIN_REQUIRE_PYTHON313"):
-            pytest.fail("no CPython 3.13 (make matrix builds it: .ci/python3.13)")
-        pytest.skip("no CPython 3.13 here (.ci/python3.13 builds it)")
+    interpreter = python313()
     root = tmp_path_factory.mktemp("bare-django6")
-    python = _virtualenv(root, str(wheel), interpreter=python313)
-    version = subprocess.run(
-        [str(python), "-c", "import django; print(django.get_version())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    python = virtualenv(root, str(wheel), interpreter=interpreter)
+    version = django_version(python)
     assert version.startswith("6.1"), version
     with _bare_site(python, root) as site:
         yield site
@@ -283,43 +155,12 @@ def bare_site_django6(
 
 @contextmanager
 def _bare_site(python: Path, root: Path) -> Iterator[tuple[str, FakeBotApi]]:
-    server = FakeBotApiServer(FakeBotApi(bot_username=BOT_USERNAME), token=BOT_TOKEN)
-    settings_block, urls_block = _readme_blocks()
-    settings_block = (
-        settings_block.replace('"123456:ABC..."', json.dumps(BOT_TOKEN))
-        .replace('"your_login_bot"', json.dumps(BOT_USERNAME))
-        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', json.dumps(WEBHOOK_SECRET))
-        # The test's own: the fake Bot API instead of api.telegram.org.
-        + f"\nTELEGRAM_LOGIN_API_BASE_URL = {server.url!r}\n"
-    )
-    try:
-        with _running_site(root, python, settings=settings_block, urls=urls_block) as url:
-            yield url, server.api
-    finally:
-        server.close()
-
-
-def _webhook(url: str, api: FakeBotApi, update: dict) -> None:
-    response = requests.post(
-        f"{url}/telegram/webhook/",
-        json=update,
-        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
-        timeout=10,
-    )
-    assert response.status_code == HTTPStatus.OK, response.text
-    if response.headers.get("Content-Type") == "application/json":
-        reply = response.json()
-        api.handle(reply.pop("method"), reply)
-
-
-def _prompt(api: FakeBotApi, chat_id: int) -> object:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = [m for m in api.chat(chat_id) if m.from_bot and m.reply_markup]
-        if found:
-            return found[-1]
-        time.sleep(0.05)
-    pytest.fail("the bot sent no prompt")
+    _, urls_block = readme_blocks()
+    with (
+        fake_bot_api_server() as server,
+        running_site(root, python, settings=readme_settings_for(server), urls=urls_block) as site,
+    ):
+        yield site.url, server.api
 
 
 def test_a_bare_site_with_readmes_lines_signs_a_person_in_with_telegram(bare_site) -> None:
@@ -335,73 +176,13 @@ def test_a_bare_site_on_django_6_1_and_python_3_13_signs_a_person_in(bare_site_d
 def _sign_in_over_http(url: str, api: FakeBotApi) -> None:
     """A person signs in with Telegram on the site at `url` as a browser and Telegram would: the
     start, /start in the bot, the code pressed, the poll."""
-    browser = requests.Session()
-    login_page = browser.get(f"{url}/accounts/login/", timeout=10)
+    browser = Browser(url)
     # allauth's stock page lists the provider.
-    assert "Telegram" in login_page.text
-    start_page = browser.get(f"{url}/accounts/telegram-login/login/", timeout=10)
-    assert start_page.status_code == HTTPStatus.OK
-    # The widget brings its own script (which loads htmx where the page has none) and look.
-    assert "telegram_login/telegram-login.js" in start_page.text
-    assert "telegram_login/telegram-login.css" in start_page.text
-    assert browser.get(f"{url}/static/telegram_login/telegram-login.js", timeout=10).ok
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', start_page.text).group(1)
-    started = browser.post(
-        f"{url}/accounts/telegram-login/login/",
-        data={"process": "login", "csrfmiddlewaretoken": csrf},
-        headers={"HX-Request": "true", "Referer": f"{url}/accounts/telegram-login/login/"},
-        timeout=10,
-    )
-    assert started.status_code == HTTPStatus.OK, started.text[-2000:]
-    token = re.search(
-        rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]{{43}})", started.text
-    ).group(1)
-    poll = re.search(r'hx-get="([^"]+)"', started.text).group(1).replace("&amp;", "&")
+    assert "Telegram" in browser.get("/accounts/login/").text
+    assert browser.get("/static/telegram_login/telegram-login.js").ok
 
-    user = {"id": 5_300_001, "is_bot": False, "first_name": "Bare"}
-    chat = {"id": user["id"], "type": "private", "first_name": "Bare"}
-    api.users[user["id"]] = user
-    _webhook(
-        url,
-        api,
-        {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": chat,
-                "from": user,
-                "text": f"/start {token}",
-            },
-        },
-    )
-    prompt = _prompt(api, user["id"])
-    claimed = browser.get(url + poll, headers={"HX-Request": "true"}, timeout=10)
-    code = re.search(r'data-testid="match-code">(\d+)<', claimed.text).group(1)
-    button = next(b for b in prompt.reply_markup["inline_keyboard"][0] if b["text"] == code)
-    _webhook(
-        url,
-        api,
-        {
-            "update_id": 2,
-            "callback_query": {
-                "id": "press",
-                "from": user,
-                "chat_instance": "1",
-                "data": button["callback_data"],
-                "message": {"message_id": prompt.message_id, "date": 0, "chat": chat, "text": "x"},
-            },
-        },
-    )
-    done = browser.get(
-        url + poll.replace("shown=pending", "shown=claimed"),
-        headers={"HX-Request": "true"},
-        timeout=10,
-    )
-    assert done.headers.get("HX-Redirect"), done.text[-2000:]
-    # Signed in: allauth's settings pages open instead of sending the browser to sign in.
-    email_page = browser.get(f"{url}/accounts/email/", allow_redirects=False, timeout=10)
-    assert email_page.status_code == HTTPStatus.OK
+    assert confirm_in_telegram(browser, api, telegram_user(5_300_001, "Bare"))
+    assert browser.signed_in()
 
 
 def test_the_wheel_alone_brings_no_sandbox(bare_python: Path) -> None:
@@ -431,25 +212,21 @@ def sandbox_site(
     """A fresh virtualenv with `telegram-login[sandbox]` (both wheels), and a startproject site
     in development (startproject's DEBUG) with README's lines, no bot, and the sandbox's lines."""
     root = tmp_path_factory.mktemp("sandbox")
-    python = _virtualenv(root, "--find-links", str(wheels), f"{wheel}[sandbox]")
-    settings_block, urls_block = _readme_blocks()
+    python = virtualenv(root, "--find-links", str(wheels), f"{wheel}[sandbox]")
+    settings_block, urls_block = readme_blocks()
     settings_block = (
         settings_block.replace('"123456:ABC..."', '""')
         .replace('"your_login_bot"', '""')
         .replace('"32+ random characters of A-Z a-z 0-9 _ -"', '""')
     )
     sandbox_settings, sandbox_urls = _readme_sandbox_blocks()
-    with _running_site(
+    with running_site(
         root,
         python,
         settings=settings_block + "\n" + sandbox_settings,
         urls=urls_block + "\n" + sandbox_urls,
-    ) as url:
-        yield url
-
-
-def _csrf(page: requests.Response) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    ) as site:
+        yield site.url
 
 
 def _sandbox_prompt(telegram: requests.Session, url: str) -> str:
@@ -469,7 +246,7 @@ def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str)
     start_page = browser.get(f"{url}/accounts/telegram-login/login/", timeout=10)
     started = browser.post(
         f"{url}/accounts/telegram-login/login/",
-        data={"process": "login", "csrfmiddlewaretoken": _csrf(start_page)},
+        data={"process": "login", "csrfmiddlewaretoken": csrf_token(start_page)},
         headers={"HX-Request": "true", "Referer": f"{url}/accounts/telegram-login/login/"},
         timeout=10,
     )
@@ -482,7 +259,7 @@ def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str)
 
     chat = telegram.get(f"{url}/telegram/sandbox/", timeout=10)
     assert 'data-testid="sandbox-identity"' in chat.text
-    csrf = _csrf(chat)
+    csrf = csrf_token(chat)
     telegram.post(
         f"{url}/telegram/sandbox/identity/",
         data={"id": "5300002", "first_name": "Sandy", "csrfmiddlewaretoken": csrf},
