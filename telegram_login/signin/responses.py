@@ -65,7 +65,9 @@ def stop(
     state: WidgetState,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """A final state: for htmx, django-htmx's stop-polling answer (286) with the widget."""
+    """A final state. Its widget carries no poll, so swapping it in ends the polling under any
+    htmx; for htmx it also comes as django-htmx's stop-polling answer (286), which htmx 2 reads
+    and htmx 4 swaps as any other 2xx."""
     response = render_widget(request, login_request, state=state, extra=extra)
     if request.htmx:
         return HttpResponseStopPolling(response.content)

@@ -1,9 +1,30 @@
 // Behaviour of the Telegram sign-in widget that htmx attributes alone cannot express. The widget
 // brings this file itself (any allauth page may hold it), and htmx too where the page has none.
+// It works with the page's own htmx 2 or htmx 4, which name their events differently.
 (function () {
   "use strict";
   if (window.telegramLoginWidget) return; // included once per widget; run once per page
   window.telegramLoginWidget = true;
+
+  function onEither(names, handler) {
+    names.forEach(function (name) {
+      document.addEventListener(name, handler);
+    });
+  }
+
+  // The widget an htmx event is about (htmx 4 sends events of removed elements to the document).
+  function widgetOf(event) {
+    var element = event.target;
+    return element && element.closest ? element.closest("#telegram-login") : null;
+  }
+
+  // The HTTP status of the answer an htmx event is about: htmx 2's XMLHttpRequest, htmx 4's
+  // fetch context; 0 when there was no answer.
+  function statusOf(detail) {
+    if (detail && detail.xhr) return detail.xhr.status;
+    if (detail && detail.ctx && detail.ctx.response) return detail.ctx.response.status;
+    return 0;
+  }
 
   if (!window.htmx) {
     var me = document.currentScript;
@@ -25,9 +46,13 @@
   if (served) served.dataset.announced = "yes";
 
   // Do not poll while the tab is hidden (people are in the Telegram app); poll at once on return.
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var element = event.detail.elt;
-    if (element.hasAttribute("data-telegram-poll") && document.visibilityState === "hidden") {
+  onEither(["htmx:beforeRequest", "htmx:before:request"], function (event) {
+    var element = event.target;
+    if (
+      element.hasAttribute &&
+      element.hasAttribute("data-telegram-poll") &&
+      document.visibilityState === "hidden"
+    ) {
       event.preventDefault();
     }
   });
@@ -41,7 +66,7 @@
   // After each state change: say it in the live region outside the widget (a replaced element
   // may not be announced), move focus to the widget's heading (so the next Tab reaches its
   // first control, not the top of the page), and keep the widget in view.
-  document.addEventListener("htmx:afterSettle", function () {
+  onEither(["htmx:afterSettle", "htmx:after:settle"], function () {
     var widget = document.getElementById("telegram-login");
     if (!widget || widget.dataset.announced === "yes") return;
     widget.dataset.announced = "yes";
@@ -54,6 +79,36 @@
     if (rect.top < 0 || rect.top > window.innerHeight / 3) {
       widget.scrollIntoView({ block: "start" });
     }
+  });
+
+  // An answer the widget cannot use (an error status, or none: offline, timed out) is never
+  // swapped in; the widget says so in its own words, a poll goes on by itself, and the next
+  // good answer takes the words away. htmx 2 swaps no error answers; htmx 4 swaps them all.
+  function showTrouble(event, shown) {
+    var widget = widgetOf(event);
+    var line = widget && widget.querySelector("[data-telegram-trouble]");
+    if (!line) return;
+    if (!shown) {
+      line.hidden = true;
+      return;
+    }
+    var polling = event.target.hasAttribute("data-telegram-poll");
+    var text = line.getAttribute(polling ? "data-poll-text" : "data-press-text");
+    if (!line.hidden && line.textContent === text) return; // said once, not every 2 s
+    line.textContent = text;
+    line.hidden = false;
+    var announcer = document.querySelector("[data-telegram-announcer]");
+    if (announcer) announcer.textContent = text;
+  }
+  onEither(["htmx:afterRequest", "htmx:after:request"], function (event) {
+    var status = statusOf(event.detail);
+    showTrouble(event, !(status >= 200 && status < 400));
+  });
+  onEither(["htmx:sendError", "htmx:timeout", "htmx:error"], function (event) {
+    showTrouble(event, true);
+  });
+  document.addEventListener("htmx:before:swap", function (event) {
+    if (widgetOf(event) && statusOf(event.detail) >= 400) event.preventDefault();
   });
 
   // Copy buttons: the clipboard where allowed, otherwise select the text for Ctrl+C.
