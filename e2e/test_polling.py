@@ -6,29 +6,11 @@ import time
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Request, expect
+from playwright.sync_api import expect
 
-from .pages import POLL_PATH_RE, SignInPage, TelegramApp, TelegramUser
+from .pages import POLL_PATH_RE, SignInPage, TelegramApp, TelegramUser, count_for, watch_polls
 
 pytestmark = pytest.mark.sign_in
-
-
-def watch_polls(sign_in_page: SignInPage) -> tuple[list[str], Callable[[Request], bool]]:
-    """(every poll the page sends from now on, a predicate that tells a poll request)."""
-    base = sign_in_page.server_url
-    polls: list[str] = []
-
-    def is_poll(request: Request) -> bool:
-        return request.url.startswith(base) and bool(POLL_PATH_RE.match(request.url[len(base) :]))
-
-    sign_in_page.page.on("request", lambda request: is_poll(request) and polls.append(request.url))
-    return polls, is_poll
-
-
-def count_for(sign_in_page: SignInPage, *, seconds: float) -> None:
-    """A counting window. Not time.sleep: the sync API delivers the page's events to Python
-    only while a Playwright call is waiting, so requests made during a sleep go uncounted."""
-    sign_in_page.page.wait_for_timeout(seconds * 1000)
 
 
 def test_polling_stops_after_the_sign_in_is_denied(

@@ -1,5 +1,6 @@
 """The page objects and helpers the browser tests play the site and Telegram with."""
 
+from .htmx import PAGE_HTMX, expect_htmx, load_htmx
 from .site import (
     CONNECTIONS_PATH,
     DEVICES,
@@ -14,10 +15,12 @@ from .site import (
     SignInPage,
     confirm_password,
     connect_telegram,
+    count_for,
     in_view,
     screenshot,
     sign_in_with_email,
     unique_email,
+    watch_polls,
 )
 from .telegram import TelegramApp, TelegramUser
 
@@ -26,6 +29,7 @@ __all__ = [
     "DEVICES",
     "LOCALES",
     "LOGIN_PATH",
+    "PAGE_HTMX",
     "PASSWORD",
     "PHONE",
     "POLL_PATH_RE",
@@ -37,8 +41,12 @@ __all__ = [
     "TelegramUser",
     "confirm_password",
     "connect_telegram",
+    "count_for",
+    "expect_htmx",
     "in_view",
+    "load_htmx",
     "screenshot",
     "sign_in_with_email",
     "unique_email",
+    "watch_polls",
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Request, expect
 
 from .telegram import TelegramApp, TelegramUser
 
@@ -114,6 +115,24 @@ class SignInPage:
             }""",
             state,
         )
+
+
+def watch_polls(sign_in_page: SignInPage) -> tuple[list[str], Callable[[Request], bool]]:
+    """(every poll the page sends from now on, a predicate that tells a poll request)."""
+    base = sign_in_page.server_url
+    polls: list[str] = []
+
+    def is_poll(request: Request) -> bool:
+        return request.url.startswith(base) and bool(POLL_PATH_RE.match(request.url[len(base) :]))
+
+    sign_in_page.page.on("request", lambda request: is_poll(request) and polls.append(request.url))
+    return polls, is_poll
+
+
+def count_for(sign_in_page: SignInPage, *, seconds: float) -> None:
+    """A counting window. Not time.sleep: the sync API delivers the page's events to Python
+    only while a Playwright call is waiting, so requests made during a sleep go uncounted."""
+    sign_in_page.page.wait_for_timeout(seconds * 1000)
 
 
 class SandboxQA:
