@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.helpers import complete_social_login, render_authentication_error
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseRedirectBase
 from django.shortcuts import redirect
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from telegram_login.identity import PROVIDER_ID
@@ -74,9 +76,19 @@ def complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: st
         request,
         login_request,
         state=WidgetState.COMPLETED,
-        extra={"continue_url": response["Location"]},
+        extra={
+            "continue_url": response["Location"],
+            "steps_left": _steps_left(response["Location"]),
+        },
     )
     return HttpResponseClientRedirect(response["Location"], content=widget.content)
+
+
+def _steps_left(location: str) -> bool:
+    """Whether allauth sends the browser on to finish a sign-up (an email address to give or to
+    confirm) rather than into the account."""
+    path = urlsplit(location).path
+    return path in {reverse("socialaccount_signup"), reverse("account_email_verification_sent")}
 
 
 class CompletionRefused(Exception):

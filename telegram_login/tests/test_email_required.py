@@ -48,6 +48,9 @@ def test_a_new_telegram_user_is_asked_for_an_email_and_signed_in(
 
     done = confirm_in_telegram(browser, telegram, telegram_update, post_update)
     assert done["HX-Redirect"] == SOCIAL_SIGNUP_URL
+    # The widget, until the browser gets there, does not say "Signed in".
+    assert "One more step" in done.content.decode()
+    assert "Signed in" not in done.content.decode()
     assert not signed_in(browser)
     form = browser.get(SOCIAL_SIGNUP_URL).content.decode()
     assert 'name="email"' in form
