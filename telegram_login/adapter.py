@@ -185,6 +185,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             user_username(user, telegram_username(data, uid=sociallogin.account.uid))
         return user
 
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> Any:
+        # allauth's sign-up form (where the site asks for an email) takes the username from its
+        # own field; a form without one would have allauth make a username from the names and
+        # the address, dropping the Telegram one populate_user chose.
+        chosen = (
+            user_username(sociallogin.user) if account_settings.USER_MODEL_USERNAME_FIELD else ""
+        )
+        if (
+            form is not None
+            and chosen
+            and sociallogin.account.provider == linking.PROVIDER_ID
+            and not form.cleaned_data.get("username")
+        ):
+            form.cleaned_data["username"] = chosen
+        return super().save_user(request, sociallogin, form=form)
+
 
 def _latin(name: str) -> str:
     """Letters written in Latin ones; emoji and other symbols left out (not ":airplane:")."""

@@ -3,6 +3,7 @@ table (PROBLEMS): `manage.py check` reports them all at once, and an error stops
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ from telegram_login.conf import (
 from telegram_login.rates import parse_rates
 from telegram_login.site_fit import site_traps
 
+# The shape of a token from @BotFather: the bot's id, a colon, then the secret part.
+BOT_TOKEN_RE = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
 SECRET_CHARACTERS = "A-Z, a-z, 0-9, _ and -"  # noqa: S105  what a secret may hold
 NEW_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
 # The allauth adapters with the Telegram account rules, which the site names (README) or extends;
@@ -200,9 +203,15 @@ PROBLEMS: dict[str, Problem] = {
         "cannot be.",
         'Set ACCOUNT_USER_MODEL_USERNAME_FIELD = "{field}".',
     ),
+    "E033": E(
+        "TELEGRAM_LOGIN_BOT_TOKEN is not a bot token (the bot's id, a colon, then letters, "
+        "digits, _ and -): the sign-in link would open a bot that does not answer.",
+        "Copy it from @BotFather, or leave it unset in development, where the sandbox (if "
+        "installed) plays Telegram.",
+    ),
     "W030": W(
-        "The site's own login page ({template}) lists no way to sign in but its form: no "
-        "Telegram button.",
+        "The site's own sign-in or sign-up page ({template}) lists no way in but its form: no "
+        "Telegram button there.",
         "Put {{% load telegram_login %}}{{% telegram_login_widget %}} where the button goes "
         "(docs/templates.md), or silence telegram_login.W030 if an included template lists them.",
     ),
@@ -277,6 +286,8 @@ def _bot_problems(conf: TelegramLoginSettings, *, debug: bool) -> list[checks.Ch
         problems.append(found("E017", length=len(conf.webhook_secret)))
     if not BOT_USERNAME_RE.match(conf.bot_username):
         problems.append(found("E018"))
+    if not BOT_TOKEN_RE.match(conf.bot_token):
+        problems.append(found("E033"))
     return problems
 
 

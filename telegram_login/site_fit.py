@@ -20,6 +20,8 @@ from telegram_login.identity import ALLAUTH_TELEGRAM
 Trap = tuple[str, dict[str, Any]]
 
 # What puts a way to sign in on a login page: allauth's provider list, or the app's tags.
+# The pages where allauth's stock templates list the providers.
+ENTRANCE_PAGES = ("account/login.html", "account/signup.html")
 SHOWS_PROVIDERS = ("socialaccount/snippets/", "provider_list", "telegram_login_widget")
 
 
@@ -29,9 +31,10 @@ def site_traps() -> list[Trap]:
     if apps.is_installed(ALLAUTH_TELEGRAM):
         traps.append(("W026", {"app": ALLAUTH_TELEGRAM}))
     traps += _email_traps() + _username_traps()
-    login_page = _login_page_without_providers()
-    if login_page is not None:
-        traps.append(("W030", {"template": login_page}))
+    for page in ENTRANCE_PAGES:
+        template = _page_without_providers(page)
+        if template is not None:
+            traps.append(("W030", {"template": template}))
     return traps
 
 
@@ -66,10 +69,10 @@ def _username_traps() -> list[Trap]:
     return []
 
 
-def _login_page_without_providers() -> str | None:
-    """The site's own account/login.html, where it lists no way to sign in but its form."""
+def _page_without_providers(page: str) -> str | None:
+    """The site's own `page` (where it has one), where it lists no way in but its form."""
     try:
-        template = get_template("account/login.html")
+        template = get_template(page)
     except TemplateDoesNotExist:
         return None
     origin = getattr(getattr(template, "template", template), "origin", None)

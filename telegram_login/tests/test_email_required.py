@@ -63,6 +63,19 @@ def test_a_new_telegram_user_is_asked_for_an_email_and_signed_in(
     assert user.email == "neo@example.com"
 
 
+def test_the_telegram_username_is_kept_through_the_sign_up_form(
+    email_required, bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Anna", username="anna_tg")
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    confirm_in_telegram(browser, telegram, telegram_update, post_update)
+
+    give_email(browser, "anna@example.com")
+
+    user = get_user_model().objects.get(socialaccount__uid=str(telegram["id"]))
+    assert user.username == "anna_tg"
+
+
 def test_an_address_left_empty_is_asked_for_again_and_nothing_is_made(
     email_required, bot_api, telegram_user, telegram_update, post_update
 ):
@@ -188,3 +201,25 @@ def test_the_bot_does_not_say_signed_in_before_the_sign_up_is_finished(
     said = " ".join((message.text or "") for message in bot_messages(bot_api, telegram))
 
     assert "Signed in" not in said
+
+
+def test_with_mandatory_verification_another_accounts_address_is_told_to_its_owner_by_mail(
+    mandatory_verification, bot_api, owner, telegram_user, telegram_update, post_update
+):
+    user, _ = owner
+    taken = EmailAddress.objects.filter(user=user).values_list("email", flat=True).first()
+    telegram = telegram_user(first_name="Eve")
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    confirm_in_telegram(browser, telegram, telegram_update, post_update)
+    mail.outbox.clear()
+
+    given = give_email(browser, taken)
+
+    # allauth's enumeration prevention: the page cannot say whose the address is, so it says
+    # what it says for any address, and the address's owner hears of it by mail.
+    assert given["Location"] == "/accounts/confirm-email/"
+    (told,) = mail.outbox
+    assert told.to == [taken]
+    assert "already" in told.subject.lower() or "already" in told.body.lower()
+    assert not get_user_model().objects.filter(socialaccount__uid=str(telegram["id"])).exists()
+    assert not signed_in(browser)

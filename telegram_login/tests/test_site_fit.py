@@ -86,6 +86,16 @@ def test_a_unique_email_field_where_no_email_is_asked_for_is_an_error(settings, 
     assert not found("E028")
 
 
+def test_a_bot_token_that_is_not_one_is_an_error_that_says_where_to_get_one(settings):
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = "123456:ABC..."  # README's placeholder, pasted
+
+    (error,) = found("E033")
+
+    assert "@BotFather" in error.hint
+    settings.TELEGRAM_LOGIN_BOT_TOKEN = "123456:AAH-real_looking0token"
+    assert not found("E033")
+
+
 def test_a_username_field_the_user_model_does_not_have_is_an_error(settings):
     settings.ACCOUNT_USER_MODEL_USERNAME_FIELD = "handle"
 
@@ -102,8 +112,8 @@ def test_no_username_field_on_a_model_with_unique_usernames_is_an_error(settings
     assert 'ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"' in error.hint
 
 
-def _with_login_page(settings, tmp_path, body: str) -> None:
-    page = tmp_path / "account" / "login.html"
+def _with_login_page(settings, tmp_path, body: str, name: str = "login.html") -> None:
+    page = tmp_path / "account" / name
     page.parent.mkdir()
     page.write_text(body, encoding="utf-8")
     templates = copy.deepcopy(settings.TEMPLATES)
@@ -111,15 +121,16 @@ def _with_login_page(settings, tmp_path, body: str) -> None:
     settings.TEMPLATES = templates
 
 
+@pytest.mark.parametrize("name", ["login.html", "signup.html"])
 def test_a_login_page_of_the_sites_own_without_providers_is_named_with_the_tag_to_add(
-    settings, tmp_path
+    settings, tmp_path, name
 ):
-    assert not found("W030")  # allauth's stock page lists the providers
-    _with_login_page(settings, tmp_path, "<form method=post>{{ form }}</form>")
+    assert not found("W030")  # allauth's stock pages list the providers
+    _with_login_page(settings, tmp_path, "<form method=post>{{ form }}</form>", name=name)
 
     (warning,) = found("W030")
 
-    assert str(tmp_path / "account" / "login.html") in warning.msg
+    assert str(tmp_path / "account" / name) in warning.msg
     assert "{% telegram_login_widget %}" in warning.hint
 
 
