@@ -206,8 +206,8 @@ PROBLEMS: dict[str, Problem] = {
     "E033": E(
         "TELEGRAM_LOGIN_BOT_TOKEN is not a bot token (the bot's id, a colon, then letters, "
         "digits, _ and -): the sign-in link would open a bot that does not answer.",
-        "Copy it from @BotFather, or leave it unset in development, where the sandbox (if "
-        "installed) plays Telegram.",
+        "Copy it from @BotFather, or leave it unset in development, where Telegram can be "
+        "played without a bot (README).",
     ),
     "W030": W(
         "The site's own sign-in or sign-up page ({template}) lists no way in but its form: no "
