@@ -80,3 +80,35 @@ def test_telegram_name_with_html_is_shown_escaped(
     page = browser_client.get("/").content.decode()
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
     assert "<img src=x" not in page
+
+
+def test_an_email_sign_up_is_named_by_its_address_not_by_the_username_made_from_it(client):
+    """The site makes the username from the part before @; nobody typed it, nobody knows it."""
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "grace.hopper@example.test",
+            "password1": "a-long-Passw0rd-nobody-guesses",
+            "password2": "a-long-Passw0rd-nobody-guesses",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    user = User.objects.get(email="grace.hopper@example.test")
+    assert user.username == "grace.hopper"
+
+    page = client.get("/accounts/profile/").content.decode()
+    assert re.search(r'data-testid="nav-profile"[^>]*>grace\.hopper@example\.test<', page)
+    assert "<h1>grace.hopper@example.test</h1>" in page
+    assert re.search(r'class="avatar"[^>]*>G<', page)
+    assert "<h1>grace.hopper</h1>" not in page
+    assert not re.search(r'data-testid="nav-profile"[^>]*>grace\.hopper<', page)
+
+
+def test_a_telegram_user_is_named_by_their_telegram_name_in_the_header(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Ada", last_name=None, username="ada6")
+    sign_in_with_telegram(browser_client, telegram, telegram_update, post_update)
+    content = browser_client.get("/").content.decode()
+    assert re.search(r'data-testid="nav-profile"[^>]*>Ada<', content)
+    assert "Signed in as Ada<" in content

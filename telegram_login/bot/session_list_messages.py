@@ -47,7 +47,7 @@ def sessions_list(
     now = now or timezone.now()
     site = site_name()
     if not sessions:
-        text = _("No browser is signed in to %(account)s on %(site)s now.") % {
+        text = _("No browser is signed in to %(site)s as %(account)s now.") % {
             "account": account,
             "site": site,
         }
@@ -55,7 +55,7 @@ def sessions_list(
     else:
         shown = sessions[:MAX_LISTED_SESSIONS]
         lines = [
-            _("Browsers signed in to %(account)s on %(site)s:")
+            _("Browsers signed in to %(site)s as %(account)s:")
             % {"account": account, "site": site},
             "",
         ]

@@ -22,7 +22,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from telegram_login.identity import PROVIDER_ID
+from telegram_login.identity import PROVIDER_ID, display_name
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ def telegram_account_for_user(*, user: Any) -> SocialAccount | None:
 
 
 def account_label(user: Any) -> str:
-    """The account as the site shows it to its owner: the primary email, else the username.
+    """The account as its owner knows it: the primary email, else the person's name (the name of
+    the Telegram linked to it, else the user's own), and the username only when there is neither
+    (a username is mostly made up by the site: nobody typed it).
 
     A domain with non-ASCII letters is shown as Telegram and mail clients resolve it, in its
     xn-- form: a look-alike of gmail.com spelt with a Cyrillic letter must not read as gmail.com
@@ -46,7 +48,7 @@ def account_label(user: Any) -> str:
         "email", flat=True
     ).first() or getattr(user, "email", "")
     if not email:
-        return user.get_username()
+        return _person_name(user) or user.get_username()
     local, _, domain = email.rpartition("@")
     if domain.isascii():
         return email
@@ -54,6 +56,16 @@ def account_label(user: Any) -> str:
         return f"{local}@{domain.encode('idna').decode('ascii')}"
     except UnicodeError:
         return f"{local}@{domain.encode('ascii', 'backslashreplace').decode('ascii')}"
+
+
+def _person_name(user: Any) -> str:
+    telegram = telegram_account_for_user(user=user)
+    if telegram is not None and isinstance(telegram.extra_data, dict):
+        name = display_name(telegram.extra_data)
+        if name:
+            return name
+    full_name = getattr(user, "get_full_name", None)
+    return (full_name() if callable(full_name) else "").strip()
 
 
 def _has_password_and_verified_email(user: Any, *, without: EmailAddress | None = None) -> bool:

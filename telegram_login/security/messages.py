@@ -81,7 +81,7 @@ def sign_in_alert(
 ) -> BotCall:
     """Told to the linked Telegram after a sign-in to the account by any other way."""
     lines = [
-        _("🔐 New sign-in to %(account)s on %(site)s") % {"account": account, "site": site_name()},
+        _("🔐 New sign-in to %(site)s as %(account)s") % {"account": account, "site": site_name()},
         "",
         _("Signed in with: %(method)s") % {"method": method},
         *_session_lines(session),
@@ -115,7 +115,7 @@ def signed_in_edit(
     button that ends the session it opened (as long as that session lasts). `site` is the name
     its prompt gave the site."""
     lines = [
-        _("✔ Signed in to %(account)s on %(site)s.") % {"account": account, "site": site},
+        _("✔ Signed in to %(site)s as %(account)s.") % {"account": account, "site": site},
         "",
         _("Signed in with: %(method)s") % {"method": sign_in_method_text("telegram")},
         *_session_lines(session),

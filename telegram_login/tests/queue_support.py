@@ -22,7 +22,7 @@ from telegram_login.tests.flows import email_user, telegram_user_of
 __all__ = ["owner", "queue"]
 
 EMAIL = "queued@example.test"
-ALERT = "🔐 New sign-in to queued@example.test"
+ALERT = "🔐 New sign-in to telegram-login as queued@example.test"
 
 
 class AfterTheAnswer:

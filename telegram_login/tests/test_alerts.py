@@ -56,7 +56,7 @@ def test_an_alert_after_a_password_sign_in_says_browser_ip_time_and_method(owner
     sign_in_with_password(browser, EMAIL)
 
     [alert] = bot_messages(bot_api, telegram)
-    assert alert.text.startswith(f"🔐 New sign-in to {EMAIL} on telegram-login")
+    assert alert.text.startswith(f"🔐 New sign-in to telegram-login as {EMAIL}")
     assert "Signed in with: email and password" in alert.text
     assert "Browser: Chrome 120 on Windows 10" in alert.text
     assert "IP address: 127.0.0.1" in alert.text
@@ -65,6 +65,32 @@ def test_an_alert_after_a_password_sign_in_says_browser_ip_time_and_method(owner
     assert (notice.kind, notice.user_session_id) == ("sign_in", UserSession.objects.get().pk)
     assert buttons(alert) == {NOT_ME: f"tl:n:{notice.pk}:", EVERYWHERE: f"tl:w:{notice.pk}:"}
     assert all(call.problems == [] for call in bot_api.calls)
+
+
+def test_an_alert_names_the_account_by_its_address_never_by_the_username_made_from_it(
+    bot_api, telegram_user
+):
+    user = email_user("grace.hopper@example.test")
+    assert user.username == "grace.hopper"
+    telegram = telegram_user(first_name="Grace")
+    telegram_user_of(user, uid=telegram["id"])
+    bot_api.users[telegram["id"]] = telegram
+    sign_in_with_password(Client(HTTP_USER_AGENT=BROWSER_UA), "grace.hopper@example.test")
+
+    [alert] = bot_messages(bot_api, telegram)
+    assert alert.text.startswith("🔐 New sign-in to telegram-login as grace.hopper@example.test\n")
+    assert "grace.hopper" not in alert.text.replace("grace.hopper@example.test", "")
+
+
+def test_a_telegram_sign_in_names_the_person_by_their_telegram_name_not_a_username(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Ada", last_name="Lovelace", username="ada6")
+    confirm_in_telegram(Client(HTTP_USER_AGENT=BROWSER_UA), telegram, telegram_update, post_update)
+
+    [prompt] = bot_messages(bot_api, telegram)
+    assert prompt.text.startswith("✔ Signed in to telegram-login as Ada Lovelace.\n")
+    assert "ada6" not in prompt.text
 
 
 def test_an_alert_after_a_password_reset_sign_in_names_the_reset(owner, bot_api, settings):
@@ -206,7 +232,7 @@ def test_the_alert_speaks_russian_to_a_russian_telegram_user(bot_api, telegram_u
     sign_in_with_password(Client(HTTP_USER_AGENT=BROWSER_UA), "ivan@example.test")
 
     [alert] = bot_messages(bot_api, telegram)
-    assert alert.text.startswith("🔐 Новый вход в ivan@example.test на telegram-login")
+    assert alert.text.startswith("🔐 Новый вход на telegram-login как ivan@example.test")
     assert "Браузер: Chrome 120, Windows 10" in alert.text
     assert set(buttons(alert)) == {"Это не я: завершить этот сеанс", "Выйти везде"}
 

@@ -15,7 +15,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from telegram_login.tests.flows import email_user, sign_in_with_password, telegram_user_of
+from telegram_login.tests.flows import (
+    confirm_in_telegram,
+    email_user,
+    sign_in_with_password,
+    telegram_user_of,
+)
 from telegram_login.tests.helpers import (
     BROWSER_UA,
     FIREFOX_UA,
@@ -50,7 +55,7 @@ def test_sessions_lists_the_accounts_browsers_each_with_a_button(
 
     assert reply["method"] == "sendMessage"
     lines = reply["text"].splitlines()
-    assert lines[0] == f"Browsers signed in to {EMAIL} on telegram-login:"
+    assert lines[0] == f"Browsers signed in to telegram-login as {EMAIL}:"
     assert "1. Firefox 121 on Ubuntu · active now" in lines
     assert "2. Chrome 120 on Windows 10 · last seen 3 hours ago" in lines
     assert lines[3].startswith("    IP 127.0.0.1 · signed in ")
@@ -60,6 +65,18 @@ def test_sessions_lists_the_accounts_browsers_each_with_a_button(
         {"text": "✖ 2. Chrome 120 on Windows 10", "callback_data": f"tl:s:{chrome_session.pk}:l"}
     ]
     assert keyboard[-1] == [{"text": EVERYWHERE, "callback_data": "tl:e::"}]
+
+
+def test_sessions_of_a_telegram_account_without_email_name_the_person_not_a_username(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user(first_name="Lat", last_name="Ko", username="lat")
+    confirm_in_telegram(Client(HTTP_USER_AGENT=BROWSER_UA), telegram, telegram_update, post_update)
+
+    reply = bot_reply(post_update(telegram_update(message=(telegram, "/sessions"))))
+
+    assert reply["text"].startswith("Browsers signed in to telegram-login as Lat Ko:\n")
+    assert not re.search(r"\blat\b", reply["text"])
 
 
 def test_a_session_button_signs_that_browser_out_and_shows_the_list_without_it(
@@ -120,7 +137,7 @@ def test_sessions_for_a_telegram_user_without_an_account_here_says_so(
 def test_sessions_with_no_browser_signed_in_says_so(owner, telegram_update, post_update):
     _, telegram = owner
     reply = bot_reply(post_update(telegram_update(message=(telegram, "/sessions"))))
-    assert reply["text"] == f"No browser is signed in to {EMAIL} on telegram-login now."
+    assert reply["text"] == f"No browser is signed in to telegram-login as {EMAIL} now."
 
 
 def test_sessions_in_a_group_chat_lists_nothing(owner, bot_api, telegram_update, post_update):
@@ -144,7 +161,9 @@ def test_sessions_speaks_russian_to_a_russian_telegram_user(
 
     reply = bot_reply(post_update(telegram_update(message=(telegram, "/sessions"))))
 
-    assert reply["text"].startswith("Браузеры, в которых выполнен вход в ivan@example.test")
+    assert reply["text"].startswith(
+        "Браузеры, где выполнен вход на telegram-login как ivan@example.test"
+    )
     assert "активен сейчас" in reply["text"]
     assert reply["reply_markup"]["inline_keyboard"][-1][0]["text"] == "Выйти везде"
 
