@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -85,6 +86,8 @@ def test_the_sandbox_wheel_holds_the_sandbox_at_the_apps_import_path(sandbox_whe
         "telegram_login/sandbox/bot_api.json",
         "telegram_login/sandbox/bot_api.LICENSE",
         "telegram_login/sandbox/templates/telegram_login_sandbox/sandbox.html",
+        "telegram_login/sandbox/static/telegram_login_sandbox/sandbox.css",
+        "telegram_login/sandbox/static/telegram_login_sandbox/favicon.svg",
         "telegram_login/sandbox/locale/ru/LC_MESSAGES/django.mo",
     ]:
         assert needed in names, needed
@@ -240,6 +243,16 @@ def _sandbox_prompt(telegram: requests.Session, url: str) -> str:
     pytest.fail("the bot sent no prompt to the sandbox")
 
 
+def _linked_files_answer(session: requests.Session, url: str, page: str) -> None:
+    """Every stylesheet, icon, script and image `page` links answers from the site: the
+    sandbox's pages bring their own and need nothing of the site's (no css/site.css here)."""
+    linked = re.findall(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]+)"', page)
+    assert any(href.endswith(".css") for href in linked), linked
+    for href in linked:
+        answer = session.get(urljoin(url + "/", href), timeout=10)
+        assert answer.status_code == HTTPStatus.OK, href
+
+
 def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str) -> None:
     url = sandbox_site
     browser, telegram = requests.Session(), requests.Session()
@@ -259,6 +272,7 @@ def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str)
 
     chat = telegram.get(f"{url}/telegram/sandbox/", timeout=10)
     assert 'data-testid="sandbox-identity"' in chat.text
+    _linked_files_answer(telegram, url, chat.text)
     csrf = csrf_token(chat)
     telegram.post(
         f"{url}/telegram/sandbox/identity/",
@@ -271,6 +285,7 @@ def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str)
         timeout=10,
     )
     prompt = _sandbox_prompt(telegram, url)
+    _linked_files_answer(telegram, url, prompt)
     claimed = browser.get(url + poll, headers={"HX-Request": "true"}, timeout=10)
     code = re.search(r'data-testid="match-code">(\d+)<', claimed.text).group(1)
     message_id, data = re.search(
@@ -291,3 +306,22 @@ def test_a_site_with_both_wheels_signs_in_through_the_sandbox(sandbox_site: str)
     assert done.headers.get("HX-Redirect"), done.text[-2000:]
     email_page = browser.get(f"{url}/accounts/email/", allow_redirects=False, timeout=10)
     assert email_page.status_code == HTTPStatus.OK
+
+
+def test_the_sandboxs_telegram_login_page_on_a_bare_site_has_all_it_links(
+    sandbox_site: str,
+) -> None:
+    """Telegram's login page as the sandbox plays it, reached from allauth's stock provider
+    link: the consent page, with every file it links."""
+    url = sandbox_site
+    browser = requests.Session()
+    provider = browser.get(f"{url}/accounts/telegram/oidc/login/?process=login", timeout=10)
+    consent = browser.post(
+        f"{url}/accounts/telegram/oidc/login/",
+        data={"process": "login", "csrfmiddlewaretoken": csrf_token(provider)},
+        headers={"Referer": provider.url},
+        timeout=10,
+    )
+    assert consent.url.startswith(f"{url}/telegram/sandbox/oidc/auth?"), consent.url
+    assert 'data-testid="oidc-match-code"' in consent.text
+    _linked_files_answer(browser, url, consent.text)

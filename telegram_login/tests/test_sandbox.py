@@ -7,9 +7,11 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core import checks
 from django.test import Client
 
+import telegram_login.sandbox
 from telegram_login.conf import get_settings
 from telegram_login.models import LoginRequest
 from telegram_login.tests.helpers import BROWSER_UA, poll_path
@@ -109,6 +111,28 @@ def test_sandbox_page_is_marked_as_sandbox_and_links_to_no_site_page(sandbox, cl
     page = client.get("/telegram/sandbox/").content.decode()
     assert "Telegram (sandbox)" in page
     assert "/accounts/login/" not in page
+
+
+def test_the_sandboxs_pages_link_only_files_the_sandbox_ships(sandbox, sandbox_issuer):
+    """The chat and Telegram's login page are pages of their own on any site: the stylesheet
+    and icon they link are the sandbox's, none of a site's own static files (such as the
+    example site's css/site.css), and every script they load is an installed app's."""
+    telegram = Client()
+    pages = [telegram.get("/telegram/sandbox/"), telegram.get("/telegram/sandbox/oidc/auth")]
+    telegram.post("/telegram/sandbox/identity/", {"id": "5550007", "first_name": "Oz"})
+    pages.append(telegram.get("/telegram/sandbox/"))
+    shipped = Path(telegram_login.sandbox.__file__).resolve().parent / "static"
+    for page in pages:
+        html = page.content.decode()
+        linked = re.findall(r'<link [^>]*href="/static/([^"]+)"', html)
+        assert sorted(linked) == [
+            "telegram_login_sandbox/favicon.svg",
+            "telegram_login_sandbox/sandbox.css",
+        ]
+        for name in linked:
+            assert Path(finders.find(name)).is_relative_to(shipped), name
+        for name in re.findall(r'<script [^>]*src="/static/([^"]+)"', html):
+            assert finders.find(name), name
 
 
 def _sandbox_sign_in_start(browser: Client) -> str:
