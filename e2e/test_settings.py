@@ -46,15 +46,15 @@ def expect_ira_linked_on_both_sides(
     """Settings show Ira's Telegram account linked; the bot tells her, with a way to undo it."""
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.get_by_role("status")).to_contain_text(
-        "Telegram account Ira is linked: you can sign in with it from now on."
+        "Telegram account Ira is connected: you can sign in with it from now on."
     )
     expect(page.get_by_test_id("connected-name")).to_have_text("Ira V")
     expect(page.get_by_test_id("connected-username")).to_have_text("@ira_tg")
     expect(page.get_by_test_id("connected-id")).to_have_text(f"id {tg.id}")
     screenshot(page, "settings-03-connected")
     telegram.page.reload()
-    telegram.expect_bot_says(f"now linked to the account {email} on telegram-login")
-    expect(telegram.buttons()).to_have_text(["Unlink"])
+    telegram.expect_bot_says(f"now connected to the account {email} on telegram-login")
+    expect(telegram.buttons()).to_have_text(["Disconnect"])
 
 
 def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_alone(
@@ -81,8 +81,8 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
         telegram_app,
         tg,
         prompt_says=(
-            f"Link this Telegram account to the account {email} on telegram-login?",
-            f"signs in to {email} from now on",
+            f"Connect this Telegram account to the account {email} on telegram-login?",
+            "it signs in to that account from now on",
         ),
     )
 
@@ -127,7 +127,7 @@ def test_telegram_linked_to_someone_else_is_refused_and_stays_theirs(
 
     expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
     expect(page.locator(".message-error")).to_contain_text(
-        "This Telegram account is already linked to another account on this site"
+        "This Telegram account already signs in to another account on this site"
     )
     expect(page.get_by_test_id("connected-account")).to_have_count(0)
     screenshot(page, "settings-04-linked-elsewhere")
@@ -223,7 +223,7 @@ def test_user_with_a_password_disconnects_telegram_after_confirming_it_in_telegr
     expect(page.get_by_test_id("telegram-start")).to_contain_text("Connect Telegram")
     # The Telegram side hears of it.
     telegram_app.page.reload()
-    telegram_app.expect_bot_says("was unlinked from the account")
+    telegram_app.expect_bot_says("was disconnected from the account")
 
 
 @pytest.fixture

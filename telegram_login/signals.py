@@ -2,8 +2,9 @@
 
 from django.dispatch import Signal
 
-# A login request left the waiting states (approved, denied, expired or failed); `login_request`
-# is the instance, up to date. The bot edits its prompts to say how the request ended.
+# A login request left the waiting states (approved, denied, expired or failed), or its browser
+# finished a link or a confirmation; `login_request` is the instance, up to date. The bot edits
+# its prompts to say how the request ended.
 login_request_settled = Signal()
 
 # A sign-in through the bot completed and its session's record is kept (alerts.py): the prompt

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 User = get_user_model()
-CONNECTED = "is linked: you can sign in with it from now on."
+CONNECTED = "is connected: you can sign in with it from now on."
 
 
 def test_email_user_who_just_confirmed_the_password_connects_telegram_straight_away(
@@ -71,7 +71,7 @@ def test_telegram_account_linked_to_another_user_is_not_reassigned(
 
     assert done["HX-Redirect"] == CONNECTIONS_URL
     shown = messages_on(browser_client, CONNECTIONS_URL)
-    assert any("already linked to another account" in message for message in shown), shown
+    assert any("already signs in to another account" in message for message in shown), shown
     assert not any(CONNECTED in m for m in shown)
     account = SocialAccount.objects.get(provider="telegram_login", uid=str(telegram["id"]))
     assert account.user == owner
@@ -114,7 +114,7 @@ def test_a_new_link_is_mailed_to_the_accounts_verified_address_with_the_way_to_u
     linked_by_victim(browser_client, telegram, telegram_update, post_update, login_request, token)
 
     [message] = [m for m in mail.outbox if "owner@example.test" in m.to]
-    assert f"The Telegram account Olga (id {telegram['id']}) was linked" in message.body
+    assert f"The Telegram account Olga (id {telegram['id']}) was connected" in message.body
     assert "http://testserver/accounts/3rdparty/" in message.body
 
 

@@ -184,7 +184,7 @@ def _on_message(message: IncomingMessage) -> Reactions:
             reply=messages.text_message(
                 chat_id=chat_id,
                 text=_(
-                    "This confirmation is for the Telegram account linked to another site "
+                    "This confirmation is for the Telegram account connected to another site "
                     "account, not for you. Nothing was changed."
                 ),
             )
@@ -252,16 +252,18 @@ def _on_unlink(query: CallbackQuery, social_account_id: int) -> Reactions:
     answer = messages.answer_callback
     if outcome == linking.UnlinkOutcome.GONE:
         return Reactions(
-            reply=answer(callback_query_id=query.id, text=_("This link no longer exists."))
+            reply=answer(callback_query_id=query.id, text=_("This connection no longer exists."))
         )
     if outcome == linking.UnlinkOutcome.NOT_YOURS:
-        return Reactions(reply=answer(callback_query_id=query.id, text=_("This is not your link.")))
+        return Reactions(
+            reply=answer(callback_query_id=query.id, text=_("This is not your connection."))
+        )
     assert account is not None
     label = account_label(account.user)
     if outcome == linking.UnlinkOutcome.LAST_WAY_IN:
         text = _(
-            "Telegram is the only way to sign in to %(account)s, so it stays linked. Sign in "
-            "there and set a password with a verified email first."
+            "Telegram is the only way to sign in to %(account)s, so it stays connected. Sign "
+            "in there and set a password with a verified email first."
         ) % {"account": label}
         return Reactions(reply=answer(callback_query_id=query.id, text=text, alert=True))
     telegram_unlinked_in_bot.send(sender=linking.UnlinkOutcome, social_account=account)
@@ -272,12 +274,13 @@ def _on_unlink(query: CallbackQuery, social_account_id: int) -> Reactions:
                 chat_id=query.chat.id,
                 message_id=query.message_id,
                 text=_(
-                    "Unlinked: this Telegram account no longer signs in to %(account)s on %(site)s."
+                    "Disconnected: this Telegram account no longer signs in to %(account)s on "
+                    "%(site)s."
                 )
                 % {"account": label, "site": site_name()},
             )
         )
     return Reactions(
-        reply=answer(callback_query_id=query.id, text=_("Unlinked.")),
+        reply=answer(callback_query_id=query.id, text=_("Disconnected.")),
         later=later,
     )

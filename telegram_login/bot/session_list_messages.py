@@ -102,9 +102,9 @@ def sessions_not_linked(*, chat_id: int) -> BotCall:
     return text_message(
         chat_id=chat_id,
         text=_(
-            "This Telegram account is not linked to an account on %(site)s, so it has no "
-            "sessions to show. Sign in there with Telegram, or link Telegram in Settings under "
-            "Connected accounts."
+            "This Telegram account is not connected to an account on %(site)s, so it has no "
+            "sessions to show. Sign in there with Telegram, or connect Telegram in Settings "
+            "under Connected accounts."
         )
         % {"site": site_name()},
     )

@@ -177,7 +177,7 @@ def _end_all(query: CallbackQuery, answer: Callable[..., BotCall]) -> Reactions:
     if account is None:
         return Reactions(
             reply=answer(
-                _("This Telegram account is not linked to an account here any more."), alert=True
+                _("This Telegram account is not connected to an account here any more."), alert=True
             )
         )
     count = browsers.browser_end_everywhere(user_id=account.user_id)

@@ -18,15 +18,16 @@ def link_notice(*, chat_id: int, social_account_id: int, account: str) -> BotCal
         {
             "chat_id": chat_id,
             "text": _(
-                "🔗 This Telegram account is now linked to the account %(account)s on %(site)s "
-                "and can sign in to it. If you did not mean to link it, press Unlink."
+                "🔗 This Telegram account is now connected to the account %(account)s on "
+                "%(site)s and signs in to it. If you did not mean to connect it, press "
+                "Disconnect."
             )
             % {"account": account, "site": site_name()},
             "reply_markup": {
                 "inline_keyboard": [
                     [
                         {
-                            "text": _("Unlink"),
+                            "text": _("Disconnect"),
                             "callback_data": encode(Unlink(social_account_id)),
                         }
                     ]
@@ -41,8 +42,8 @@ def unlink_notice(*, chat_id: int, account: str) -> BotCall:
     return text_message(
         chat_id=chat_id,
         text=_(
-            "This Telegram account was unlinked from the account %(account)s on %(site)s and no "
-            "longer signs in to it."
+            "This Telegram account was disconnected from the account %(account)s on %(site)s "
+            "and no longer signs in to it."
         )
         % {"account": account, "site": site_name()},
     )

@@ -67,13 +67,12 @@ def _title(login_request: LoginRequest, label: str) -> list[str]:
     process = login_request.process
     if process == LoginRequest.Process.CONNECT:
         return [
-            _("Link this Telegram account to the account %(account)s on %(site)s?")
+            _("Connect this Telegram account to the account %(account)s on %(site)s?")
             % {"account": label, "site": site},
             _(
-                "If you confirm, this Telegram account signs in to %(account)s from now on, "
-                "and whoever uses %(account)s sees your Telegram name."
-            )
-            % {"account": label},
+                "If you confirm, it signs in to that account from now on, and whoever uses the "
+                "account sees your Telegram name."
+            ),
         ]
     if process == LoginRequest.Process.REAUTHENTICATE:
         purpose = PURPOSES.get(login_request.purpose, DEFAULT_PURPOSE)
@@ -225,16 +224,22 @@ def slow_down(*, chat_id: int) -> BotCall:
     )
 
 
-def outcome_text(login_request: LoginRequest) -> str:
+def outcome_text(login_request: LoginRequest, *, connected: bool = True) -> str:
+    """How the request ended, for its prompt. `connected`: a finished connect did link this
+    Telegram (allauth may still have refused it)."""
     site = site_of(login_request)
     status = login_request.status
-    if status in {LoginRequest.Status.APPROVED, LoginRequest.Status.COMPLETED}:
+    if status == LoginRequest.Status.COMPLETED and not connected:
+        return _("✖ The browser could not finish this, so nothing was changed.")
+    if status == LoginRequest.Status.COMPLETED:
+        return finished_text(login_request)
+    if status == LoginRequest.Status.APPROVED:
         # The browser finishes it when it is looked at again: say so, and what to do if the
         # page was closed (the sign-in page picks up a request its browser started).
         if login_request.process == LoginRequest.Process.CONNECT:
             done = _(
-                "✔ Done. Go back to the browser where you started: it finishes linking Telegram "
-                "on %(site)s."
+                "✔ Done. Go back to the browser where you started: it finishes connecting "
+                "Telegram on %(site)s."
             )
         elif login_request.process == LoginRequest.Process.REAUTHENTICATE:
             done = _("✔ Confirmed. Go back to the browser where you started to go on.")
@@ -260,6 +265,18 @@ def outcome_text(login_request: LoginRequest) -> str:
     if login_request.deny_reason == LoginRequest.DenyReason.FAILED:
         return _("✖ The browser could not finish this, so nothing was changed.")
     return _("This sign-in request is no longer active.")
+
+
+def finished_text(login_request: LoginRequest) -> str:
+    """The browser finished what was approved: nothing is left to do in it."""
+    site = site_of(login_request)
+    if login_request.process == LoginRequest.Process.CONNECT:
+        return _("✔ Telegram is connected on %(site)s: it signs you in there from now on.") % {
+            "site": site
+        }
+    if login_request.process == LoginRequest.Process.REAUTHENTICATE:
+        return _("✔ Confirmed. The browser where you started has gone on.")
+    return _("✔ Signed in to %(site)s.") % {"site": site}
 
 
 def text_edit(*, chat_id: int, message_id: int, text: str) -> BotCall:

@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from telegram_login.linking.rules import account_label
+from telegram_login.linking.rules import account_label, telegram_account_for_user
 from telegram_login.messaging import texts as messages
 from telegram_login.messaging.client import BotCall
 from telegram_login.messaging.language import bot_language_code
@@ -61,8 +61,17 @@ def outcome_edit(*, prompt_id: int | None) -> BotCall | None:
         return messages.text_edit(
             chat_id=prompt.chat_id,
             message_id=prompt.message_id,
-            text=messages.outcome_text(login_request),
+            text=messages.outcome_text(login_request, connected=_connected(login_request)),
         )
+
+
+def _connected(login_request: LoginRequest) -> bool:
+    """A finished connect linked this Telegram to the account that asked (allauth may have
+    refused it: linked to another account since)."""
+    if login_request.process != LoginRequest.Process.CONNECT:
+        return True
+    account = telegram_account_for_user(user=login_request.user)
+    return account is not None and account.uid == str(login_request.telegram_user_id)
 
 
 def _signed_in_edit(prompt: BotPrompt, login_request: LoginRequest) -> BotCall | None:

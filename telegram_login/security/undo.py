@@ -49,7 +49,7 @@ def _undo_password(user: Any, data: dict[str, Any]) -> str:
     if data.get("password") != password_tag(user):
         return _("The password was changed again since: it stays.")
     if linking.telegram_account_for_user(user=user) is None:
-        return _("The password stays: Telegram is no longer linked, so it is a way in.")
+        return _("The password stays: Telegram is no longer connected, so it is a way in.")
     user.set_unusable_password()
     user.save(update_fields=["password"])
     return _(
@@ -78,7 +78,7 @@ def _undo_alerts_off(user: Any, data: dict[str, Any]) -> str:
 
 def _undo_removal(user: Any, data: dict[str, Any]) -> str:
     if stop_removals(user_id=user.pk, removal_id=data.get("removal")):
-        return _("The removal of Telegram is stopped: Telegram stays linked.")
+        return _("The removal of Telegram is stopped: Telegram stays connected.")
     return ""
 
 

@@ -63,6 +63,9 @@ def complete(request: HtmxHttpRequest, login_request: LoginRequest, state_id: st
             # Nothing of the sign-in was kept: neither is the session that allauth signed in.
             logout(request)
         response = render_authentication_error(request, provider, exception=exc)
+    else:
+        if process != LoginRequest.Process.LOGIN:
+            services.login_request_finished(login_request=login_request)
     if not isinstance(response, HttpResponseRedirectBase):
         # allauth rendered a page (an authentication error): show it in full.
         if request.htmx:

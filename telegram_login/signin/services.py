@@ -256,6 +256,13 @@ def login_request_take_for_completion(*, login_request: LoginRequest) -> bool:
     return won
 
 
+def login_request_finished(*, login_request: LoginRequest) -> None:
+    """The browser finished the link or the confirmation Telegram approved: the bot's prompt
+    says so, instead of still asking to go back to the browser (a sign-in's prompt becomes its
+    alert instead, security/alerts.py)."""
+    login_request_settled.send(sender=LoginRequest, login_request=login_request)
+
+
 def login_request_fail(*, login_request: LoginRequest) -> None:
     """Completing the sign-in failed after the request was taken: record it as denied."""
     if transition(

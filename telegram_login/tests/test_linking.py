@@ -42,10 +42,12 @@ def test_connect_lure_prompt_names_the_attackers_account_and_what_confirming_doe
 
     text = prompt["text"]
     assert text.startswith(
-        "Link this Telegram account to the account mallory@example.test on telegram-login?"
+        "Connect this Telegram account to the account mallory@example.test on telegram-login?\n"
+        "If you confirm, it signs in to that account from now on, and whoever uses the account "
+        "sees your Telegram name.\n"
     )
-    assert "signs in to mallory@example.test from now on" in text
-    assert "sees your Telegram name" in text
+    # Named once, where it is asked: not three times over.
+    assert text.count("mallory@example.test") == 1
 
 
 def test_connect_lure_that_succeeds_is_told_to_the_victim_in_telegram_with_an_unlink_button(
@@ -58,9 +60,10 @@ def test_connect_lure_that_succeeds_is_told_to_the_victim_in_telegram_with_an_un
     account = SocialAccount.objects.get(uid=str(victim["id"]))
     assert account.user == attacker
     notice = bot_api.chat(victim["id"])[-1]
-    assert "now linked to the account mallory@example.test on telegram-login" in notice.text
+    assert "now connected to the account mallory@example.test on telegram-login" in notice.text
+    assert "press Disconnect" in notice.text
     [[unlink]] = notice.reply_markup["inline_keyboard"]
-    assert unlink == {"text": "Unlink", "callback_data": encode(Unlink(account.pk))}
+    assert unlink == {"text": "Disconnect", "callback_data": encode(Unlink(account.pk))}
 
 
 def test_a_new_link_is_mailed_to_the_accounts_verified_address(
@@ -89,15 +92,15 @@ def test_victim_presses_unlink_and_their_telegram_leaves_the_attackers_account(
     assert answer == {
         "method": "answerCallbackQuery",
         "callback_query_id": answer["callback_query_id"],
-        "text": "Unlinked.",
+        "text": "Disconnected.",
     }
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
     notice = bot_api.chat(victim["id"])[-1]
-    assert notice.text.startswith("Unlinked: this Telegram account no longer signs in to")
+    assert notice.text.startswith("Disconnected: this Telegram account no longer signs in to")
     assert not notice.reply_markup
     [message] = mail.outbox
     assert message.to == ["mallory@example.test"]
-    assert 'pressed "Unlink"' in message.body
+    assert 'pressed "Disconnect"' in message.body
     # The victim's next "Sign in with Telegram" is their own new account, not the attacker's.
     victim_browser = Client()
     confirm_in_telegram(victim_browser, victim, telegram_update, post_update)
@@ -115,7 +118,7 @@ def test_unlink_pressed_by_another_telegram_user_changes_nothing(
         post_update(telegram_update(callback=(stranger, encode(Unlink(account.pk)))))
     )
 
-    assert answer["text"] == "This is not your link."
+    assert answer["text"] == "This is not your connection."
     assert SocialAccount.objects.filter(pk=account.pk, user=owner).exists()
 
 
@@ -151,7 +154,7 @@ def test_disconnecting_in_settings_is_told_to_the_telegram_user(
 
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
     notice = bot_api.chat(telegram["id"])[-1]
-    assert "was unlinked from the account ida@example.test on telegram-login" in notice.text
+    assert "was disconnected from the account ida@example.test on telegram-login" in notice.text
     assert any("ida@example.test" in m.to for m in mail.outbox)
 
 

@@ -86,7 +86,7 @@ def test_a_lost_telegram_goes_only_after_the_emailed_link_and_the_announced_wait
     assert not SocialAccount.objects.filter(user=user).exists()
     assert TelegramRemoval.objects.get().status == "done"
     assert (
-        "was unlinked from the account owner@example.test"
+        "was disconnected from the account owner@example.test"
         in bot_messages(bot_api, telegram)[-1].text
     )
     # Whoever holds the lost Telegram now cannot use its old messages' buttons.
@@ -114,7 +114,7 @@ def test_the_linked_telegram_stops_a_removal_and_signs_the_asking_browser_out(
     )
 
     answer = bot_api.callback_answers[response.json()["callback_query_id"]]["text"]
-    assert answer.endswith("The removal of Telegram is stopped: Telegram stays linked.")
+    assert answer.endswith("The removal of Telegram is stopped: Telegram stays connected.")
     assert TelegramRemoval.objects.get().status == "stopped"
     assert intruder.get(LOST_URL).status_code == HTTPStatus.FOUND  # signed out: to the login
     TelegramRemoval.objects.update(effective_at=timezone.now() - timedelta(days=1))

@@ -8,6 +8,13 @@ import pytest
 from django.utils import timezone
 
 from telegram_login.messaging.callbacks import ACTION_CANCEL, ACTION_CODE, callback_data
+from telegram_login.tests.flows import (
+    attacker_starts_connect,
+    confirm_access_in_telegram,
+    email_user,
+    sign_in_with_password,
+    telegram_user_of,
+)
 from telegram_login.tests.helpers import poll, set_deadline, start_sign_in
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +125,63 @@ def test_browser_code_typed_in_the_browser_edits_the_prompt(
     [prompt] = _prompts(bot_api, person)
     assert prompt.text.startswith("✔ Signed in to")
     assert "Signed in with: Telegram" in prompt.text
+
+
+def test_a_finished_connect_edits_the_prompt_to_connected_instead_of_go_back_to_the_browser(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    _, login_request, token = attacker_starts_connect(browser_client, "ann@example.test")
+    person = telegram_user(first_name="Ann", language_code="ru")
+    bot_api.users[person["id"]] = person
+    post_update(telegram_update(message=(person, f"/start {token}")))
+    login_request.refresh_from_db()
+    post_update(
+        telegram_update(
+            callback=(person, callback_data(login_request, ACTION_CODE, login_request.match_code))
+        )
+    )
+    prompt = _prompts(bot_api, person)[0]
+    assert prompt.text.startswith("✔ Готово. Вернитесь в браузер")
+
+    done = poll(browser_client, login_request, shown="claimed")
+
+    assert done["HX-Redirect"] == "/accounts/3rdparty/"
+    prompt, notice = _prompts(bot_api, person)
+    assert prompt.text == "✔ Telegram привязан на telegram-login: теперь вы входите там через него."
+    assert not prompt.reply_markup
+    assert "Вернитесь в браузер" not in prompt.text
+    assert notice.text.startswith("🔗 Этот аккаунт Telegram теперь привязан")
+
+
+def test_a_connect_that_allauth_refused_in_the_end_says_nothing_was_changed(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    person = telegram_user(first_name="Ann")
+    telegram_user_of(email_user("other@example.test"), uid=person["id"])
+    _, login_request, token = attacker_starts_connect(browser_client, "ann@example.test")
+    post_update(telegram_update(message=(person, f"/start {token}")))
+    login_request.refresh_from_db()
+    post_update(
+        telegram_update(
+            callback=(person, callback_data(login_request, ACTION_CODE, login_request.match_code))
+        )
+    )
+
+    poll(browser_client, login_request, shown="claimed")
+
+    [prompt] = _prompts(bot_api, person)
+    assert prompt.text == "✖ The browser could not finish this, so nothing was changed."
+
+
+def test_a_finished_confirmation_edits_the_prompt_to_confirmed(
+    owner, browser_client, bot_api, telegram_update, post_update
+):
+    user, telegram = owner
+    sign_in_with_password(browser_client, user.email)
+    confirm_access_in_telegram(
+        browser_client, telegram, telegram_update, post_update, next_url="/accounts/email/"
+    )
+
+    prompt = [m for m in _prompts(bot_api, telegram) if m.text.startswith("✔ Confirmed")][-1]
+    assert prompt.text == "✔ Confirmed. The browser where you started has gone on."
+    assert not prompt.reply_markup

@@ -102,7 +102,7 @@ def test_the_owner_disconnects_telegram_after_confirming_that_very_change_in_tel
     assert not SocialAccount.objects.filter(pk=account.pk).exists()
     assert LoginRequest.objects.get().purpose == "telegram_disconnect"
     assert (
-        "was unlinked from the account owner@example.test"
+        "was disconnected from the account owner@example.test"
         in bot_messages(bot_api, telegram)[-1].text
     )
 

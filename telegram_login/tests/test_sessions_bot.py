@@ -129,7 +129,7 @@ def test_sessions_for_a_telegram_user_without_an_account_here_says_so(
     stranger = telegram_user()
     reply = bot_reply(post_update(telegram_update(message=(stranger, "/sessions"))))
     assert reply["text"].startswith(
-        "This Telegram account is not linked to an account on telegram-login"
+        "This Telegram account is not connected to an account on telegram-login"
     )
     assert "Connected accounts" in reply["text"]
 
