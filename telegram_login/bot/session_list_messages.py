@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from telegram_login.messaging.callbacks import FROM_LIST, EndAll, EndSession, encode
 from telegram_login.messaging.client import BotCall
 from telegram_login.messaging.texts import age_text, device_of, text_message
-from telegram_login.security.messages import moment_text
 from telegram_login.security.sessions import SessionView
 from telegram_login.site import site_name
 
@@ -85,11 +84,12 @@ def _listed(number: int, session: SessionView, now: datetime) -> tuple[list[str]
         if session.active(now)
         else _("last seen %(ago)s") % {"ago": since_text(session.last_seen_at, now)}
     )
+    # How long ago, not a time of day in the site's zone: the list is written when it is asked for.
     lines = [
         f"{number}. {device} · {seen}",
         "    "
-        + _("IP %(ip)s · signed in %(time)s")
-        % {"ip": session.ip or _("unknown"), "time": moment_text(session.signed_in_at)},
+        + _("IP %(ip)s · signed in %(ago)s")
+        % {"ip": session.ip or _("unknown"), "ago": since_text(session.signed_in_at, now)},
     ]
     button = {
         "text": f"✖ {number}. {device}",

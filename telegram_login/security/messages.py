@@ -24,9 +24,24 @@ from telegram_login.site import site_name
 
 
 def moment_text(when: datetime) -> str:
-    """ "March 5, 2026, 2:03 p.m. UTC" in the site's time zone, in the current language."""
+    """ "March 5, 2026, 2:03 p.m. UTC" in the site's time zone, named, in the current language
+    (the person's Telegram language): the bot cannot know the person's own zone."""
     local = timezone.localtime(when)
-    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname() or ''}".strip()
+    return f"{date_format(local, 'DATETIME_FORMAT')} {zone_name(local)}"
+
+
+def zone_name(local: datetime) -> str:
+    """The zone's abbreviation ("UTC", "CET", "MSK"), or its offset from UTC ("UTC+04:00") where
+    the abbreviation is only a bare offset ("+04") or missing."""
+    name = local.tzname() or ""
+    if name.isalpha():
+        return name
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 # How the person signed in, by allauth's name of the method (alerts.py).

@@ -4,6 +4,7 @@ says where from, with a button that signs exactly that browser out."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -11,9 +12,11 @@ import pytest
 from allauth.usersessions.models import UserSession
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from telegram_login.models import AlertPreference, LoginRequest, SecurityNotice
 from telegram_login.sandbox.fake_api import SandboxMessage
+from telegram_login.security.messages import moment_text
 from telegram_login.tests.flows import (
     PASSWORD,
     confirm_access_in_telegram,
@@ -91,6 +94,25 @@ def test_a_telegram_sign_in_names_the_person_by_their_telegram_name_not_a_userna
     [prompt] = bot_messages(bot_api, telegram)
     assert prompt.text.startswith("✔ Signed in to telegram-login as Ada Lovelace.\n")
     assert "ada6" not in prompt.text
+
+
+@pytest.mark.parametrize(
+    ("zone", "language", "named"),
+    [
+        ("UTC", "en", "March 5, 2026, 2:03 p.m. UTC"),
+        ("Europe/Moscow", "ru", "5 марта 2026 г. 17:03 MSK"),
+        ("Asia/Dubai", "en", "March 5, 2026, 6:03 p.m. UTC+04:00"),
+        ("America/Sao_Paulo", "en", "March 5, 2026, 11:03 a.m. UTC-03:00"),
+    ],
+)
+def test_the_bots_times_name_their_zone_in_the_telegram_users_language(
+    settings, zone, language, named
+):
+    """The bot cannot know the person's zone: a time of day it gives names the site's zone, by
+    its abbreviation or, where the zone has none, its offset from UTC."""
+    settings.TIME_ZONE = zone
+    with translation.override(language):
+        assert moment_text(datetime(2026, 3, 5, 14, 3, tzinfo=UTC)) == named
 
 
 def test_an_alert_after_a_password_reset_sign_in_names_the_reset(owner, bot_api, settings):
@@ -233,6 +255,7 @@ def test_the_alert_speaks_russian_to_a_russian_telegram_user(bot_api, telegram_u
 
     [alert] = bot_messages(bot_api, telegram)
     assert alert.text.startswith("🔐 Новый вход на telegram-login как ivan@example.test")
+    assert re.search(r"^Время: \d+ [а-я]+ \d{4} г\. \d+:\d\d UTC$", alert.text, re.MULTILINE)
     assert "Браузер: Chrome 120, Windows 10" in alert.text
     assert set(buttons(alert)) == {"Это не я: завершить этот сеанс", "Выйти везде"}
 

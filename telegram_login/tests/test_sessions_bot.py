@@ -58,7 +58,9 @@ def test_sessions_lists_the_accounts_browsers_each_with_a_button(
     assert lines[0] == f"Browsers signed in to telegram-login as {EMAIL}:"
     assert "1. Firefox 121 on Ubuntu · active now" in lines
     assert "2. Chrome 120 on Windows 10 · last seen 3 hours ago" in lines
-    assert lines[3].startswith("    IP 127.0.0.1 · signed in ")
+    # How long ago (the site's time zone is nobody's in particular), as the "last seen" beside it.
+    assert lines[3] == "    IP 127.0.0.1 · signed in just now"
+    assert lines[5] == "    IP 127.0.0.1 · signed in 3 hours ago"
     keyboard = reply["reply_markup"]["inline_keyboard"]
     chrome_session = UserSession.objects.get(user_agent=BROWSER_UA)
     assert keyboard[1] == [
