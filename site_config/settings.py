@@ -224,6 +224,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 # Links, unlinks, password and email changes are mailed to the account's verified address.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
+# allauth's sign-in form in the site's sentence case ("Remember me").
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_QUERY_EMAIL = False
