@@ -177,3 +177,39 @@ def test_any_htmx_keeps_the_widget_and_its_own_words_when_the_site_fails(
     expect(trouble).to_be_hidden()
     telegram_app.open(sign_in_page.deep_link).be(telegram_user(first_name="Joel")).press_start()
     sign_in_page.expect_state("claimed")
+
+
+@pytest.mark.smoke
+def test_any_htmx_nothing_else_competes_with_a_running_sign_in_and_cancel_brings_it_back(
+    page_htmx: str,
+    sign_in_page: SignInPage,
+    telegram_app: TelegramApp,
+    telegram_user: Callable[..., TelegramUser],
+) -> None:
+    page = sign_in_page.page
+    others = [
+        page.get_by_test_id("telegram-oidc-start"),
+        page.locator("main").get_by_label("Email"),
+        page.locator("main").get_by_role("link", name="Sign up"),
+    ]
+    sign_in_page.open()
+    expect_htmx(page, page_htmx)
+    for other in others:
+        expect(other).to_be_visible()
+
+    sign_in_page.start()
+    for other in others:
+        expect(other).to_be_hidden()
+    telegram_app.open(sign_in_page.deep_link).be(telegram_user(first_name="Cato")).press_start()
+    sign_in_page.expect_state("claimed")
+    for other in others:
+        expect(other).to_be_hidden()
+    expect(sign_in_page.widget).to_contain_text("Not you? Press Cancel here or in Telegram.")
+
+    page.get_by_test_id("telegram-cancel").click()
+    sign_in_page.expect_state("start")
+    for other in others:
+        expect(other).to_be_visible()
+    telegram_app.expect_bot_says("✖ Cancelled. Nobody was signed in.")
+    page.reload()
+    sign_in_page.expect_state("start")

@@ -90,11 +90,10 @@ def test_new_telegram_user_signs_in_on_telegrams_login_page(
     page = sign_in_page.page
 
     page.goto(f"{server_url}{LOGIN_PATH}?next={CONNECTIONS_PATH}")
-    # Both ways on the sign-in page, each saying what it does.
+    # One main action on the sign-in page; Telegram's login page a link under it.
     expect(page.get_by_test_id("telegram-start")).to_be_visible()
-    expect(page.get_by_test_id("telegram-oidc")).to_contain_text("goes through our bot")
-    expect(page.get_by_test_id("telegram-oidc-about")).to_contain_text(
-        "Both ways lead to the same account here."
+    expect(page.get_by_test_id("telegram-oidc-start")).to_have_text(
+        "Or sign in on Telegram's website"
     )
     screenshot(page, "oidc-01-login-page-both-ways")
 

@@ -179,3 +179,27 @@ def test_sign_in_works_without_javascript(
     continue_link.click()
     expect(page).to_have_url(f"{server_url}/")
     expect(page.get_by_test_id("telegram-name")).to_have_text("Emil")
+
+
+def test_without_javascript_a_running_sign_in_hides_the_other_ways_until_cancel(
+    new_context: Callable[..., BrowserContext], server_url: str
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    sign_in_page = SignInPage(page, server_url)
+    sign_in_page.open("/accounts/email/")
+    with page.expect_navigation():
+        page.get_by_test_id("telegram-start").click()
+    sign_in_page.expect_state("pending")
+
+    # Back on the sign-in page, the sign-in this browser started is there, alone.
+    sign_in_page.open("/accounts/email/")
+    sign_in_page.expect_state("pending")
+    expect(page.get_by_test_id("telegram-oidc-start")).to_be_hidden()
+    expect(page.locator("main").get_by_label("Email")).to_be_hidden()
+
+    with page.expect_navigation():
+        page.get_by_test_id("telegram-cancel").click()
+    expect(page).to_have_url(f"{server_url}/accounts/login/?next=%2Faccounts%2Femail%2F")
+    sign_in_page.expect_state("start")
+    expect(page.get_by_test_id("telegram-oidc-start")).to_be_visible()
+    expect(page.locator("main").get_by_label("Email")).to_be_visible()

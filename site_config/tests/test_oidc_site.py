@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import pytest
 from django.test import Client
@@ -24,7 +25,7 @@ from telegram_login.tests.oidc_support import (
 pytestmark = pytest.mark.django_db
 
 
-def test_the_sign_in_page_offers_telegrams_login_page_under_the_widget_saying_what_each_does(
+def test_the_sign_in_page_offers_telegrams_login_page_as_a_small_link_under_the_widget(
     oidc_issuer,
 ):
     page = Client().get("/accounts/login/?next=/profile/").content.decode()
@@ -34,9 +35,14 @@ def test_the_sign_in_page_offers_telegrams_login_page_under_the_widget_saying_wh
     assert widget < button < email
     assert f'action="{LOGIN_URL}"' in page
     assert 'name="next" value="/profile/"' in page[widget:email]
-    assert "goes through our bot" in page
-    assert "Opens oidc.test, Telegram's own sign-in" in page
-    assert "Both ways lead to the same account here." in page
+    assert re.search(
+        r'<button type="submit" class="telegram-oidc-link" data-testid="telegram-oidc-start">'
+        r"Or sign in on Telegram's website</button>",
+        page,
+    )
+    # One line, no paragraph of its own: it steps aside while a sign-in runs.
+    assert 'class="telegram-oidc telegram-login-others"' in page
+    assert "goes through our bot" not in page
 
 
 def sign_in_page_form_action() -> str:

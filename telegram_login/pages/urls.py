@@ -7,12 +7,17 @@ from django.urls import path
 
 from telegram_login.security import recovery_views
 from telegram_login.security import views as settings_views
-from telegram_login.signin import reauthentication_views, views
+from telegram_login.signin import cancel_views, reauthentication_views, views
 
 urlpatterns = [
     path("telegram-login/login/", views.start, name="telegram_login_start"),
     path(
         "telegram-login/login/<uuid:request_id>/code/", views.enter_code, name="telegram_login_code"
+    ),
+    path(
+        "telegram-login/login/<uuid:request_id>/cancel/",
+        cancel_views.cancel,
+        name="telegram_login_cancel",
     ),
     path(
         "telegram-login/reauthenticate/",

@@ -243,6 +243,23 @@ def login_request_expire_if_due(*, login_request: LoginRequest) -> bool:
     return won
 
 
+def login_request_cancel_in_browser(*, login_request: LoginRequest) -> bool:
+    """The browser that asked pressed Cancel while it waited: the request ends as cancelled (its
+    prompt in Telegram says so and loses its buttons). False if it was no longer waiting (an
+    approved request goes on to be completed by the next poll)."""
+    won = transition(
+        request_id=login_request.pk,
+        old=LIVE,
+        new=Status.DENIED,
+        deny_reason=LoginRequest.DenyReason.CANCELLED,
+        decided_at=timezone.now(),
+    )
+    login_request.refresh_from_db()
+    if won:
+        login_request_settled.send(sender=LoginRequest, login_request=login_request)
+    return won
+
+
 def login_request_take_for_completion(*, login_request: LoginRequest) -> bool:
     """The browser's poll found the request approved; only one poll may go on to sign in."""
     won = transition(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import template
 from django.template.loader import render_to_string
@@ -17,18 +16,16 @@ register = template.Library()
 def telegram_oidc_button(
     context: dict[str, Any], process: str = "login", next_url: str = ""
 ) -> str:
-    """The button to Telegram's own login page, with what it does; nothing where it is not set
-    up (TELEGRAM_LOGIN_OIDC_CLIENT_ID and _SECRET unset, and no stand-in playing Telegram)."""
-    conf = get_settings().oidc
-    if not conf.enabled:
+    """The way to Telegram's own login page: a small link beside the deep link's widget, the
+    button where the deep link is off; nothing where it is not set up
+    (TELEGRAM_LOGIN_OIDC_CLIENT_ID and _SECRET unset, and no stand-in playing Telegram)."""
+    if not get_settings().oidc.enabled:
         return ""
     return render_to_string(
         "telegram_login/oidc/button.html",
         {
             "process": "connect" if process == "connect" else "login",
             "next_url": next_url,
-            "issuer_host": urlsplit(conf.issuer).netloc,
-            "shares_phone": conf.request_phone,
             "deep_link": get_settings().enabled,
         },
         request=context.get("request"),
