@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from .pages import (
     CONNECTIONS_PATH,
+    DEVICES,
     LOGIN_PATH,
     PASSWORD,
     PHONE,
@@ -27,17 +28,6 @@ from .pages import (
 pytestmark = pytest.mark.linking
 
 REAUTHENTICATE_PATH = "/accounts/reauthenticate/"
-
-
-def confirm_the_password_first(page: Page, server_url: str) -> None:
-    """A password sign-in is not a recent password check: "Connect Telegram" asks for the
-    password first, before the widget and before anything happens in Telegram."""
-    page.get_by_test_id("telegram-start").click()
-    expect(page).to_have_url(f"{server_url}{REAUTHENTICATE_PATH}?next=%2Faccounts%2F3rdparty%2F")
-    expect(page.locator("#telegram-login")).to_have_count(0)
-    screenshot(page, "settings-02-reauthenticate")
-    confirm_password(page)
-    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
 
 
 def expect_ira_linked_on_both_sides(
@@ -73,13 +63,14 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
     expect(page.get_by_test_id("settings-nav")).to_be_visible()
     screenshot(page, "settings-01-connections-empty")
 
-    confirm_the_password_first(page, server_url)
+    # Signed in with the password a moment ago: that was the proof, Connect asks for no other.
     # The bot names the account being linked and what confirming does, before the choice.
     telegram = connect_telegram(
         page,
         server_url,
         telegram_app,
         tg,
+        asks_for_the_password=False,
         prompt_says=(
             f"Connect this Telegram account to the account {email} on telegram-login?",
             "it signs in to that account from now on",
@@ -96,6 +87,50 @@ def test_email_user_connects_telegram_in_settings_then_signs_in_with_telegram_al
     # The email account, reached with Telegram alone: one account, not a new one.
     expect(page.get_by_test_id("profile-email")).to_contain_text(email)
     expect(page.get_by_test_id("telegram-username")).to_have_text("@ira_tg")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_connect_in_one_press_after_the_password(
+    size: str,
+    new_context: Callable[..., BrowserContext],
+    telegram_app: TelegramApp,
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+    sandbox_qa: SandboxQA,
+) -> None:
+    """An hour after signing in, "Connect Telegram" asks for the password on a page that says
+    what it unlocks; after the password the connect is under way, its code on the settings page,
+    without pressing Connect again."""
+    page = new_context(**DEVICES[size]).new_page()
+    email = unique_email(f"olga-{size}")
+    sandbox_qa.email_account(email, first_name="Olga")
+    sign_in_with_email(page, server_url, email)
+    sandbox_qa.age_sign_in(page)
+    page.goto(f"{server_url}{CONNECTIONS_PATH}")
+    page.get_by_test_id("telegram-start").click()
+
+    expect(page).to_have_url(f"{server_url}{REAUTHENTICATE_PATH}?next=%2Faccounts%2F3rdparty%2F")
+    expect(page.get_by_test_id("proof-purpose")).to_contain_text(
+        "To connect Telegram to your account, first confirm that it is you."
+    )
+    expect(page.get_by_test_id("proof-window")).to_have_text(
+        "Once you confirm, you are not asked again for 5 minutes."
+    )
+    expect(page.locator("#telegram-login")).to_have_count(0)
+    screenshot(page, f"settings-02-proof-page-{size}")
+    confirm_password(page)
+
+    expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
+    widget = SignInPage(page, server_url)
+    widget.expect_state("pending")
+    expect(widget.widget).to_contain_text("Connect your Telegram account")
+    expect(page.get_by_test_id("match-code")).to_be_visible()
+    screenshot(page, f"settings-02-connect-after-the-password-{size}")
+    code = widget.match_code
+    tg = telegram_user(first_name="Olga", username=f"olga_{size}")
+    telegram_app.open(widget.deep_link).be(tg).press_start()
+    telegram_app.press_code(code)
+    expect(page.get_by_test_id("connected-name")).to_have_text("Olga")
 
 
 @pytest.mark.security

@@ -27,10 +27,13 @@ from telegram_login.linking.reauthentication import (
     did_recently_reauthenticate,
     key_change_allowed,
     needs_telegram_proof,
+    signed_in_with_password_recently,
 )
 from telegram_login.oidc.provider import configured_apps
 
 TELEGRAM_REAUTHENTICATION = "telegram_reauthenticate"
+# The pages that remove a Telegram its owner no longer has (security/recovery_views.py).
+LOST_TELEGRAM_PAGES = frozenset({"telegram_login_lost_request", "telegram_login_lost_remove"})
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -42,19 +45,27 @@ class AccountAdapter(DefaultAccountAdapter):
                 "description": _("Confirm in Telegram"),
                 "url": reverse("telegram_login_reauthenticate"),
             }
-            # The first method is where allauth sends the browser: the password where there is
-            # one, else Telegram (before a code by email, which allauth offers from 65.22).
-            methods.insert(len(methods) if user.has_usable_password() else 0, telegram)
+            # The first method is where allauth sends the browser: the account's own key, before
+            # the password and a code by email (which allauth offers from 65.22); the password
+            # first for removing a Telegram its owner lost.
+            lost = self._url_name() in LOST_TELEGRAM_PAGES and user.has_usable_password()
+            methods.insert(len(methods) if lost else 0, telegram)
         return methods
+
+    def _url_name(self) -> str:
+        match = getattr(self.request, "resolver_match", None)
+        return (match.url_name or "") if match is not None else ""
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         required = super().is_reauthentication_required(app=app, **kwargs)
         request = self.request
-        if (
-            not required
-            or request is None
-            or linking.telegram_account_for_user(user=request.user) is None
-        ):
+        if not required or request is None or not request.user.is_authenticated:
+            return required
+        # Not asked again right after signing in with the password: allauth counts only the
+        # password typed on its proof page.
+        if signed_in_with_password_recently(request):
+            return False
+        if linking.telegram_account_for_user(user=request.user) is None:
             return required
         # A confirmation in the linked Telegram is a fresh proof: allauth counts only its own
         # methods (from 65.22, ACCOUNT_REAUTHENTICATION_METHODS; none on an account whose only

@@ -17,10 +17,15 @@ try:
     from allauth.account.internal.flows.login import record_authentication
 
     # "Confirm access": whether allauth would ask for it now, and the request that waits for it
-    # (taken aside before the browser goes to confirm, carried on afterwards).
+    # (taken aside before the browser goes to confirm, carried on afterwards), or the step that
+    # goes on after it (allauth's own connect waits so); the session key of what waits.
+    from allauth.account.internal.flows.reauthentication import (
+        STATE_SESSION_KEY as REAUTHENTICATION_STATE_SESSION_KEY,
+    )
     from allauth.account.internal.flows.reauthentication import (
         is_reauthentication_required,
         resume_request,
+        stash_and_reauthenticate,
         suspend_request,
     )
 
@@ -60,6 +65,7 @@ def headless_response(
 
 
 __all__ = [
+    "REAUTHENTICATION_STATE_SESSION_KEY",
     "STATES_SESSION_KEY",
     "delete_dangling_recovery_codes",
     "disconnect",
@@ -68,5 +74,6 @@ __all__ = [
     "is_reauthentication_required",
     "record_authentication",
     "resume_request",
+    "stash_and_reauthenticate",
     "suspend_request",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+from allauth.account import app_settings as account_settings
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -14,6 +15,7 @@ from telegram_login.models import LoginRequest
 from telegram_login.tests.flows import (
     CONNECTIONS_URL,
     PASSWORD,
+    age_authentication,
     attacker_starts_connect,
     confirm_in_telegram,
     email_user,
@@ -152,3 +154,69 @@ def test_the_settings_page_resumes_a_connect(browser_client):
     # The sign-in widget (here, its own page) does not pick up the connect.
     sign_in_widget = browser_client.get("/accounts/telegram-login/login/").content.decode()
     assert token not in sign_in_widget
+
+
+def test_connect_in_one_press_after_the_password_shows_the_code_on_the_settings_page(
+    browser_client,
+):
+    """Connect Telegram, the password on our own proof page that says what it unlocks, and
+    straight back to the settings page with the link and the code: Connect is pressed once."""
+    email_user("once@example.test")
+    sign_in_with_password(browser_client, "once@example.test")
+    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
+    asked = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    page = browser_client.get(asked["HX-Redirect"]).content.decode()
+    assert "<h1>Confirm it's you</h1>" in page
+    assert "To connect Telegram to your account, first confirm that it is you." in page
+    assert "Once you confirm, you are not asked again for 5 minutes." in page
+    assert "reauthenticate to safeguard" not in page
+    assert '<label for="id_password">' in page
+    resumed = browser_client.post(asked["HX-Redirect"], {"password": PASSWORD})
+
+    assert resumed["Location"] == CONNECTIONS_URL
+    settings_page = browser_client.get(CONNECTIONS_URL).content.decode()
+    login_request = LoginRequest.objects.get()
+    assert 'data-state="pending"' in settings_page
+    assert "Connect your Telegram account" in settings_page
+    assert f'data-testid="match-code">{login_request.match_code}<' in settings_page
+
+
+def test_the_proof_page_in_russian_says_what_it_unlocks_with_yo(browser_client):
+    email_user("yo@example.test")
+    sign_in_with_password(browser_client, "yo@example.test")
+    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
+    asked = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    page = browser_client.get(asked["HX-Redirect"], HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "Подтвердите, что это вы" in page
+    assert "Чтобы подключить Telegram к учётной записи, сначала подтвердите, что это вы." in page
+    assert "учетн" not in page
+    assert "Подтвердите доступ" not in page
+
+
+def test_an_account_with_telegram_is_offered_it_first_and_the_password_as_a_link(
+    browser_client, telegram_user, telegram_update, post_update
+):
+    user = email_user("both@example.test")
+    SocialAccount.objects.create(user=user, provider="telegram_login", uid="5150")
+    sign_in_with_password(browser_client, "both@example.test")
+    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
+
+    asked = browser_client.post("/accounts/email/", {"action_add": "", "email": "b2@example.test"})
+    telegram_page = browser_client.get(asked["Location"]).content.decode()
+    password_page = browser_client.get(
+        "/accounts/reauthenticate/?next=%2Faccounts%2Femail%2F"
+    ).content.decode()
+
+    assert asked["Location"].startswith("/accounts/telegram-login/reauthenticate/")
+    assert telegram_page.count("To change your email addresses, first confirm that it is you.") == 1
+    assert telegram_page.index('data-testid="telegram-start"') < telegram_page.index(
+        "Use your password instead"
+    )
+    # Reached by that link, the password page offers Telegram back, first among the other ways.
+    alternatives = password_page[password_page.index('data-testid="proof-alternatives"') :]
+    assert alternatives.index("Confirm in Telegram instead") < alternatives.index(
+        "Email me a code instead"
+    )

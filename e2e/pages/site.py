@@ -157,6 +157,18 @@ class SandboxQA:
         """As if the request behind this link had run out of time."""
         self._post("expire", token=parse_qs(urlsplit(deep_link).query)["start"][0])
 
+    def age_sign_in(self, page: Page) -> None:
+        """As if this browser had signed in (and given its last fresh proof) an hour ago: the
+        next sensitive change asks for a proof again."""
+        from django.conf import settings
+
+        key = next(
+            cookie["value"]
+            for cookie in page.context.cookies(self.server_url)
+            if cookie["name"] == settings.SESSION_COOKIE_NAME
+        )
+        self._post("age-sign-in", session=key)
+
     def email_account(self, email: str, *, first_name: str = "", last_name: str = "") -> None:
         """An account with this confirmed address and the suite's password."""
         self._post(
@@ -177,8 +189,8 @@ def sign_in_with_email(page: Page, server_url: str, email: str) -> None:
 
 
 def confirm_password(page: Page) -> None:
-    """allauth's "Confirm Access" page, in our layout."""
-    expect(page.get_by_role("heading", name="Confirm Access")).to_be_visible()
+    """The fresh-proof page ("Confirm it's you"), answered with the password."""
+    expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
 
@@ -190,21 +202,24 @@ def connect_telegram(
     user: TelegramUser,
     *,
     prompt_says: tuple[str, ...] = (),
+    asks_for_the_password: bool | None = None,
 ) -> TelegramApp:
-    """Press "Connect Telegram" in settings (the password first, if asked) and confirm it in the
-    sandbox as `user`."""
+    """Press "Connect Telegram" in settings (the password first, if asked: then the connect goes
+    on by itself) and confirm it in the sandbox as `user`. `asks_for_the_password`: whether the
+    proof page must come (True) or must not (False); either, if None."""
     page.goto(f"{server_url}{CONNECTIONS_PATH}")
     widget = SignInPage(page, server_url)
     expect(page.get_by_test_id("telegram-start")).to_contain_text("Connect Telegram")
     page.get_by_test_id("telegram-start").click()
-    asked = page.get_by_role("heading", name="Confirm Access")
+    asked = page.get_by_role("heading", name="Confirm it's you")
     expect(page.locator("#telegram-login[data-state=pending]").or_(asked)).to_be_visible()
+    if asks_for_the_password is not None:
+        assert bool(asked.count()) == asks_for_the_password, page.url
     if asked.count():
         # Asked before anything happens in Telegram: no widget, no link yet.
         expect(page.locator("#telegram-login[data-state=pending]")).to_have_count(0)
         confirm_password(page)
         expect(page).to_have_url(f"{server_url}{CONNECTIONS_PATH}")
-        page.get_by_test_id("telegram-start").click()
     widget.expect_state("pending")
     expect(widget.widget).to_contain_text("Connect your Telegram account")
     code = widget.match_code

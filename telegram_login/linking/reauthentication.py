@@ -74,6 +74,23 @@ def did_recently_reauthenticate(request: HttpRequest) -> bool:
     return bool(times) and time.time() - max(times) < account_settings.REAUTHENTICATION_TIMEOUT
 
 
+def signed_in_with_password_recently(request: HttpRequest) -> bool:
+    """This session signed in with the account's password within allauth's window: as fresh a
+    proof as typing it again on the proof page (whoever typed it could type it there too), which
+    is all allauth counts. Signing in with Telegram is not: its prompt names no change, and a
+    sign-in lured out of the owner must not also let a new way in be added."""
+    user: Any = request.user
+    enabled = getattr(account_settings, "REAUTHENTICATION_METHODS", None)
+    if not user.has_usable_password() or (enabled is not None and "password" not in enabled):
+        return False
+    times = [
+        record.get("at", 0)
+        for record in get_authentication_records(request, user)
+        if record.get("method") == "password"
+    ]
+    return bool(times) and time.time() - max(times) < account_settings.REAUTHENTICATION_TIMEOUT
+
+
 def needs_telegram_proof(request: HttpRequest | None) -> bool:
     """An account without a password but with Telegram must confirm in Telegram; allauth would
     let it through (it has no password to ask for)."""

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from telegram_login import limits
 from telegram_login.identity import OIDC_PROVIDER_ID
 from telegram_login.linking.connect import connect_refusal_at_start
+from telegram_login.linking.proof import CONNECT_TELEGRAM, ask_for_proof_then, step_after_proof
 from telegram_login.linking.rules import ConnectRefusal
 from telegram_login.oidc.flows import Problem, Stopped, finish, verified_claims
 from telegram_login.oidc.issuer import IssuerUnavailable
@@ -85,10 +86,37 @@ def login(request: HttpRequest) -> HttpResponse:
             )
         refusal = connect_refusal_at_start(request)
         if refusal == ConnectRefusal.PROOF_LAPSED:
-            back = next_url or reverse("socialaccount_connections")
-            return redirect(_with_next(reverse("account_reauthenticate"), back))
+            # The proof first; once given, the browser goes on to Telegram by itself.
+            return ask_for_proof_then(
+                request,
+                callback=CONNECT_AFTER_PROOF,
+                purpose=CONNECT_TELEGRAM,
+                next_url=next_url,
+                back=next_url or reverse("socialaccount_connections"),
+            )
         if refusal is not None:
             return _stopped(request, Problem(refusal.value), process=process)
+    return _to_telegram(request, provider, process, next_url)
+
+
+CONNECT_AFTER_PROOF = "telegram_login.oidc.views.connect_after_proof"
+
+
+def connect_after_proof(request: HttpRequest, state: object) -> HttpResponse | None:
+    """allauth calls this once the fresh proof that "Connect on Telegram's login page" asked for
+    is given: the browser goes on to Telegram's page. None (allauth then goes on to the proof
+    page's `next`) if this proof was not for it."""
+    waiting = step_after_proof(request, state)
+    if waiting is None:
+        return None
+    if connect_refusal_at_start(request) is not None:
+        return redirect(waiting["back"])  # the settings page says why
+    return _to_telegram(request, _provider(request), AuthProcess.CONNECT, waiting.get("next", ""))
+
+
+def _to_telegram(
+    request: HttpRequest, provider: TelegramOIDCProvider, process: str, next_url: str
+) -> HttpResponse:
     client_ip = get_account_adapter().get_client_ip(request)
     if not limits.consume(limits.START, ip=client_ip, key=request.session.session_key or client_ip):
         return _stopped(request, Problem.RATE_LIMITED, process=process)

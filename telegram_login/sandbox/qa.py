@@ -5,9 +5,12 @@ that a person could not arrange quickly through the pages. Like every sandbox pa
 from __future__ import annotations
 
 from http import HTTPStatus
+from importlib import import_module
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -63,3 +66,22 @@ def email_account(request: HttpRequest) -> HttpResponse:
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return HttpResponse(status=HTTPStatus.CREATED)
+
+
+@csrf_exempt
+@sandbox_only
+@require_POST
+def age_sign_in(request: HttpRequest) -> HttpResponse:
+    """Move the sign-ins and fresh proofs of the session with this key `seconds` (an hour) into
+    the past, as if the person had signed in a while ago: a fresh proof lasts allauth's few
+    minutes, which a browser test does not wait out."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore(request.POST.get("session", ""))
+    records = store.get(AUTHENTICATION_METHODS_SESSION_KEY)
+    if not isinstance(records, list):
+        return HttpResponse(status=HTTPStatus.NOT_FOUND)
+    seconds = float(request.POST.get("seconds", "3600"))
+    store[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {**record, "at": record.get("at", 0) - seconds} for record in records
+    ]
+    store.save()
+    return HttpResponse(status=HTTPStatus.NO_CONTENT)

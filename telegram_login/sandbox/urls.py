@@ -16,6 +16,7 @@ urlpatterns = [
     path("qa/reset/", qa.reset, name="telegram_login_sandbox_qa_reset"),
     path("qa/expire/", qa.expire, name="telegram_login_sandbox_qa_expire"),
     path("qa/email-account/", qa.email_account, name="telegram_login_sandbox_qa_email_account"),
+    path("qa/age-sign-in/", qa.age_sign_in, name="telegram_login_sandbox_qa_age_sign_in"),
     # Telegram's login page and its issuer (OpenID Connect), played as well.
     path("", include("telegram_login.sandbox.oidc_urls")),
 ]

@@ -8,12 +8,12 @@ import re
 import uuid
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 from allauth.account.utils import get_next_redirect_url
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
-from django.urls import Resolver404, resolve, reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,7 +21,12 @@ from telegram_login import limits
 from telegram_login.conf import get_settings
 from telegram_login.linking import rules as linking
 from telegram_login.linking.connect import connect_refusal_at_start
-from telegram_login.linking.reauthentication import key_change_waiting
+from telegram_login.linking.proof import (
+    CONNECT_TELEGRAM,
+    ask_for_proof_then,
+    proof_purpose,
+    step_after_proof,
+)
 from telegram_login.linking.rules import ConnectRefusal
 from telegram_login.models import LoginRequest
 from telegram_login.poll import selectors, status_mirror
@@ -85,16 +90,47 @@ def _who_asks(
     if process == LoginRequest.Process.CONNECT:
         refusal = connect_refusal_at_start(request)
         if refusal == ConnectRefusal.PROOF_LAPSED:
-            back = next_url or reverse("socialaccount_connections")
-            return client_redirect(request, with_next(reverse("account_reauthenticate"), back))
+            # The proof first; once given, the connect starts by itself (connect_after_proof).
+            asked = ask_for_proof_then(
+                request,
+                callback=CONNECT_AFTER_PROOF,
+                purpose=CONNECT_TELEGRAM,
+                next_url=next_url,
+                back=next_url or reverse("socialaccount_connections"),
+            )
+            return client_redirect(request, asked["Location"])
         if refusal is not None:
             return render_widget(request, None, state=WidgetState.refusal(refusal))
         return request.user, ""
     if process == LoginRequest.Process.REAUTHENTICATE:
         if linking.telegram_account_for_user(user=request.user) is None:
             return render_widget(request, None, state=WidgetState.REFUSED_NO_TELEGRAM)
-        return request.user, key_change_waiting(request, next_url) or purpose_of(next_url)
+        return request.user, proof_purpose(request, next_url)
     return None, ""
+
+
+CONNECT_AFTER_PROOF = "telegram_login.signin.views.connect_after_proof"
+
+
+def connect_after_proof(request: HttpRequest, state: Any) -> HttpResponse | None:
+    """allauth calls this once the fresh proof that "Connect Telegram" asked for is given: the
+    connect starts, and the settings page it goes back to shows its link and code. None (allauth
+    then goes on to the proof page's `next`) if this proof was not for it."""
+    waiting = step_after_proof(request, state)
+    if waiting is None:
+        return None
+    back = redirect(waiting["back"])
+    if connect_refusal_at_start(request) is not None:
+        return back  # the settings page says why
+    started = start_in_session(
+        request,
+        process=LoginRequest.Process.CONNECT,
+        next_url=waiting.get("next") or "",
+        user=request.user,
+    )
+    if started is not None:
+        remember_token(back, *started)
+    return back
 
 
 def _rate_limited(request: HtmxHttpRequest) -> HttpResponse:
@@ -104,15 +140,6 @@ def _rate_limited(request: HtmxHttpRequest) -> HttpResponse:
         state=WidgetState.RATE_LIMITED,
         status=HTTPStatus.OK if request.htmx else HTTPStatus.TOO_MANY_REQUESTS,
     )
-
-
-def purpose_of(next_url: str) -> str:
-    """The URL name of the page a confirmation unlocks (the bot names it; see bot/messages.py)."""
-    try:
-        match = resolve(urlsplit(next_url).path) if next_url else None
-    except Resolver404:
-        return ""
-    return (match.url_name or "")[:32] if match else ""
 
 
 @login_not_required

@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.account.utils import get_next_redirect_url
 from django import template
 from django.template.loader import render_to_string
 
 from telegram_login.compat import HAS_OWN_PARTS
 from telegram_login.identity import display_name
 from telegram_login.linking import rules as linking
-from telegram_login.linking.reauthentication import needs_telegram_proof
+from telegram_login.linking.proof import proof_page_text, proof_purpose, proof_window_text
+from telegram_login.linking.reauthentication import KEY_PURPOSES, needs_telegram_proof
 from telegram_login.signin.widget import WidgetState, resumable_request, widget_context
 
 register = template.Library()
@@ -71,6 +73,20 @@ def verified_email_of(user: Any) -> str:
 def telegram_proof_needed(context: dict[str, Any]) -> bool:
     """True if this browser must confirm in the linked Telegram before the change on this page."""
     return needs_telegram_proof(context.get("request"))
+
+
+@register.inclusion_tag("telegram_login/proof_purpose.html", takes_context=True)
+def telegram_proof_purpose(context: dict[str, Any]) -> dict[str, Any]:
+    """What a fresh-proof page unlocks ("To connect Telegram to your account, first confirm that
+    it is you."), from the change waiting for it, and how long the proof then counts."""
+    request = context["request"]
+    purpose = proof_purpose(request, get_next_redirect_url(request) or "")
+    return {
+        "purpose": purpose,
+        "text": proof_page_text(purpose),
+        # A confirmation for the security key counts for that change alone.
+        "window": "" if purpose in KEY_PURPOSES else proof_window_text(),
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -9,9 +9,11 @@ from allauth.account import app_settings as account_settings
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
+from django.core import signing
 
 from telegram_login.messaging.callbacks import ACTION_CODE, callback_data
 from telegram_login.models import LoginRequest
+from telegram_login.signin.widget import RESUME_COOKIE, RESUME_SALT
 from telegram_login.tests.flows import (
     PASSWORD,
     age_authentication,
@@ -21,7 +23,7 @@ from telegram_login.tests.flows import (
     reauthenticate,
     sign_in_with_password,
 )
-from telegram_login.tests.helpers import START_URL, poll, start_sign_in
+from telegram_login.tests.helpers import DEEP_LINK_RE, START_URL, poll, start_sign_in
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -56,8 +58,9 @@ def test_email_user_who_just_confirmed_the_password_connects_telegram_straight_a
 
 def test_connect_asks_for_the_password_before_a_request_is_made(browser_client):
     """Reauthentication comes first: nothing happens in Telegram until the password is given."""
-    user = email_user("ben@example.test")
+    email_user("ben@example.test")
     sign_in_with_password(browser_client, "ben@example.test")
+    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
 
     response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
 
@@ -65,21 +68,63 @@ def test_connect_asks_for_the_password_before_a_request_is_made(browser_client):
     assert not LoginRequest.objects.exists()
     page = browser_client.get(response["HX-Redirect"])
     assert 'type="password"' in page.content.decode()
-    resumed = browser_client.post(response["HX-Redirect"], {"password": PASSWORD})
+
+
+def test_connect_goes_on_by_itself_after_the_password(
+    browser_client, bot_api, telegram_user, telegram_update, post_update
+):
+    """One press of "Connect Telegram": after the password the connect is under way, its link
+    and code waiting on the settings page, without pressing Connect again."""
+    user = email_user("bob@example.test")
+    sign_in_with_password(browser_client, "bob@example.test")
+    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
+    asked = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    resumed = browser_client.post(asked["HX-Redirect"], {"password": PASSWORD})
+
     assert resumed["Location"] == CONNECTIONS_URL
-    started = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
-    assert 'data-state="pending"' in started.content.decode()
-    assert LoginRequest.objects.get().user == user
+    login_request = LoginRequest.objects.get()
+    assert (login_request.process, login_request.status) == ("connect", "pending")
+    assert login_request.user == user
+    # The page it goes back to picks it up: the link and the code, polling at once.
+    token = signing.loads(resumed.cookies[RESUME_COOKIE].value, salt=RESUME_SALT)["token"]
+    page = browser_client.get(f"{START_URL}?process=connect").content.decode()
+    assert 'data-state="pending"' in page
+    assert f'data-testid="match-code">{login_request.match_code}<' in page
+    assert DEEP_LINK_RE.search(page).group(1) == token
+    telegram = telegram_user(first_name="Bob")
+    post_update(telegram_update(message=(telegram, f"/start {token}")))
+    login_request.refresh_from_db()
+    data = callback_data(login_request, ACTION_CODE, login_request.match_code)
+    post_update(telegram_update(callback=(telegram, data)))
+    done = poll(browser_client, login_request, shown="claimed")
+    assert done["HX-Redirect"] == CONNECTIONS_URL
+    assert SocialAccount.objects.get(uid=str(telegram["id"])).user == user
 
 
-def test_a_fresh_password_sign_in_is_not_a_reauthentication(browser_client):
-    # allauth 65.x counts only an explicit password check, so even a minute-old sign-in asks.
-    email_user("cat@example.test")
+def test_a_password_sign_in_a_moment_ago_is_a_fresh_proof(browser_client):
+    """Not asked again seconds after typing the password to sign in: that was the proof."""
+    user = email_user("cat@example.test")
     sign_in_with_password(browser_client, "cat@example.test")
 
     response = browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
 
-    assert response["HX-Redirect"].startswith(REAUTHENTICATE_URL)
+    assert 'data-state="pending"' in response.content.decode()
+    assert LoginRequest.objects.get().user == user
+
+
+def test_a_connect_left_waiting_does_not_start_after_a_proof_for_another_change(browser_client):
+    email_user("cid@example.test")
+    sign_in_with_password(browser_client, "cid@example.test")
+    age_authentication(browser_client, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
+    browser_client.post(START_URL, {"process": "connect"}, headers=HTMX)
+
+    # The person went to change their email addresses instead, and gave the password there.
+    done = browser_client.post(
+        f"{REAUTHENTICATE_URL}?next=%2Faccounts%2Femail%2F", {"password": PASSWORD}
+    )
+
+    assert done["Location"] == "/accounts/email/"
     assert not LoginRequest.objects.exists()
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from allauth.account import app_settings as account_settings
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.core import mail
@@ -15,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from telegram_login.models import TelegramRemoval
-from telegram_login.tests.flows import reauthenticate, sign_in_with_password
+from telegram_login.tests.flows import age_authentication, reauthenticate, sign_in_with_password
 from telegram_login.tests.helpers import (
     BROWSER_UA,
     OWNER_EMAIL,
@@ -32,11 +33,14 @@ STOP = "Not me: stop it and sign that browser out"
 
 
 def ask_for_removal(browser: Client) -> str:
-    """Sign in with the password, ask to remove the lost Telegram; the emailed link's path."""
+    """Sign in with the password, ask to remove the lost Telegram a while later; the emailed
+    link's path."""
     sign_in_with_password(browser, EMAIL)
+    age_authentication(browser, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
     assert 'data-testid="request-removal"' in browser.get(LOST_URL).content.decode()
     asked = browser.post("/accounts/telegram-login/lost/request/")
-    assert asked["Location"].startswith("/accounts/reauthenticate/")  # the password, freshly
+    # The password, freshly, asked first (not the Telegram that is lost).
+    assert asked["Location"].startswith("/accounts/reauthenticate/")
     reauthenticate(browser)
     assert browser.post("/accounts/telegram-login/lost/request/")["Location"] == LOST_URL
     found = re.search(

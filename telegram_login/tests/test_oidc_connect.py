@@ -5,6 +5,7 @@ unverified address, and never someone else's."""
 from __future__ import annotations
 
 from http import HTTPStatus
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from allauth.account import app_settings as account_settings
@@ -15,6 +16,7 @@ from django.test import Client
 
 from telegram_login.allauth_internals import STATES_SESSION_KEY
 from telegram_login.tests.flows import (
+    PASSWORD,
     age_authentication,
     email_user,
     reauthenticate,
@@ -23,6 +25,7 @@ from telegram_login.tests.flows import (
 from telegram_login.tests.helpers import BROWSER_UA
 from telegram_login.tests.oidc_support import *  # noqa: F403  the fixtures
 from telegram_login.tests.oidc_support import (
+    ISSUER,
     LOGIN_URL,
     answer_in_telegram,
     oidc_states,
@@ -63,6 +66,25 @@ def test_connect_asks_for_the_password_before_going_to_telegram(oidc_issuer):
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith("/accounts/reauthenticate/")
     assert oidc_states(browser) == {}
+
+
+def test_after_the_password_the_browser_goes_on_to_telegrams_page_by_itself(
+    oidc_issuer, telegram_user
+):
+    user = email_user("ivo@example.test")
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(browser, "ivo@example.test")
+    age_authentication(browser, seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1)
+    asked = browser.post(LOGIN_URL, {"process": "connect"})
+
+    resumed = browser.post(asked["Location"], {"password": PASSWORD})
+
+    location = urlsplit(resumed["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{ISSUER}/auth"
+    params = dict(parse_qsl(location.query))
+    ivo = telegram_user(first_name="Ivo")
+    browser.get(answer_in_telegram(oidc_issuer, params, ivo))
+    assert telegram_accounts() == [("telegram_login", str(ivo["id"]), user.pk)]
 
 
 def test_connect_is_refused_to_an_account_that_already_has_telegram(

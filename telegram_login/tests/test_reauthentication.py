@@ -177,3 +177,63 @@ def test_a_telegram_confirmation_lapses_with_allauths_window(
 
     assert asked["Location"] == f"{TELEGRAM_CONFIRM_URL}?next=%2Faccounts%2Fpassword%2Fset%2F"
     assert not User.objects.get(socialaccount__uid=str(telegram["id"])).has_usable_password()
+
+
+@pytest.mark.parametrize(
+    ("next_url", "unlocks"),
+    [
+        (SET_PASSWORD_URL, "To set a password, first confirm that it is you."),
+        ("/accounts/email/", "To change your email addresses, first confirm that it is you."),
+        ("/accounts/password/change/", "To change your password, first confirm that it is you."),
+        ("/somewhere/else/", "To change how your account is protected, first confirm that it is"),
+    ],
+)
+def test_the_confirm_in_telegram_page_says_what_it_unlocks(
+    next_url, unlocks, browser_client, telegram_user, telegram_update, post_update
+):
+    telegram = telegram_user()
+    confirm_in_telegram(browser_client, telegram, telegram_update, post_update)
+
+    page = browser_client.get(TELEGRAM_CONFIRM_URL, {"next": next_url}).content.decode()
+
+    assert unlocks in page
+    assert "Once you confirm, you are not asked again for 5 minutes." in page
+
+
+def test_the_page_for_disconnecting_telegram_names_it_and_no_time_window(owner, browser_client):
+    sign_in_with_password(browser_client, OWNER_EMAIL)
+    asked = browser_client.post(CONNECTIONS_URL, {"account": SocialAccount.objects.get().pk})
+
+    page = browser_client.get(asked["Location"]).content.decode()
+
+    assert "To disconnect Telegram from your account, first confirm that it is you." in page
+    assert 'data-testid="key-change"' in page
+    # That confirmation is for this change alone.
+    assert "not asked again" not in page
+
+
+def test_an_account_with_telegram_is_offered_its_telegram_first_and_the_password_beside_it(
+    owner, browser_client
+):
+    sign_in_with_password(browser_client, OWNER_EMAIL)
+    age_authentication(browser_client, seconds=301)
+
+    asked = browser_client.post("/accounts/email/", {"action_add": "", "email": "o2@example.test"})
+
+    assert asked["Location"] == f"{TELEGRAM_CONFIRM_URL}?next=%2Faccounts%2Femail%2F"
+    page = browser_client.get(asked["Location"]).content.decode()
+    assert 'data-testid="telegram-start"' in page
+    assert "To change your email addresses, first confirm that it is you." in page
+    assert 'href="/accounts/reauthenticate/?next=%2Faccounts%2Femail%2F"' in page
+
+
+def test_a_password_sign_in_a_moment_ago_lets_the_change_through_without_asking(
+    owner, browser_client
+):
+    user, _ = owner
+    sign_in_with_password(browser_client, OWNER_EMAIL)
+
+    added = browser_client.post("/accounts/email/", {"action_add": "", "email": "o3@example.test"})
+
+    assert added["Location"] == "/accounts/email/"
+    assert EmailAddress.objects.filter(user=user, email="o3@example.test").exists()
