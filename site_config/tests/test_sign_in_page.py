@@ -130,3 +130,16 @@ def test_the_widgets_stylesheet_hides_the_others_while_a_sign_in_runs():
     assert ".telegram-login[data-state=claimed]" in selector
     assert selector.strip().endswith(".telegram-login-others")
     assert body.strip().startswith("display: none;")
+
+
+def test_the_sign_up_page_too_has_one_main_action_and_its_form_steps_aside(oidc_issuer):
+    browser = Client()
+    page = browser.get("/accounts/signup/").content.decode()
+    [main] = main_actions(page)
+    assert main["testid"] == "telegram-start"
+
+    start_sign_in(browser)
+    page = browser.get("/accounts/signup/").content.decode()
+    assert 'data-state="pending"' in page
+    [signup_form] = [c for c in controls_of(page) if c["action"] == "/accounts/signup/"]
+    assert "telegram-login-others" in signup_form["inside"]
