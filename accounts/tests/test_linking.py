@@ -191,7 +191,7 @@ def test_the_proof_page_in_russian_says_what_it_unlocks_with_yo(browser_client):
     page = browser_client.get(asked["HX-Redirect"], HTTP_ACCEPT_LANGUAGE="ru").content.decode()
 
     assert "Подтвердите, что это вы" in page
-    assert "Чтобы подключить Telegram к учётной записи, сначала подтвердите, что это вы." in page
+    assert "Чтобы привязать Telegram к учётной записи, сначала подтвердите, что это вы." in page
     assert "учетн" not in page
     assert "Подтвердите доступ" not in page
 
