@@ -18,10 +18,14 @@ install: $(VENV)/.installed
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-## Serve the site on http://127.0.0.1:8000 (SQLite, DEBUG, Telegram sandbox). With DEBUG the site
-## sends the bot's messages itself, where the sandbox lives: no worker to start.
-run: migrate
-	$(PY) manage.py runserver $(HOST):$(PORT)
+## Serve the site on http://$(HOST):$(PORT) (SQLite, DEBUG, Telegram sandbox). With DEBUG the site
+## sends the bot's messages itself, where the sandbox lives: no worker to start. Migrations run
+## quietly; a few lines before the server's own say where to go, and that the sandbox plays
+## Telegram and mails are printed in the terminal (accounts/management/commands/banner.py).
+run: install
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py banner http://$(HOST):$(PORT)
+	@$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The production stack: DEBUG off, gunicorn, whitenoise, and the worker that sends the bot's
 ## queued messages (stopped with gunicorn); needs SECRET_KEY, DATABASE_URL, ...

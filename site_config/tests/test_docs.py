@@ -96,3 +96,14 @@ def test_readme_lists_every_renamed_setting():
     section = readme.split("### Renamed settings", 1)[1].split("\n#", 1)[0]
     listed = dict(re.findall(r"^- `([A-Z0-9_]+)` → `([A-Z0-9_]+)`$", section, re.M))
     assert listed == RENAMED
+
+
+def test_readme_gives_the_two_commands_right_after_its_first_paragraph():
+    readme = (REPO / "README.md").read_text()
+    first_section = readme.split("\n## ", 2)[1]
+    assert first_section.startswith("The two commands\n")
+    assert "make run " in first_section
+    assert "make test " in first_section
+    assert "`HOST`" in first_section
+    assert "`PORT`" in first_section
+    assert "printed in that terminal" in first_section
