@@ -16,6 +16,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 
 from telegram_login.sandbox import oidc_issuer
+from telegram_login.sandbox.fake_api import fake_bot_api
 from telegram_login.tests.helpers import BROWSER_UA
 from telegram_login.tests.oidc_support import CALLBACK_URL, LOGIN_URL, signed_in_user_id
 
@@ -124,3 +125,23 @@ def test_the_sandbox_page_speaks_russian():
     consent, _ = _consent_page(browser, identity={"id": "5550004", "first_name": "Ира"})
     assert "Выберите код, который показывает ваш браузер" in consent
     assert "Отклонить" in consent
+
+
+def test_choosing_who_you_are_on_the_sandbox_page_keeps_the_code_the_browser_showed():
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    first, path = _consent_page(browser)
+    shown = re.search(r'data-testid="oidc-match-code">(\d+)<', first).group(1)
+    browser.post("/telegram/sandbox/identity/", {"id": "5550005", "first_name": "Lu", "next": path})
+    consent = browser.get(path).content.decode()
+    assert re.search(r'data-testid="oidc-match-code">(\d+)<', consent).group(1) == shown
+    assert _answer(browser, consent)["Location"].startswith(f"http://testserver{CALLBACK_URL}?code=")
+
+
+def test_with_bot_access_allowed_the_bot_writes_to_the_sandbox_chat_after_the_sign_in():
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    consent, _ = _consent_page(browser, identity={"id": "5550006", "first_name": "Bo"})
+    browser.get(_answer(browser, consent)["Location"])
+    assert SocialAccount.objects.filter(uid="5550006").exists()
+    assert fake_bot_api().chat(5550006) != []
+    chat = browser.get("/telegram/sandbox/").content.decode()
+    assert 'data-testid="bot-message"' in chat

@@ -92,6 +92,13 @@ class FakeBotApi:
             message.shown = shown
             return message.as_api(self.bot, user)
 
+    def allow_bot(self, user: dict[str, Any]) -> None:
+        """The user let the bot write to them on Telegram's login page ("Allow @bot to send you
+        messages", the telegram:bot_access scope): their chat with the bot exists from now on, as
+        after /start, so that sendMessage reaches it."""
+        with self._lock:
+            self.users[user["id"]] = user
+
     def unblock(self, user_id: int) -> None:
         with self._lock:
             self.blocked.discard(user_id)

@@ -22,6 +22,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import urlencode
 
 from telegram_login.sandbox import oidc_tokens
+from telegram_login.sandbox.fake_api import fake_bot_api
 from telegram_login.sandbox.oidc_tokens import (
     ALGORITHMS,
     TOKEN_LIFETIME,
@@ -74,6 +76,9 @@ class FakeIssuer:
         self._consents: dict[str, Consent] = {}
         self._grants: dict[str, Grant] = {}
         self._sub_key = secrets.token_bytes(32)
+        # Told of each Telegram user who lets the bot write to them (telegram:bot_access): in the
+        # sandbox, the fake Bot API opens their chat, as Telegram does.
+        self.on_bot_access: Callable[[dict[str, Any]], None] | None = None
 
     # -- discovery and keys ------------------------------------------------------------------
 
@@ -124,6 +129,13 @@ class FakeIssuer:
             raise ValueError("invalid_scope")
         if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
             raise ValueError("invalid_request")
+        with self._lock:
+            self._forget_old()
+            again = self._waiting(params, scopes)
+        if again is not None:
+            # The same request again (a reload, or back from "who are you on Telegram?"): the
+            # same code, as the browser has already shown it.
+            return again
         match_code = f"{secrets.randbelow(90) + 10}"
         others = {f"{secrets.randbelow(90) + 10}" for _ in range(6)} - {match_code}
         choices = [match_code, *sorted(others)[:2]]
@@ -145,6 +157,26 @@ class FakeIssuer:
             self._consents[consent.id] = consent
         return consent
 
+    def _waiting(self, params: dict[str, str], scopes: tuple[str, ...]) -> Consent | None:
+        for consent in self._consents.values():
+            if (
+                consent.client_id,
+                consent.redirect_uri,
+                consent.state,
+                consent.nonce,
+                consent.code_challenge,
+                consent.scopes,
+            ) == (
+                params["client_id"],
+                params["redirect_uri"],
+                params.get("state", ""),
+                params.get("nonce", ""),
+                params["code_challenge"],
+                scopes,
+            ):
+                return consent
+        return None
+
     def consent(self, consent_id: str) -> Consent | None:
         with self._lock:
             found = self._consents.get(consent_id)
@@ -165,17 +197,20 @@ class FakeIssuer:
         if user is None or picked != consent.match_code:
             return self._back(consent, error="access_denied")
         code = secrets.token_urlsafe(32)
+        grant = Grant(
+            client_id=consent.client_id,
+            redirect_uri=consent.redirect_uri,
+            code_challenge=consent.code_challenge,
+            nonce=consent.nonce,
+            scopes=consent.scopes,
+            user=dict(user),
+            bot_access=bot_access and "telegram:bot_access" in consent.scopes,
+            created_at=time.time(),
+        )
         with self._lock:
-            self._grants[code] = Grant(
-                client_id=consent.client_id,
-                redirect_uri=consent.redirect_uri,
-                code_challenge=consent.code_challenge,
-                nonce=consent.nonce,
-                scopes=consent.scopes,
-                user=dict(user),
-                bot_access=bot_access and "telegram:bot_access" in consent.scopes,
-                created_at=time.time(),
-            )
+            self._grants[code] = grant
+        if grant.bot_access and self.on_bot_access is not None:
+            self.on_bot_access(grant.user)
         return self._back(consent, code=code)
 
     @staticmethod
@@ -273,7 +308,14 @@ def fake_issuer() -> FakeIssuer:
                 client_secret=conf.client_secret,
                 algorithm=conf.signing_algorithm,
             )
+            _issuer.on_bot_access = _open_chat
         return _issuer
+
+
+def _open_chat(user: dict[str, Any]) -> None:
+    """Bot access allowed: the bot may write to this user in the sandbox's chat (the process's
+    fake Bot API, looked up now: the tests make a fresh one for each test)."""
+    fake_bot_api().allow_bot(user)
 
 
 def reset_fake_issuer() -> None:
