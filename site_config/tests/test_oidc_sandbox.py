@@ -134,7 +134,9 @@ def test_choosing_who_you_are_on_the_sandbox_page_keeps_the_code_the_browser_sho
     browser.post("/telegram/sandbox/identity/", {"id": "5550005", "first_name": "Lu", "next": path})
     consent = browser.get(path).content.decode()
     assert re.search(r'data-testid="oidc-match-code">(\d+)<', consent).group(1) == shown
-    assert _answer(browser, consent)["Location"].startswith(f"http://testserver{CALLBACK_URL}?code=")
+    assert _answer(browser, consent)["Location"].startswith(
+        f"http://testserver{CALLBACK_URL}?code="
+    )
 
 
 def test_with_bot_access_allowed_the_bot_writes_to_the_sandbox_chat_after_the_sign_in():

@@ -77,7 +77,8 @@ def test_bot_access_allowed_on_telegrams_login_page_lets_the_bot_write_to_that_u
     user = {"id": 5551001, "is_bot": False, "first_name": "Ola"}
     assert _send(user["id"])[0] == HTTPStatus.BAD_REQUEST  # no chat yet, as in Telegram
     back = issuer.decide(consent.id, user=user, picked=consent.match_code, bot_access=True)
-    assert back is not None and "code=" in back
+    assert back is not None
+    assert "code=" in back
     status, body = _send(user["id"])
     assert status == HTTPStatus.OK, body
     assert [m.text for m in fake_api.fake_bot_api().chat(user["id"])] == ["Signed in"]
