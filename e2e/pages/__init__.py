@@ -1,6 +1,14 @@
 """The page objects and helpers the browser tests play the site and Telegram with."""
 
 from .htmx import PAGE_HTMX, expect_htmx, load_htmx
+from .layout import (
+    PHONE_SIZES,
+    assert_fits_both_phones,
+    assert_fits_the_screen,
+    assert_starts_in_the_top_third,
+    phone_context_args,
+    sideways_overflow,
+)
 from .site import (
     CONNECTIONS_PATH,
     DEVICES,
@@ -32,6 +40,7 @@ __all__ = [
     "PAGE_HTMX",
     "PASSWORD",
     "PHONE",
+    "PHONE_SIZES",
     "POLL_PATH_RE",
     "RUN",
     "STATE_TIMEOUT_MS",
@@ -39,13 +48,18 @@ __all__ = [
     "SignInPage",
     "TelegramApp",
     "TelegramUser",
+    "assert_fits_both_phones",
+    "assert_fits_the_screen",
+    "assert_starts_in_the_top_third",
     "confirm_password",
     "connect_telegram",
     "count_for",
     "expect_htmx",
     "in_view",
     "load_htmx",
+    "phone_context_args",
     "screenshot",
+    "sideways_overflow",
     "sign_in_with_email",
     "unique_email",
     "watch_polls",
