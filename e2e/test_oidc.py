@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from .pages import (
     CONNECTIONS_PATH,
+    DEVICES,
     LOGIN_PATH,
     RUN,
     SignInPage,
     TelegramApp,
     TelegramUser,
+    in_view,
     screenshot,
 )
 
@@ -177,3 +179,40 @@ def test_declining_on_telegrams_login_page_signs_nobody_in(
     expect(page).to_have_url(f"{server_url}{LOGIN_PATH}")
     page.goto(f"{server_url}/")
     expect(page.get_by_test_id("profile")).to_have_count(0)
+
+
+@pytest.mark.phone
+def test_after_telegrams_login_page_the_bot_writes_and_the_chat_opens_at_the_newest_message(
+    new_context: Callable[..., BrowserContext],
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+) -> None:
+    """On a phone: the code stays the one shown after choosing who you are; bot access allowed
+    lets the bot write (the sign-in's message in the sandbox's chat), and the chat opens at its
+    newest message with its buttons on the screen."""
+    user = telegram_user(first_name="Nadia", username=f"nadia_{RUN}")
+    page = new_context(**DEVICES["phone"]).new_page()
+    login = TelegramLoginPage(page, server_url).open_from_sign_in()
+    shown = login.match_code
+    login.be(user)
+    assert login.match_code == shown
+    expect(page.get_by_test_id("oidc-bot-access")).to_be_checked()
+    login.pick_the_code()
+    expect(page).to_have_url(f"{server_url}/")
+
+    telegram = TelegramApp(page, server_url).open()
+    telegram.expect_bot_says("New sign-in")
+    for text in ("/sessions", "hello", "/sessions"):
+        telegram.send(text)
+    page.reload()
+    newest = page.get_by_test_id("bot-message").last
+    expect(newest).to_contain_text("Browsers signed in")
+    chat = page.get_by_test_id("sandbox-chat").bounding_box()
+    bubble = newest.bounding_box()
+    assert chat
+    assert bubble
+    assert in_view(page, newest)
+    assert chat["y"] <= bubble["y"]
+    assert bubble["y"] + bubble["height"] <= chat["y"] + chat["height"] + 1
+    assert in_view(page, newest.get_by_test_id("bot-button").last)
+    screenshot(page, "oidc-04-sandbox-chat-at-the-newest-message-phone")

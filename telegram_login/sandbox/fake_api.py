@@ -64,6 +64,9 @@ class FakeBotApi:
             "username": bot_username,
         }
         self.messages: dict[int, list[SandboxMessage]] = {}
+        # Each chat's count of changes (a message sent or edited): the sandbox's page asks for
+        # its chat again only when it changed.
+        self.revisions: dict[int, int] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.blocked: set[int] = set()
         self.calls: list[RecordedCall] = []
@@ -114,6 +117,10 @@ class FakeBotApi:
         with self._lock:
             return list(self.messages.get(chat_id, []))
 
+    def revision(self, chat_id: int) -> int:
+        with self._lock:
+            return self.revisions.get(chat_id, 0)
+
     def block(self, user_id: int) -> None:
         with self._lock:
             self.blocked.add(user_id)
@@ -144,6 +151,7 @@ class FakeBotApi:
         )
         self._next_message_id += 1
         self.messages.setdefault(chat_id, []).append(message)
+        self.revisions[chat_id] = self.revisions.get(chat_id, 0) + 1
         return message
 
     def _api_getMe(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -174,6 +182,7 @@ class FakeBotApi:
                 message.text = params["text"]
                 message.reply_markup = params.get("reply_markup")
                 message.edited = True
+                self.revisions[chat_id] = self.revisions.get(chat_id, 0) + 1
                 return 200, {
                     "ok": True,
                     "result": message.as_api(self.bot, self.users.get(chat_id)),

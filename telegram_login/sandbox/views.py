@@ -115,8 +115,13 @@ def _chat_url(*, start: str = "", answer: str = "") -> str:
 def chat(request: HtmxHttpRequest) -> HttpResponse:
     user = sandbox_user(request)
     api = fake_bot_api()
+    revision = str(api.revision(user["id"])) if user else ""
+    if request.htmx and request.GET.get("seen") == revision:
+        # Nothing new in the chat: htmx keeps it as it is, scrolled where the person left it.
+        return HttpResponse(status=HTTPStatus.NO_CONTENT)
     answer = api.callback_answers.get(request.GET.get("answer", ""))
     context = {
+        "revision": revision,
         "user": user,
         "start": request.GET.get("start", ""),
         "answer": answer,

@@ -229,3 +229,31 @@ def test_the_runtime_never_names_the_sandbox():
         and "sandbox" in path.read_text(encoding="utf-8").lower()
     ]
     assert named == []
+
+
+def test_the_chat_is_sent_again_only_when_it_changed(sandbox):
+    """The page asks for its chat every second; the same chat is a 204 (htmx keeps the log where
+    the person scrolled it), a new or edited message the whole log, opening at the newest."""
+    telegram = Client()
+    telegram.post("/telegram/sandbox/identity/", {"id": "5550009", "first_name": "Rev"})
+    page = telegram.get("/telegram/sandbox/").content.decode()
+    seen = re.search(r'hx-get="/telegram/sandbox/\?seen=(\d+)"', page).group(1)
+    htmx = {"HX-Request": "true"}
+    unchanged = telegram.get("/telegram/sandbox/", {"seen": seen}, headers=htmx)
+    assert unchanged.status_code == HTTPStatus.NO_CONTENT
+    telegram.post("/telegram/sandbox/send/", {"text": "hello"})
+    changed = telegram.get("/telegram/sandbox/", {"seen": seen}, headers=htmx)
+    assert changed.status_code == HTTPStatus.OK
+    log = changed.content.decode()
+    assert log.strip().startswith('<div id="chat-log"')
+    assert "hello" in log
+    newer = re.search(r'\?seen=(\d+)"', log).group(1)
+    assert int(newer) > int(seen)
+    prompt = sandbox.chat(5550009)[-1]
+    sandbox.handle(
+        "editMessageText",
+        {"chat_id": 5550009, "message_id": prompt.message_id, "text": prompt.text + " (edited)"},
+    )
+    edited = telegram.get("/telegram/sandbox/", {"seen": newer}, headers=htmx)
+    assert edited.status_code == HTTPStatus.OK
+    assert "(edited)" in edited.content.decode()
