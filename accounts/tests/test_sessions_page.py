@@ -38,3 +38,21 @@ def test_the_sessions_page_shows_the_alert_switch_on_by_default(owner):
 
     assert 'data-testid="sign-in-alerts-switch"' in page
     assert "checked" in page
+
+
+def test_this_browser_signs_out_from_its_own_row_and_no_lone_button_is_left_under_the_table(owner):
+    browser = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(browser, EMAIL)
+
+    page = browser.get("/accounts/sessions/").content.decode()
+
+    assert page.count('data-testid="session-sign-out"') == 1
+    assert 'formaction="/accounts/logout/"' in page
+    assert "Sign out the other sessions" not in page
+    assert 'class="form-actions"' not in page
+
+    sign_in_with_password(Client(HTTP_USER_AGENT=FIREFOX_UA), EMAIL)
+    page = browser.get("/accounts/sessions/").content.decode()
+
+    assert page.count('data-testid="session-sign-out"') == 1
+    assert "Sign out the other sessions" in page
