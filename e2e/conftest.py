@@ -3,14 +3,18 @@ on, the artifacts a failed test leaves, and the page objects (e2e/pages/) each t
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from telegram_login.sandbox import fake_api
 
@@ -25,7 +29,13 @@ os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path("test-results/playwright")
 REPORT = Path("test-results/e2e-report.html")
+# Playwright's command beside this Python (the venv's), as a path to run from the project.
+_PLAYWRIGHT = Path(sys.executable).parent / "playwright"
+SHOW_TRACE = f"{os.path.relpath(_PLAYWRIGHT) if _PLAYWRIGHT.is_relative_to(Path.cwd()) else _PLAYWRIGHT} show-trace"
 FAILED = pytest.StashKey[bool]()
+# Videos of pages a test opened and never used (nothing but a blank screen in them).
+BLANK_VIDEOS = pytest.StashKey[set[str]]()
+PREVIOUS = pytest.StashKey[Path]()
 
 expect.set_options(timeout=STATE_TIMEOUT_MS)
 
@@ -34,7 +44,6 @@ def _videos_with_system_ffmpeg() -> bool:
     """Playwright records videos with an ffmpeg it downloads next to its browsers; where that
     cannot be downloaded (no internet) and Debian's Chromium is used, Debian's ffmpeg serves,
     from a browsers folder of the run's own. False if there is no ffmpeg to record with."""
-    import json
 
     import playwright
 
@@ -69,11 +78,32 @@ def pytest_configure(config: pytest.Config) -> None:
             setattr(config.option, option, value)
     if config.getoption("--output", default=None) == "test-results":
         config.option.output = str(ARTIFACTS)
+    _keep_the_previous_run(config)
     if hasattr(config.option, "htmlpath") and not config.option.htmlpath:
         config.option.htmlpath = str(REPORT)
         config.option.self_contained_html = True
     if getattr(config.option, "htmlpath", None):
         Path(config.option.htmlpath).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _keep_the_previous_run(config: pytest.Config) -> None:
+    """pytest-playwright empties its output folder as a run starts: what the previous run left
+    moves to <output>-previous first (replacing the one before), and the run says so."""
+    output = getattr(config.option, "output", None)
+    if not output or hasattr(config, "workerinput"):
+        return
+    folder = Path(output)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    previous = folder.with_name(folder.name + "-previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    folder.rename(previous)
+    config.stash[PREVIOUS] = previous
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    previous = config.stash.get(PREVIOUS, None)
+    return f"the previous run's failures: {previous}/" if previous else None
 
 
 def _artifacts_of(config: pytest.Config, nodeid: str) -> Path:
@@ -84,13 +114,15 @@ def _artifacts_of(config: pytest.Config, nodeid: str) -> Path:
     return Path(config.getoption("--output")) / _truncate_file_name(slugify(nodeid))
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Links to a failed test's trace, video and screenshots in the HTML report."""
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
+    if report.when == "teardown":
+        _drop_blank_artifacts(item)
     if report.when != "teardown" or not item.stash.get(FAILED, False):
         return
     try:
@@ -106,6 +138,71 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.extras = links
 
 
+def _drop_blank_artifacts(item: pytest.Item) -> None:
+    """A failed test's artifacts, less the blank ones: the trace of a browser that did nothing
+    and the video of a page never used. pytest-playwright has moved them into the output folder
+    by now and lists them for the report, which it writes after this hook."""
+    from pytest_playwright.pytest_playwright import _ARTIFACTS_RECORDER_ATTR
+
+    recorder = getattr(item, _ARTIFACTS_RECORDER_ATTR, None)
+    if recorder is None or not recorder.finished:
+        return
+    blank_videos = item.stash.get(BLANK_VIDEOS, set())
+    kept = []
+    for kind, path in recorder.artifacts:
+        file = Path(path)
+        blank = (kind == "trace" and not _trace_shows_a_page(file)) or (
+            kind == "video" and file.name in blank_videos
+        )
+        if blank:
+            file.unlink(missing_ok=True)
+        else:
+            kept.append((kind, path))
+    recorder.artifacts = kept
+
+
+def _trace_shows_a_page(trace: Path) -> bool:
+    """Whether the browser of this trace did anything in a page (a navigation, a click, an
+    expectation: Playwright's Frame and Page calls), beyond opening one and closing it. Any
+    doubt (another trace format) keeps the trace."""
+    try:
+        with zipfile.ZipFile(trace) as archive:
+            for name in archive.namelist():
+                if not name.endswith(".trace"):
+                    continue
+                for line in archive.read(name).splitlines():
+                    event = json.loads(line)
+                    if event.get("type") == "before" and (
+                        event.get("class") == "Frame"
+                        or (event.get("class") == "Page" and event.get("method") != "close")
+                    ):
+                        return True
+        return False
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return True
+
+
+@pytest.fixture(autouse=True)
+def _close_unused_pages(
+    request: pytest.FixtureRequest, new_context: Callable[..., BrowserContext], browser: Browser
+) -> Iterator[None]:
+    """Before the browsers close (and pytest-playwright takes a screenshot of every page in
+    them), a page the test never opened anything in is closed: no blank screenshot, and its
+    video is left out."""
+    yield
+    recorder = request.getfixturevalue("_artifacts_recorder")
+    pages = list(getattr(recorder, "_all_pages", []))
+    blank = set()
+    for context in browser.contexts:
+        for page in context.pages:
+            if page.url == "about:blank":
+                if page in pages:
+                    index = pages.index(page)
+                    blank.add("video.webm" if len(pages) == 1 else f"video-{index + 1}.webm")
+                page.close()
+    request.node.stash[BLANK_VIDEOS] = blank
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Say where a failed run left its traces, videos, screenshots and report."""
     failed = terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
@@ -116,11 +213,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         folder = _artifacts_of(config, report.nodeid)
         if folder.exists():
             terminalreporter.write_line(f"{report.nodeid}\n    {folder}/")
-            trace = folder / "trace.zip"
-            if trace.exists():
-                terminalreporter.write_line(f"    open the trace: playwright show-trace {trace}")
+            for trace in sorted(folder.glob("trace*.zip")):
+                terminalreporter.write_line(f"    open the trace: {SHOW_TRACE} {trace}")
     if getattr(config.option, "htmlpath", None):
         terminalreporter.write_line(f"report: {config.option.htmlpath}")
+    previous = config.stash.get(PREVIOUS, None)
+    if previous:
+        terminalreporter.write_line(f"the previous run's failures: {previous}/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
