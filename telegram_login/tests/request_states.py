@@ -13,6 +13,7 @@ from telegram_login.models import LoginRequest
 from telegram_login.poll.browser_session import session_remember_request
 from telegram_login.signin import services
 from telegram_login.signin.machine import ClaimOutcome, DecisionOutcome
+from telegram_login.tests.helpers import set_deadline
 
 
 def start_request(
@@ -33,10 +34,9 @@ def telegram_person(user_id: int = 700001, **fields: Any) -> TelegramUser:
 
 
 def expire_clock(login_request: LoginRequest) -> None:
-    """Move the request's deadline into the past, as if five minutes went by."""
-    LoginRequest.objects.filter(pk=login_request.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1)
-    )
+    """Move the request's deadline into the past, as if five minutes went by (its status
+    mirror entry, which would have ended with the old deadline, goes too)."""
+    set_deadline(login_request, timezone.now() - timedelta(seconds=1))
 
 
 def claimed_with_token(
