@@ -18,7 +18,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from telegram_login.sandbox import fake_api
 
-from .pages import STATE_TIMEOUT_MS, SandboxQA, SignInPage, TelegramApp, TelegramUser
+from .pages import (
+    DEVICES,
+    LOCALES,
+    STATE_TIMEOUT_MS,
+    SandboxQA,
+    SignInPage,
+    TelegramApp,
+    TelegramUser,
+)
 
 # Playwright's sync API runs an event loop in the test's thread; the tests read the database
 # from that thread, which Django refuses inside a running loop unless told it is safe.
@@ -299,6 +307,25 @@ def _bot_settings(settings: Any) -> Iterator[None]:
     cache.clear()
     yield
     fake_api._api = None
+
+
+@pytest.fixture
+def device_context(
+    browser: Browser, browser_context_args: dict[str, Any]
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Browser contexts made to measure: `device_context("phone", "ru")`."""
+    made: list[BrowserContext] = []
+
+    def make(size: str = "desktop", language: str = "en") -> BrowserContext:
+        context = browser.new_context(
+            **{**browser_context_args, **DEVICES[size], "locale": LOCALES[language]}
+        )
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
 
 
 @pytest.fixture

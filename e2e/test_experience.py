@@ -4,16 +4,13 @@ and screen reader, and with axe finding nothing to fix (coming back to it: test_
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from .pages import (
-    DEVICES,
-    LOCALES,
     SandboxQA,
     SignInPage,
     TelegramApp,
@@ -45,25 +42,6 @@ NOT_ENGLISH = {
     "start",
     "IP",
 }
-
-
-@pytest.fixture
-def device_context(
-    browser: Browser, browser_context_args: dict[str, Any]
-) -> Iterator[Callable[..., BrowserContext]]:
-    """Browser contexts made to measure: `device_context("phone", "ru")`."""
-    made: list[BrowserContext] = []
-
-    def make(size: str = "desktop", language: str = "en") -> BrowserContext:
-        context = browser.new_context(
-            **{**browser_context_args, **DEVICES[size], "locale": LOCALES[language]}
-        )
-        made.append(context)
-        return context
-
-    yield make
-    for context in made:
-        context.close()
 
 
 def assert_no_axe_violations(page: Page, where: str) -> None:

@@ -182,6 +182,31 @@ def test_declining_on_telegrams_login_page_signs_nobody_in(
 
 
 @pytest.mark.phone
+@pytest.mark.parametrize("language", ["en", pytest.param("ru", marks=pytest.mark.i18n)])
+def test_on_a_phone_telegrams_login_page_shows_the_code_its_choices_and_decline_on_one_screen(
+    device_context: Callable[..., BrowserContext],
+    telegram_user: Callable[..., TelegramUser],
+    server_url: str,
+    language: str,
+) -> None:
+    """390 x 844: the code the browser shows, who asks, the codes to pick from and Decline, with
+    no scrolling (the sandbox's own lines go below them)."""
+    user = telegram_user(first_name="Nadia", language_code=language)
+    page = device_context("phone", language).new_page()
+    login = TelegramLoginPage(page, server_url).open_from_sign_in()
+    login.be(user)
+    page.evaluate("window.scrollTo(0, 0)")
+    for shown in (
+        page.get_by_test_id("oidc-match-code"),
+        page.get_by_test_id("oidc-requester"),
+        *page.get_by_test_id("oidc-choice").all(),
+        page.get_by_test_id("oidc-decline"),
+    ):
+        assert in_view(page, shown), f"{shown} is below the first screen ({language})"
+    screenshot(page, f"oidc-02-telegrams-login-page-phone-{language}")
+
+
+@pytest.mark.phone
 def test_after_telegrams_login_page_the_bot_writes_and_the_chat_opens_at_the_newest_message(
     new_context: Callable[..., BrowserContext],
     telegram_user: Callable[..., TelegramUser],
