@@ -64,13 +64,13 @@ def sign_in_on_telegrams_page(
 
 
 def home_shows(page: Page, server_url: str, user: TelegramUser) -> str:
-    """The home page shows the signed-in Telegram user; returns the username on this site."""
+    """The home page shows the signed-in Telegram user; returns which account it is."""
     page.goto(f"{server_url}/")
     expect(page.get_by_test_id("telegram-name")).to_have_text(
         f"{user.first_name} {user.last_name}".strip()
     )
     expect(page.get_by_test_id("profile")).to_contain_text(f"id {user.id}")
-    return page.get_by_test_id("site-username").inner_text().strip()
+    return str(page.get_by_test_id("profile").get_attribute("data-account"))
 
 
 def sign_out(page: Page) -> None:
@@ -121,7 +121,7 @@ def test_returning_user_on_telegrams_login_page_gets_the_same_account_back(
     user = telegram_user(first_name="Pavel", username=f"pavel_{RUN}")
     page = sign_in_page.page
     sign_in_on_telegrams_page(page, server_url, user)
-    first_username = home_shows(page, server_url, user)
+    first_account = home_shows(page, server_url, user)
     sign_out(page)
 
     # The Telegram app is still signed in as Pavel: the page asks nothing but the code.
@@ -129,7 +129,7 @@ def test_returning_user_on_telegrams_login_page_gets_the_same_account_back(
     expect(page.get_by_test_id("sandbox-identity")).to_have_count(0)
     login.be(user).pick_the_code()
     expect(page).to_have_url(f"{server_url}/")
-    assert home_shows(page, server_url, user) == first_username
+    assert home_shows(page, server_url, user) == first_account
 
 
 def test_the_deep_link_then_telegrams_login_page_reach_one_account(

@@ -15,14 +15,14 @@ pytestmark = pytest.mark.sign_in
 
 
 def expect_home_shows(page: Any, server_url: str, user: TelegramUser) -> str:
-    """The home page shows the signed-in Telegram user; returns the username on this site."""
+    """The home page shows the signed-in Telegram user; returns which account it is."""
     page.goto(f"{server_url}/")
     expect(page.get_by_test_id("profile")).to_be_visible()
     expect(page.get_by_test_id("telegram-name")).to_have_text(
         f"{user.first_name} {user.last_name}".strip()
     )
     expect(page.get_by_test_id("profile")).to_contain_text(f"id {user.id}")
-    return page.get_by_test_id("site-username").inner_text().strip()
+    return str(page.get_by_test_id("profile").get_attribute("data-account"))
 
 
 @pytest.mark.smoke
@@ -70,7 +70,7 @@ def test_new_telegram_user_signs_in_and_lands_on_next(
     # Its prompt now says where it signed in, with the button that would sign that browser out.
     telegram.expect_bot_says("✔ Signed in to")
 
-    assert expect_home_shows(page, server_url, user) == username
+    assert expect_home_shows(page, server_url, user)
     expect(page.get_by_test_id("telegram-username")).to_have_text(f"@{username}")
     screenshot(page, "06-home-signed-in")
 
@@ -83,17 +83,17 @@ def test_returning_telegram_user_gets_the_same_account_back(
 ) -> None:
     user = telegram_user(first_name="Bob", username=f"bob_{RUN}")
     sign_in(user)
-    first_username = expect_home_shows(sign_in_page.page, server_url, user)
+    first_account = expect_home_shows(sign_in_page.page, server_url, user)
 
     sign_in_page.page.get_by_test_id("logout").click()
     expect(sign_in_page.page.get_by_test_id("profile")).to_have_count(0)
 
     sign_in(user)
-    # The same account: the username made at sign-up comes back.
-    assert expect_home_shows(sign_in_page.page, server_url, user) == first_username
+    # The same account comes back.
+    assert expect_home_shows(sign_in_page.page, server_url, user) == first_account
 
 
-def test_telegram_user_without_a_username_gets_a_generated_one(
+def test_telegram_user_without_a_username_signs_in_by_name(
     sign_in: Callable[..., None],
     sign_in_page: SignInPage,
     telegram_user: Callable[..., TelegramUser],
@@ -102,11 +102,12 @@ def test_telegram_user_without_a_username_gets_a_generated_one(
     user = telegram_user(first_name="Greta", last_name="Lind", username="")
     sign_in(user)
 
-    site_username = expect_home_shows(sign_in_page.page, server_url, user)
+    assert expect_home_shows(sign_in_page.page, server_url, user)
     expect(sign_in_page.page.get_by_test_id("telegram-username")).to_have_count(0)
-    assert site_username
-    assert "@" not in site_username
-    assert re.fullmatch(r"[\w.+-]+", site_username), site_username
+    # People read their name, never a username the site made up for them.
+    expect(sign_in_page.page.get_by_test_id("profile").get_by_role("heading")).to_have_text(
+        "Signed in as Greta Lind"
+    )
 
 
 def test_telegram_that_skips_start_accepts_the_command_typed_by_hand(

@@ -40,7 +40,9 @@ def test_home_of_a_telegram_user_without_username_shows_no_at_sign(
     content = browser_client.get("/").content.decode()
     assert 'data-testid="telegram-username"' not in content
     assert re.search(r'class="avatar"[^>]*>B<', content)
-    assert f'data-testid="site-username">{user.username}<' in content
+    assert f'data-testid="profile" data-account="{user.pk}"' in content
+    # The username the site made up is used nowhere a person signs in: not shown.
+    assert f">{user.username}<" not in content
 
 
 def test_signing_out_from_home_signs_out(

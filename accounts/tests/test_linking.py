@@ -104,8 +104,11 @@ def test_returning_telegram_user_with_a_new_name_and_username_keeps_the_account(
     assert 'data-testid="telegram-name">Alexandra New<' in profile
     assert 'data-testid="telegram-username">@sasha_new<' in profile
     assert "@sasha_old" not in profile
-    # The username on this site was made once, at sign-up; it does not follow Telegram.
-    assert 'data-testid="site-username">sasha_old<' in profile
+    # The username on this site was made once, at sign-up; it does not follow Telegram (and
+    # the profile does not show it).
+    user.refresh_from_db()
+    assert user.username == "sasha_old"
+    assert ">sasha_old<" not in profile
 
 
 def test_a_new_link_is_mailed_to_the_accounts_verified_address_with_the_way_to_undo_it(
