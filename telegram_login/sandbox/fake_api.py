@@ -284,6 +284,14 @@ def fake_bot_api() -> FakeBotApi:
         return _api
 
 
+def reset_fake_bot_api() -> FakeBotApi:
+    """A fresh fake Bot API for the process (a test's own chats, none of the last test's)."""
+    global _api
+    with _api_lock:
+        _api = None
+    return fake_bot_api()
+
+
 def mount_fake_bot_api(session: requests.Session, base_url: str, token: str) -> None:
     session.mount(base_url + "/", FakeBotApiAdapter(fake_bot_api(), token))
 
