@@ -17,6 +17,7 @@ from django.core.cache import cache
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from telegram_login.sandbox import fake_api
+from telegram_login.sandbox.testing import browser as kit
 
 from .pages import (
     DEVICES,
@@ -334,12 +335,11 @@ def telegram_user() -> Callable[..., TelegramUser]:
 
 
 @pytest.fixture
-def server_url(request: pytest.FixtureRequest, base_url: str | None) -> str:
-    """The site under test: `--base-url` (a site already running with the sandbox on, e.g. `make
-    run`, or a staging sandbox), else a live server this run starts on SQLite."""
-    if base_url:
-        return base_url.rstrip("/")
-    return str(request.getfixturevalue("live_server").url)
+def server_url(telegram_site_url: str) -> str:
+    """The site under test (the test kit's): `--base-url` (a site already running with the
+    sandbox on, e.g. `make run`, or a staging sandbox), else a live server this run starts on
+    SQLite."""
+    return telegram_site_url
 
 
 @pytest.fixture
@@ -384,14 +384,8 @@ def sign_in(
     """The whole happy path: start on the login page, confirm in Telegram, land on `next`."""
 
     def sign_in_(user: TelegramUser, *, next_url: str = "/") -> None:
-        sign_in_page.open(next_url).start()
-        code = sign_in_page.match_code
-        telegram_app.open(sign_in_page.deep_link)
-        if telegram_app.page.get_by_test_id("sandbox-identity").count():
-            telegram_app.be(user)
-        telegram_app.press_start()
-        sign_in_page.expect_state("claimed")
-        telegram_app.press_code(code)
+        # The test kit's sign-in, as a site's QA has it (docs/testing.md).
+        kit.sign_in(sign_in_page.open(next_url).page, telegram_app, user)
         expect(sign_in_page.page).to_have_url(f"{server_url}{next_url}")
 
     return sign_in_
