@@ -72,7 +72,7 @@ test-scale: install
 ## signs in with it, one with both wheels runs the sandbox, and one built like cookiecutter-django's
 ## (email-only users, mandatory verification, allauth's own Telegram) signs people up and in.
 test-package: install
-	$(PY) -m pytest -q -m package site_config/tests/test_package.py site_config/tests/test_package_real_site.py
+	$(PY) -m pytest -q -m package site_config/tests/test_package.py site_config/tests/test_package_real_site.py site_config/tests/test_package_test_kit.py
 
 ## The app's own suite on every supported Python, Django and django-allauth (noxfile.py);
 ## CPython 3.13 is built once from Debian's source into /opt/python3.13 (.ci/python3.13).

@@ -122,3 +122,11 @@ def test_pressing_a_button_the_chat_does_not_have_says_what_it_has(telegram, cli
 
 def test_users_get_ids_of_their_own():
     assert len({TelegramUser().id for _ in range(100)}) == 100
+
+
+def test_expire_runs_a_sign_ins_minutes_out(telegram, client):
+    sign_in = telegram.start(client)
+    telegram.expire(sign_in)
+    page = telegram.finish(client, sign_in)
+    assert 'data-state="expired"' in page.content.decode()
+    assert "_auth_user_id" not in client.session

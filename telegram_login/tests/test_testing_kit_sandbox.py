@@ -15,15 +15,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_on(settings: Any) -> None:
-    """As `make run` has it: the sandbox plays Telegram; no bot of the site's own."""
-    settings.TELEGRAM_SANDBOX = True
+def _no_bot(settings: Any) -> None:
+    """A site's test settings with the sandbox installed and no bot; tests run with DEBUG off,
+    and the site leaves TELEGRAM_SANDBOX unset (the sandbox then waits to be switched on)."""
+    settings.DEBUG = False
+    settings.TELEGRAM_SANDBOX = None
     settings.TELEGRAM_LOGIN_BOT_TOKEN = ""
     settings.TELEGRAM_LOGIN_BOT_USERNAME = ""
     settings.TELEGRAM_LOGIN_WEBHOOK_SECRET = ""
 
 
-def test_the_kit_signs_in_through_the_sandboxs_bot(telegram, client):
+def test_the_kit_switches_the_sandbox_on_and_signs_in_through_its_bot(telegram, client, settings):
+    assert settings.TELEGRAM_SANDBOX is True
     user = telegram.user(first_name="Sandy")
     signed_in = telegram.sign_in(client, user)
     assert SocialAccount.objects.get(user=signed_in).uid == str(user.id)

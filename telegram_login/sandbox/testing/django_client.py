@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -223,6 +224,16 @@ class Telegram:
             f"The sign-in did not end after {_POLLS} polls; the widget shows: "
             f"{_visible_text(response.content.decode())[:300]!r}"
         )
+
+    def expire(self, sign_in: SignIn) -> None:
+        """As if the sign-in's minutes had run out (the next poll finds it expired)."""
+        from django.utils import timezone
+
+        from telegram_login.models import LoginRequest
+        from telegram_login.poll import status_mirror
+
+        LoginRequest.objects.filter(pk=sign_in.request_id).update(expires_at=timezone.now())
+        status_mirror.forget(request_ids=[uuid.UUID(sign_in.request_id)])
 
     @staticmethod
     def _poll(client: Client, url: str) -> Any:

@@ -41,12 +41,21 @@ PHONE = {
 
 @pytest.fixture
 def telegram_bot_api(settings: Any) -> Iterator[FakeBotApi]:
-    """A fresh fake Bot API for the site's bot: the sandbox's where it plays Telegram, else one
-    at the configured TELEGRAM_LOGIN_API_BASE_URL and token (behind `responses`). The bot sends
-    at once in the test's thread, so that its messages are there when the test looks."""
+    """A fresh fake Bot API for the site's bot: the sandbox's where no bot is configured (the
+    sandbox switched on for the test), else one at the configured TELEGRAM_LOGIN_API_BASE_URL and
+    token (behind `responses`). The bot sends at once in the test's thread, so that its messages
+    are there when the test looks."""
+    from django.apps import apps
+
+    from telegram_login.conf import get_settings
     from telegram_login.sandbox.testing.bot_api import fake_bot_api
 
     settings.TELEGRAM_LOGIN_SEND_INLINE = True
+    conf = get_settings()
+    if not (conf.played or conf.bot_token) and apps.is_installed("telegram_login.sandbox"):
+        # Tests run with DEBUG off, where the sandbox waits to be switched on; no bot is
+        # configured, so it plays Telegram for this test.
+        settings.TELEGRAM_SANDBOX = True
     with fake_bot_api() as api:
         yield api
 
