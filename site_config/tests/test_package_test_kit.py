@@ -1,7 +1,9 @@
 """The test kit as a site's QA gets it: a startproject site with README's lines and the
 sandbox's, `telegram-login-sandbox[testing]` installed (its pytest plugin registered by the
-entry point, nothing in the site's conftest), runs docs/testing.md's test-client example file,
-copied verbatim out of the docs, green on Django 5.2 and on Django 6.1 with Python 3.13."""
+entry point, nothing in the site's conftest), runs docs/testing.md's example files, copied
+verbatim out of the docs, green on Django 5.2 and on Django 6.1 with Python 3.13: the
+test-client file, and the Playwright files in Chromium against the live server and against the
+site running with the sandbox on (`--base-url`, as a staging site)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +28,23 @@ from site_config.tests.test_package import _readme_sandbox_blocks
 pytestmark = pytest.mark.package
 
 EXAMPLE = "tests/test_telegram_sign_in.py"
+BROWSER_CONFTEST = "tests/browser/conftest.py"
+BROWSER_EXAMPLE = "tests/browser/test_telegram_in_the_browser.py"
+SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+# What this machine needs and a site's own conftest would say: Debian's Chromium (Playwright
+# cannot download its own here), without its sandbox (the tests may run as root).
+MACHINE_CONFTEST = f"""
+import pytest
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {{
+        **browser_type_launch_args,
+        "executable_path": "{SYSTEM_CHROMIUM}",
+        "args": ["--no-sandbox", "--disable-gpu"],
+    }}
+"""
 
 
 def documented_file(name: str) -> str:
@@ -80,3 +100,62 @@ def test_a_site_runs_the_documented_test_client_example_green(
     summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-2000:]
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert re.search(r"\b7 passed\b", summary), summary
+
+
+def _run_pytest(python: Path, site: Any, *args: str) -> str:
+    run = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=site.path,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    return run.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("python_version", ["3.11", "3.13"], ids=["django-5.2", "django-6.1"])
+def test_a_site_runs_the_documented_browser_examples_green_on_its_live_server_and_staging(
+    wheels: Path, wheel: Path, tmp_path: Path, python_version: str
+) -> None:
+    if not SYSTEM_CHROMIUM.exists():
+        pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium)")
+    interpreter = sys.executable if python_version == "3.11" else python313()
+    python = virtualenv(
+        tmp_path,
+        "--find-links",
+        str(wheels),
+        f"{wheel}[sandbox]",
+        "telegram-login-sandbox[playwright]",
+        interpreter=interpreter,
+    )
+    settings_block, urls_block = readme_blocks()
+    settings_block = (
+        settings_block.replace('"123456:ABC..."', '""')
+        .replace('"your_login_bot"', '""')
+        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', '""')
+    )
+    sandbox_settings, sandbox_urls = _readme_sandbox_blocks()
+    # docs/testing.md: a file-backed test database, shared with the live server's threads.
+    test_database = 'DATABASES["default"]["TEST"] = {"NAME": "test-db.sqlite3"}\n'
+    conftest, example = documented_file(BROWSER_CONFTEST), documented_file(BROWSER_EXAMPLE)
+    with running_site(
+        tmp_path,
+        python,
+        settings=settings_block + "\n" + sandbox_settings + "\n" + test_database,
+        urls=urls_block + "\n" + sandbox_urls,
+        files={
+            BROWSER_CONFTEST: conftest,
+            BROWSER_EXAMPLE: example,
+            "tests/__init__.py": "",
+            "tests/browser/__init__.py": "",
+            "tests/conftest.py": MACHINE_CONFTEST,
+            "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = bare.settings\n",
+        },
+    ) as site:
+        assert (site.path / BROWSER_EXAMPLE).read_text() == example
+        on_live_server = _run_pytest(python, site, "tests/browser")
+        on_staging = _run_pytest(python, site, "tests/browser", "--base-url", site.url)
+    assert re.search(r"\b2 passed\b", on_live_server), on_live_server
+    assert re.search(r"\b2 passed\b", on_staging), on_staging

@@ -14,6 +14,8 @@ from telegram_login.sandbox.testing.people import TelegramUser
 
 CANCEL_BUTTONS = {"en": "✖ Cancel, this was not me", "ru": "✖ Отмена, это не я"}
 SANDBOX_PATH = "/telegram/sandbox/"
+# The deep link's sign-in page, where allauth's provider list links (the widget is there).
+PROVIDER_LOGIN_PATH = "/telegram-login/login/"
 # The widget polls every 2 s; a state change shows within one poll and its request.
 STATE_TIMEOUT_MS = 10_000
 
@@ -101,7 +103,12 @@ class SignInWidget:
         self.widget = page.locator("#telegram-login")
 
     def start(self) -> SignInWidget:
-        """Press "Sign in with Telegram" (or Connect, or "Start again") and wait for the link."""
+        """Press "Sign in with Telegram" (or Connect, or "Start again") and wait for the link.
+        On a page that lists providers as links (allauth's stock login page), the Telegram one
+        is followed to the widget first."""
+        if not self.widget.count():
+            self.page.locator(f"a[href*='{PROVIDER_LOGIN_PATH}']").first.click()
+            expect(self.widget).to_have_count(1)
         self.page.get_by_test_id("telegram-start").click()
         self.expect_state("pending")
         return self
@@ -126,7 +133,7 @@ def sign_in(page: Page, telegram: TelegramApp, user: TelegramUser) -> None:
     `telegram` as `user`, press Start and the code the page shows. Returns once the widget has
     gone on (the page then leaves for where the sign-in leads)."""
     widget = SignInWidget(page)
-    if widget.widget.get_attribute("data-state") != "pending":
+    if not (widget.widget.count() and widget.widget.get_attribute("data-state") == "pending"):
         widget.start()
     code = widget.match_code
     telegram.open(widget.deep_link).be(user).press_start()

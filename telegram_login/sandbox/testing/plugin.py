@@ -10,7 +10,7 @@ With Django's test client (pytest-django):
 With Playwright (pytest-playwright), against the live server or `--base-url`:
 
 - `telegram_site_url`: the site under test.
-- `telegram_app`: `telegram_app(user)` opens the sandbox's chat as `user` on a phone of its own.
+- `telegram_phone`: `telegram_phone(user)` opens the sandbox's chat as `user` on a phone of its own.
 - `sign_in_with_telegram`: `sign_in_with_telegram(page, user)` on a page with the widget.
 """
 
@@ -45,17 +45,10 @@ def telegram_bot_api(settings: Any) -> Iterator[FakeBotApi]:
     sandbox switched on for the test), else one at the configured TELEGRAM_LOGIN_API_BASE_URL and
     token (behind `responses`). The bot sends at once in the test's thread, so that its messages
     are there when the test looks."""
-    from django.apps import apps
-
-    from telegram_login.conf import get_settings
     from telegram_login.sandbox.testing.bot_api import fake_bot_api
 
     settings.TELEGRAM_LOGIN_SEND_INLINE = True
-    conf = get_settings()
-    if not (conf.played or conf.bot_token) and apps.is_installed("telegram_login.sandbox"):
-        # Tests run with DEBUG off, where the sandbox waits to be switched on; no bot is
-        # configured, so it plays Telegram for this test.
-        settings.TELEGRAM_SANDBOX = True
+    _switch_the_sandbox_on(settings)
     with fake_bot_api() as api:
         yield api
 
@@ -75,14 +68,27 @@ def telegram_site_url(request: pytest.FixtureRequest) -> str:
     base_url = request.config.getoption("base_url", default=None)
     if base_url:
         return str(base_url).rstrip("/")
+    _switch_the_sandbox_on(request.getfixturevalue("settings"))
     return str(request.getfixturevalue("live_server").url)
 
 
+def _switch_the_sandbox_on(settings: Any) -> None:
+    """Tests run with DEBUG off, where the sandbox waits to be switched on: where the site
+    configures no bot, it plays Telegram for this test (the live server's too)."""
+    from django.apps import apps
+
+    from telegram_login.conf import get_settings
+
+    conf = get_settings()
+    if not (conf.played or conf.bot_token) and apps.is_installed("telegram_login.sandbox"):
+        settings.TELEGRAM_SANDBOX = True
+
+
 @pytest.fixture
-def telegram_app(
+def telegram_phone(
     browser: Any, browser_context_args: dict[str, Any], telegram_site_url: str
 ) -> Iterator[Callable[..., TelegramApp]]:
-    """`telegram_app(user)`: the Telegram app of `user` (a TelegramUser), on a phone of its own
+    """`telegram_phone(user)`: the Telegram app of `user` (a TelegramUser), on a phone of its own
     beside the test's page, open at the sandbox's chat and signed in as `user`."""
     from telegram_login.sandbox.testing.browser import TelegramApp
 
@@ -102,7 +108,7 @@ def telegram_app(
 
 @pytest.fixture
 def sign_in_with_telegram(
-    telegram_app: Callable[..., TelegramApp],
+    telegram_phone: Callable[..., TelegramApp],
 ) -> Callable[..., TelegramUser]:
     """`sign_in_with_telegram(page, user=None)`: on `page`, showing the sign-in widget, sign in
     as `user` (a new Telegram user if None) in that user's Telegram app; returns the user."""
@@ -111,7 +117,7 @@ def sign_in_with_telegram(
 
     def sign_in(page: Any, user: TelegramUser | None = None) -> TelegramUser:
         user = user or TelegramUser()
-        browser.sign_in(page, telegram_app(user), user)
+        browser.sign_in(page, telegram_phone(user), user)
         return user
 
     return sign_in
