@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -68,8 +69,14 @@ def telegram_site_url(request: pytest.FixtureRequest) -> str:
     base_url = request.config.getoption("base_url", default=None)
     if base_url:
         return str(base_url).rstrip("/")
-    _switch_the_sandbox_on(request.getfixturevalue("settings"))
-    return str(request.getfixturevalue("live_server").url)
+    settings = request.getfixturevalue("settings")
+    _switch_the_sandbox_on(settings)
+    url = str(request.getfixturevalue("live_server").url)
+    # The live server's own address, which a site's ALLOWED_HOSTS rarely names.
+    host = urlsplit(url).hostname
+    if host and "*" not in settings.ALLOWED_HOSTS and host not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host]
+    return url
 
 
 def _switch_the_sandbox_on(settings: Any) -> None:
