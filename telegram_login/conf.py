@@ -130,6 +130,8 @@ class TelegramLoginSettings:
     # domain (site.py decides, from a host ALLOWED_HOSTS names).
     site_name: str = _setting("SITE_NAME", "")
     login_ttl: int = _setting("TTL", 300)
+    # How old a Mini App's initData may be when it signs in (seconds since Telegram made it).
+    mini_app_max_age: int = _setting("MINI_APP_MAX_AGE", 300)
     confirm_mode: str = _setting("CONFIRM_MODE", "match_code")
     max_update_bytes: int = _setting("MAX_UPDATE_BYTES", 64 * 1024)
     polls_per_request: int = _setting("POLLS_PER_REQUEST", 600)
@@ -230,6 +232,7 @@ def _read(stand_in: StandIn | None) -> TelegramLoginSettings:
         api_retry_backoff=float(raw["api_retry_backoff"]),
         site_name=str(raw["site_name"] or ""),
         login_ttl=int(raw["login_ttl"]),
+        mini_app_max_age=int(raw["mini_app_max_age"]),
         confirm_mode=raw["confirm_mode"],
         max_update_bytes=int(raw["max_update_bytes"]),
         polls_per_request=int(raw["polls_per_request"]),

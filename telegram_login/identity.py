@@ -11,6 +11,9 @@ PROVIDER_ID = "telegram_login"
 # allauth's id of Telegram's login page (oidc/provider.py): it only takes the browser to Telegram
 # and back, and signs in to the deep link's accounts.
 OIDC_PROVIDER_ID = "telegram_oidc"
+# How a sign-in came, beside the two providers' ids: the site opened as the bot's Mini App
+# (mini_app/), into the deep link's accounts.
+MINI_APP_WAY = "telegram_mini_app"
 # allauth's own Telegram provider (Telegram's older login widget): its accounts are its own.
 ALLAUTH_TELEGRAM = "allauth.socialaccount.providers.telegram"
 

@@ -122,6 +122,19 @@ class ProcessedUpdate(models.Model):
         return str(self.update_id)
 
 
+class UsedInitData(models.Model):
+    """A Mini App's `initData` that signed a browser in (by its `hash`): each is used once."""
+
+    hash = models.CharField(max_length=64, primary_key=True)
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("used Mini App sign-in")
+
+    def __str__(self) -> str:
+        return self.hash
+
+
 class AlertPreference(models.Model):
     """Whether the account's linked Telegram hears of every new sign-in (alerts.py). Without a
     row the alerts are on: an account turns them off, never on."""

@@ -14,7 +14,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from telegram_login.models import BrowserRevocation, LoginRequest, ProcessedUpdate, SecurityNotice
+from telegram_login.conf import get_settings
+from telegram_login.models import (
+    BrowserRevocation,
+    LoginRequest,
+    ProcessedUpdate,
+    SecurityNotice,
+    UsedInitData,
+)
 
 # Telegram gives up re-sending an update after about a day; keep ids a little longer.
 PROCESSED_UPDATE_KEEP = timedelta(days=2)
@@ -55,6 +62,9 @@ def prune_old_records(*, batch: int = PRUNE_BATCH) -> Pruned:
         ProcessedUpdate.objects.filter(received_at__lt=now - PROCESSED_UPDATE_KEEP), batch
     )
     _delete_some(SecurityNotice.objects.filter(created_at__lt=now - NOTICE_KEEP), batch)
+    # A Mini App's data is refused as too old long before its row goes.
+    used_keep = timedelta(seconds=2 * get_settings().mini_app_max_age + 3600)
+    _delete_some(UsedInitData.objects.filter(used_at__lt=now - used_keep), batch)
     _delete_some(BrowserRevocation.objects.filter(revoked_at__lt=now - revocation_keep()), batch)
     session_store: Any = import_module(settings.SESSION_ENGINE).SessionStore
     # An engine that expires its own entries (cache, signed cookies) has nothing to clear.

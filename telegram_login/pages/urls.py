@@ -5,6 +5,7 @@ telegram/login/, and a site may have both installed."""
 
 from django.urls import path
 
+from telegram_login.mini_app import views as mini_app_views
 from telegram_login.security import recovery_views
 from telegram_login.security import views as settings_views
 from telegram_login.signin import cancel_views, reauthentication_views, views
@@ -14,6 +15,7 @@ urlpatterns = [
     path(
         "telegram-login/login/<uuid:request_id>/code/", views.enter_code, name="telegram_login_code"
     ),
+    path("telegram-login/mini-app/", mini_app_views.sign_in, name="telegram_login_mini_app"),
     path(
         "telegram-login/login/<uuid:request_id>/cancel/",
         cancel_views.cancel,

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from telegram_login.sandbox import qa, views
+from telegram_login.sandbox import mini_app, qa, views
 
 urlpatterns = [
     path("", views.chat, name="telegram_login_sandbox"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("press/", views.press, name="telegram_login_sandbox_press"),
     path("block/", views.block, name="telegram_login_sandbox_block"),
     path("restart/", views.restart, name="telegram_login_sandbox_restart"),
+    path("mini-app/", mini_app.open_mini_app, name="telegram_login_sandbox_mini_app"),
     # For the browser suite against a running site (docs/qa.md).
     path("qa/reset/", qa.reset, name="telegram_login_sandbox_qa_reset"),
     path("qa/expire/", qa.expire, name="telegram_login_sandbox_qa_expire"),

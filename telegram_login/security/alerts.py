@@ -18,7 +18,7 @@ from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.db import transaction
 from django.http import HttpRequest
 
-from telegram_login.identity import OIDC_PROVIDER_ID
+from telegram_login.identity import MINI_APP_WAY, OIDC_PROVIDER_ID
 from telegram_login.linking import rules as linking
 from telegram_login.messaging.outbox import tell
 from telegram_login.models import AlertPreference, LoginRequest, SecurityNotice, SignInSession
@@ -151,6 +151,8 @@ def sign_in_method(request: HttpRequest, sociallogin: SocialLogin | None) -> tup
         provider = sociallogin.account.get_provider(request)
         if sociallogin.state.get("way") == OIDC_PROVIDER_ID:
             return "telegram_oidc", provider.name
+        if sociallogin.state.get("way") == MINI_APP_WAY:
+            return MINI_APP_WAY, provider.name
         if sociallogin.account.provider == linking.PROVIDER_ID:
             return "telegram", provider.name
         return "socialaccount", provider.name

@@ -51,6 +51,7 @@ SIGN_IN_METHODS = {
     "code": gettext_lazy("a sign-in code from email"),
     "telegram": gettext_lazy("Telegram"),
     "telegram_oidc": gettext_lazy("Telegram's login page"),
+    "telegram_mini_app": gettext_lazy("Telegram Mini App"),
 }
 
 

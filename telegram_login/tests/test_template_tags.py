@@ -46,7 +46,9 @@ def own_login_page(settings: Any, tmp_path: Path) -> None:
 
 def _start_form(page: str) -> tuple[str, dict[str, str]]:
     """The widget's start form on a page: where it posts and its fields."""
-    form = re.search(r'<form method="post" action="([^"]+)"(.*?)</form>', page, re.S)
+    form = re.search(
+        r'<form method="post" action="([^"]+/telegram-login/login/)"(.*?)</form>', page, re.S
+    )
     assert form, page
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2)))
     return html.unescape(form.group(1)), {k: html.unescape(v) for k, v in fields.items()}

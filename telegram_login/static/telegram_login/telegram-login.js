@@ -111,6 +111,46 @@
     if (widgetOf(event) && statusOf(event.detail) >= 400) event.preventDefault();
   });
 
+  // Opened as the bot's Mini App: Telegram's signed initData, from its script where the page
+  // loads it, else from the URL's fragment where Telegram's clients pass it at launch. The server
+  // checks it (mini_app/views.py); the name here is only for the button.
+  function miniAppData() {
+    var app = window.Telegram && window.Telegram.WebApp;
+    if (app && app.initData) return app.initData;
+    var fragment = window.location.hash.replace(/^#/, "");
+    if (!fragment) return "";
+    try {
+      return new URLSearchParams(fragment).get("tgWebAppData") || "";
+    } catch (error) {
+      return "";
+    }
+  }
+  function offerMiniApp() {
+    var form = document.querySelector("[data-telegram-mini-app]");
+    if (!form) return;
+    // Refused once: the page says why, and the same data is not offered again.
+    if (new URLSearchParams(window.location.search).has("telegram_mini_app")) return;
+    var data = miniAppData();
+    if (!data) return;
+    var name = "";
+    try {
+      name = JSON.parse(new URLSearchParams(data).get("user") || "{}").first_name || "";
+    } catch (error) {
+      name = "";
+    }
+    if (!name) return;
+    form.querySelector("[name=init_data]").value = data;
+    form.querySelector("button").textContent = form
+      .getAttribute("data-continue-text")
+      .replace("{name}", name);
+    form.hidden = false;
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", offerMiniApp);
+  } else {
+    offerMiniApp();
+  }
+
   // Copy buttons: the clipboard where allowed, otherwise select the text for Ctrl+C.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
