@@ -4,11 +4,14 @@ tests)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
-from telegram_login.tests.flows import sign_in_with_password
+from telegram_login.tests.flows import sign_in_with_password, sign_in_with_telegram
 from telegram_login.tests.helpers import BROWSER_UA, FIREFOX_UA, OWNER_EMAIL
+from telegram_login.tests.test_mini_app import made
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +59,24 @@ def test_this_browser_signs_out_from_its_own_row_and_no_lone_button_is_left_unde
 
     assert page.count('data-testid="session-sign-out"') == 1
     assert "Sign out the other sessions" in page
+
+
+def test_each_session_says_how_it_signed_in_the_mini_app_too(
+    owner, bot_api, telegram_update, post_update
+):
+    _, telegram = owner
+    by_password = Client(HTTP_USER_AGENT=BROWSER_UA)
+    sign_in_with_password(by_password, EMAIL)
+    sign_in_with_telegram(
+        Client(HTTP_USER_AGENT=FIREFOX_UA), telegram, telegram_update, post_update
+    )
+    in_telegram = Client(HTTP_USER_AGENT=BROWSER_UA)
+    in_telegram.post(
+        "/accounts/telegram-login/mini-app/",
+        {"init_data": made({k: telegram[k] for k in ("id", "first_name")})},
+    )
+
+    page = by_password.get("/accounts/sessions/").content.decode()
+
+    ways = re.findall(r'data-testid="session-method">([^<]*)<', page)
+    assert sorted(ways) == sorted(["email and password", "Telegram", "Telegram Mini App"])

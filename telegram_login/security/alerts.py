@@ -73,11 +73,14 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     """allauth signed `user` in on `request` (its user_logged_in signal): tell their Telegram."""
     if not sessions.sessions_kept():
         return
+    method, provider = sign_in_method(request, sociallogin)
+    session = sessions.session_of_request(
+        request=request, data=sessions.sign_in_method_data(method=method, provider=provider)
+    )
+    if session is None:
+        return
     account = _telegram_account(user, sociallogin)
     if account is None:
-        return
-    session = sessions.session_of_request(request=request)
-    if session is None:
         return
     login_request = _telegram_sign_in(account.uid, sociallogin)
     if login_request is not None:
@@ -95,7 +98,6 @@ def sign_in_alert(*, request: HttpRequest, user: Any, sociallogin: SocialLogin |
     if not account.uid.isdigit():
         return
     chat_id = int(account.uid)
-    method, provider = sign_in_method(request, sociallogin)
     notice = _sign_in_notice(request, user, chat_id, session)
     tell(
         account.extra_data.get("language_code"),

@@ -62,8 +62,9 @@ def session_view(session: UserSession) -> SessionView:
     )
 
 
-def session_of_request(*, request: Any) -> UserSession | None:
-    """The signed-in session of this request, made now if allauth has not made it yet."""
+def session_of_request(*, request: Any, data: dict[str, Any] | None = None) -> UserSession | None:
+    """The signed-in session of this request, made now if allauth has not made it yet; `data`
+    goes into its record (in the one INSERT where it is made here)."""
     from allauth.usersessions.models import UserSession
 
     if not request.user.is_authenticated:
@@ -72,9 +73,35 @@ def session_of_request(*, request: Any) -> UserSession | None:
         request.session.save()
     found = UserSession.objects.filter(session_key=request.session.session_key).first()
     if found is None:
-        UserSession.objects.create_from_request(request)
-        found = UserSession.objects.filter(session_key=request.session.session_key).first()
+        # As allauth's create_from_request makes it, with `data`: one INSERT.
+        from allauth.account.adapter import get_adapter
+
+        max_length = UserSession._meta.get_field("user_agent").max_length
+        found, _ = UserSession.objects.get_or_create(
+            session_key=request.session.session_key,
+            defaults={
+                "user": request.user,
+                "ip": get_adapter(request).get_client_ip(request),
+                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:max_length],
+                "data": dict(data or {}),
+            },
+        )
+        return found
+    if data and any(found.data.get(key) != value for key, value in data.items()):
+        found.data = {**found.data, **data}
+        found.save(update_fields=["data"])
     return found
+
+
+# Where a session's way in is kept, in allauth's UserSession.data: allauth's name of the method
+# (or a Telegram way's, alerts.sign_in_method), and a provider's name for another provider.
+SIGNED_IN_WITH = "telegram_login_signed_in_with"
+
+
+def sign_in_method_data(*, method: str, provider: str) -> dict[str, Any]:
+    """How a session signed in, as its record keeps it for Settings > Sessions (the filter
+    telegram_sign_in_method)."""
+    return {SIGNED_IN_WITH: [method, provider]} if method else {}
 
 
 def sessions_of_user(*, user: Any) -> list[SessionView]:

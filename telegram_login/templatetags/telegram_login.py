@@ -120,6 +120,19 @@ def telegram_login_widget(
 
 
 @register.filter
+def telegram_sign_in_method(session: Any) -> str:
+    """How an allauth UserSession signed in ("Telegram", "Telegram Mini App", "Telegram's login
+    page", "email and password"...), where the app saw it; "" otherwise."""
+    from telegram_login.security.messages import sign_in_method_text
+    from telegram_login.security.sessions import SIGNED_IN_WITH
+
+    kept = (getattr(session, "data", None) or {}).get(SIGNED_IN_WITH)
+    if not (isinstance(kept, list) and len(kept) == 2 and all(isinstance(k, str) for k in kept)):
+        return ""
+    return sign_in_method_text(kept[0], kept[1])
+
+
+@register.filter
 def telegram_device(user_agent: str) -> str:
     """ "Chrome 120 on Windows 10" from a User-Agent, known browser and OS families only."""
     from telegram_login.messaging.texts import device_of

@@ -38,6 +38,26 @@ def test_webhook_set_registers_the_url_secret_and_handled_updates(bot_api, setti
     assert "Webhook set to https://login.example.com/telegram/webhook/" in output
 
 
+def test_webhook_set_sets_the_menu_button_to_open_the_site_as_the_bots_mini_app(bot_api, settings):
+    settings.ALLOWED_HOSTS = ["login.example.com"]
+    output = _run("telegram_webhook_set", "--mini-app", "https://login.example.com/accounts/login/")
+    [call] = [c for c in bot_api.calls if c.method == "setChatMenuButton"]
+    assert call.problems == []
+    assert call.params["menu_button"] == {
+        "type": "web_app",
+        "text": "Open",
+        "web_app": {"url": "https://login.example.com/accounts/login/"},
+    }
+    assert "Menu button: Open opens https://login.example.com/accounts/login/" in output
+
+
+def test_webhook_set_refuses_a_mini_app_that_is_not_https(bot_api, settings):
+    settings.ALLOWED_HOSTS = ["login.example.com"]
+    with pytest.raises(CommandError, match="HTTPS pages"):
+        _run("telegram_webhook_set", "--mini-app", "http://login.example.com/")
+    assert not [c for c in bot_api.calls if c.method in ("setWebhook", "setChatMenuButton")]
+
+
 def test_webhook_set_refuses_a_plain_http_url(bot_api):
     with pytest.raises(CommandError, match="HTTPS"):
         _run("telegram_webhook_set", "--url", "http://example.com/telegram/webhook/")

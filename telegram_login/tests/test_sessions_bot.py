@@ -223,7 +223,10 @@ def test_the_request_that_signs_in_writes_its_session_record_once(owner):
     with CaptureQueriesContext(connection) as queries:
         sign_in_with_password(browser, EMAIL)
     written = re.compile(r'^(INSERT INTO|UPDATE|DELETE FROM) "usersessions_usersession"')
-    writes = [q["sql"].split()[0] for q in queries if written.match(q["sql"])]
-    # allauth's INSERT of the new session's record, "last seen" included; no UPDATE after it.
-    assert writes == ["INSERT"]
+    writes = [q["sql"] for q in queries if written.match(q["sql"])]
+    # allauth's INSERT of the new session's record, "last seen" included; after it only how the
+    # session signed in (for Settings > Sessions), never "last seen" again.
+    assert [sql.split()[0] for sql in writes] == ["INSERT", "UPDATE"]
+    assert re.match(r'^UPDATE "usersessions_usersession" SET "data" = .* WHERE', writes[1])
+    assert "last_seen_at" not in writes[1]
     assert timezone.now() - UserSession.objects.get().last_seen_at < timedelta(seconds=10)

@@ -1,5 +1,6 @@
-"""Point the bot's webhook at this site, with the secret and only the updates we handle, and
-set the bot's command menu in both languages."""
+"""Point the bot's webhook at this site, with the secret and only the updates we handle, set the
+bot's command menu in both languages, and (--mini-app) its menu button to open the site as the
+bot's Mini App."""
 
 from __future__ import annotations
 
@@ -32,6 +33,19 @@ class Command(BaseCommand):
             "--domain", help="The site's public domain (default: the first ALLOWED_HOSTS entry)."
         )
         parser.add_argument(
+            "--mini-app",
+            metavar="URL",
+            help=(
+                "Set the bot's menu button to open this HTTPS page of the site (its sign-in "
+                "page, say) as the bot's Mini App (setChatMenuButton)."
+            ),
+        )
+        parser.add_argument(
+            "--mini-app-text",
+            default="Open",
+            help="The menu button's text (default: Open).",
+        )
+        parser.add_argument(
             "--drop-pending-updates",
             action="store_true",
             help="Drop the updates Telegram is still holding for the bot.",
@@ -49,6 +63,11 @@ class Command(BaseCommand):
         }
         if options["drop_pending_updates"]:
             params["drop_pending_updates"] = True
+        mini_app = options["mini_app"]
+        if mini_app and not mini_app.startswith("https://"):
+            raise CommandError(
+                f"Telegram opens only HTTPS pages as Mini Apps; {mini_app} is not one."
+            )
         if not params["secret_token"]:
             raise CommandError(
                 "Set TELEGRAM_LOGIN_WEBHOOK_SECRET first: the webhook refuses calls without it."
@@ -59,12 +78,21 @@ class Command(BaseCommand):
             for language in COMMAND_LANGUAGES:
                 with translation.override(language or "en"):
                     bot.send(session_list_messages.my_commands(language_code=language))
+            if mini_app:
+                button = {
+                    "type": "web_app",
+                    "text": options["mini_app_text"],
+                    "web_app": {"url": mini_app},
+                }
+                bot.call("setChatMenuButton", menu_button=button)
         except TelegramError as exc:
             raise telegram_failed(exc) from None
         self.stdout.write(self.style.SUCCESS(f"Webhook set to {url}"))
         self.stdout.write(f"Updates: {', '.join(ALLOWED_UPDATES)}")
         commands = ", ".join(f"/{command}" for command, _ in session_list_messages.BOT_COMMANDS)
         self.stdout.write(f"Commands: {commands} (English, Russian)")
+        if mini_app:
+            self.stdout.write(f"Menu button: {options['mini_app_text']} opens {mini_app}")
 
     def _url_for(self, domain: str | None) -> str:
         if not domain:

@@ -6,7 +6,7 @@ the sandbox on (a staging site, `--base-url`)."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -14,6 +14,7 @@ from telegram_login.sandbox.testing.people import TelegramUser
 
 CANCEL_BUTTONS = {"en": "✖ Cancel, this was not me", "ru": "✖ Отмена, это не я"}
 SANDBOX_PATH = "/telegram/sandbox/"
+MINI_APP_PATH = "/telegram/sandbox/mini-app/"
 # The deep link's sign-in page, where allauth's provider list links (the widget is there).
 PROVIDER_LOGIN_PATH = "/telegram-login/login/"
 # The widget polls every 2 s; a state change shows within one poll and its request.
@@ -85,6 +86,14 @@ class TelegramApp:
 
     def cancel(self) -> None:
         self.press(self.cancel_button)
+
+    def open_mini_app(self, path: str = "", *, data: str = "") -> TelegramApp:
+        """Open the site's page `path` (its sign-in page if empty) as the bot's Mini App, as
+        this user, in this page (the webview). `data="forged"` or `"stale"`: Telegram's data as
+        the site must refuse it."""
+        query = urlencode({k: v for k, v in (("path", path), ("data", data)) if v})
+        self.page.goto(f"{self.server_url}{MINI_APP_PATH}" + (f"?{query}" if query else ""))
+        return self
 
     def messages(self) -> list[str]:
         """The bot's messages in the chat, oldest first, as it shows them."""

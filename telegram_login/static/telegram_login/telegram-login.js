@@ -145,6 +145,11 @@
       .replace("{name}", name);
     form.hidden = false;
   }
+  // Telegram's own browser (a link opened in Telegram, no Mini App data): the widget's hint says
+  // the person is already in Telegram (telegram-login.css shows it).
+  if (window.TelegramWebviewProxy || /\bTelegram-(Android|iOS)\b/.test(navigator.userAgent)) {
+    document.documentElement.classList.add("telegram-in-app");
+  }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", offerMiniApp);
   } else {
