@@ -56,16 +56,20 @@ def test_opened_as_the_bots_mini_app_one_tap_signs_in(
 
 
 @pytest.mark.i18n
-def test_in_russian_the_one_tap_says_so(
-    device_context: Callable[..., BrowserContext],
-    server_url: str,
-    telegram_user: Callable[..., TelegramUser],
+def test_the_one_tap_speaks_the_telegram_apps_language(
+    webview: Page, server_url: str, telegram_user: Callable[..., TelegramUser]
 ) -> None:
-    webview = device_context("phone", "ru").new_page()
+    """An English page, a Telegram app in Russian: the button in Russian; a language the site
+    does not speak: the page's."""
     phone = TelegramApp(webview, server_url, language="ru").open()
     phone.be(telegram_user(first_name="Мира", language_code="ru"))
     phone.open_mini_app()
     expect(continue_button(webview)).to_have_text("Продолжить как Мира")
+
+    phone.open().page.get_by_role("button", name="Be someone else").click()
+    phone.be(telegram_user(first_name="Greta", language_code="de"))
+    phone.open_mini_app()
+    expect(continue_button(webview)).to_have_text("Continue as Greta")
 
 
 @pytest.mark.security

@@ -3,12 +3,15 @@ right now."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.account.utils import get_next_redirect_url
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from telegram_login.compat import HAS_OWN_PARTS
 from telegram_login.identity import display_name
@@ -117,6 +120,17 @@ def telegram_login_widget(
         widget_context(request, login_request, state=state, token=token, resumed=True),
         request=request,
     )
+
+
+@register.simple_tag
+def telegram_mini_app_texts() -> str:
+    """ "Continue as {name}" in each of the site's languages (JSON), so that the Mini App's one
+    tap speaks the Telegram user's language (telegram-login.js picks it)."""
+    texts = {}
+    for code, _ in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = translation.gettext("Continue as %(name)s") % {"name": "{name}"}
+    return json.dumps(texts, ensure_ascii=False)
 
 
 @register.filter

@@ -120,6 +120,28 @@ def test_pressing_a_button_the_chat_does_not_have_says_what_it_has(telegram, cli
         telegram.press(user, "Confirm")
 
 
+def test_mini_app_sign_in_signs_the_client_in_as_the_bots_mini_app_would(telegram, client):
+    user = telegram.user(first_name="Mira")
+    by_deep_link = telegram.sign_in(Client(), user)
+
+    page = telegram.mini_app_sign_in(client, user, next_url="/accounts/email/")
+
+    assert page.redirect_chain[-1][0] == "/accounts/email/"
+    assert telegram.signed_in_user(client) == by_deep_link
+    assert "Signed in with: Telegram Mini App" in telegram.last_message(user).text
+
+
+def test_mini_app_data_made_too_long_ago_is_refused(telegram, client):
+    user = telegram.user()
+    page = client.post(
+        "/accounts/telegram-login/mini-app/",
+        {"init_data": telegram.mini_app_init_data(user, age=3600)},
+        follow=True,
+    )
+    assert "too old" in page.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
 def test_users_get_ids_of_their_own():
     assert len({TelegramUser().id for _ in range(100)}) == 100
 

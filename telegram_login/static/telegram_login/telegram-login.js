@@ -132,17 +132,21 @@
     if (new URLSearchParams(window.location.search).has("telegram_mini_app")) return;
     var data = miniAppData();
     if (!data) return;
-    var name = "";
+    var user = {};
+    var texts = {};
     try {
-      name = JSON.parse(new URLSearchParams(data).get("user") || "{}").first_name || "";
+      user = JSON.parse(new URLSearchParams(data).get("user") || "{}");
+      texts = JSON.parse(form.getAttribute("data-continue-texts") || "{}");
     } catch (error) {
-      name = "";
+      user = {};
     }
+    var name = user.first_name || "";
     if (!name) return;
+    // In the Telegram app's language where the site speaks it, else the page's.
+    var language = String(user.language_code || "").split("-")[0];
+    var text = texts[language] || form.getAttribute("data-continue-text");
     form.querySelector("[name=init_data]").value = data;
-    form.querySelector("button").textContent = form
-      .getAttribute("data-continue-text")
-      .replace("{name}", name);
+    form.querySelector("button").textContent = text.replace("{name}", name);
     form.hidden = false;
   }
   // Telegram's own browser (a link opened in Telegram, no Mini App data): the widget's hint says
