@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from telegram_login.sandbox.testing import TelegramUser
-from telegram_login.sandbox.testing.django_client import TelegramKitError
+from telegram_login.sandbox.testing.page_reading import TelegramKitError
 from telegram_login.tests.flows import email_user, sign_in_with_password
 from telegram_login.tests.helpers import API_BASE_URL, BOT_TOKEN
 

@@ -6,12 +6,10 @@ would."""
 
 from __future__ import annotations
 
-import html
 import re
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +20,13 @@ from django.urls import reverse
 
 from telegram_login.conf import get_settings
 from telegram_login.sandbox.fake_api import FakeBotApi
+from telegram_login.sandbox.testing.page_reading import (
+    SignIn,
+    TelegramKitError,
+    attribute,
+    visible_text,
+    widget_link,
+)
 from telegram_login.sandbox.testing.people import BotMessage, TelegramUser, as_bot_message
 
 # What a browser sends; the bot names it in its prompt ("Chrome on Windows").
@@ -29,35 +34,10 @@ BROWSER_USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
 )
-_ATTRIBUTE = r'{name}="([^"]*)"'
 # The code the bot shows for the browser to type, on a line of its own ("123 456").
 _TYPED_CODE_RE = re.compile(r"^(\d{3}) ?(\d{3})$", re.MULTILINE)
 # How many polls a finish makes before it gives up (each is answered at once in process).
 _POLLS = 5
-
-
-class TelegramKitError(AssertionError):
-    """What the kit expected to see on the site or in the chat is not there: the message says
-    what and shows what was there instead."""
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """A sign-in the browser started, as its page shows it."""
-
-    token: str
-    # The code the page shows, to pick in Telegram ("" where the site asks for no pick).
-    code: str
-    deep_link: str
-    poll_url: str
-    request_id: str
-    page: str
-
-
-def _attribute(name: str, content: str, *, after: str = "") -> str:
-    start = content.find(after) if after else 0
-    match = re.compile(_ATTRIBUTE.format(name=re.escape(name))).search(content, max(start, 0))
-    return html.unescape(match.group(1)) if match else ""
 
 
 class Telegram:
@@ -180,15 +160,15 @@ class Telegram:
             headers={"HX-Request": "true", "User-Agent": BROWSER_USER_AGENT},
         )
         page = response.content.decode()
-        deep_link = _deep_link(page)
+        deep_link = widget_link(page)
         token = parse_qs(urlsplit(deep_link).query).get("start", [""])[0]
         if response.status_code != HTTPStatus.OK or not token:
             raise TelegramKitError(
                 f"The start answered {response.status_code} without a Telegram link: "
-                f"{_visible_text(page)[:500]!r}"
+                f"{visible_text(page)[:500]!r}"
             )
         code = re.search(r'data-testid="match-code">\s*([^<\s]+)', page)
-        poll_url = _attribute("hx-get", page, after='id="telegram-login"')
+        poll_url = attribute("hx-get", page, after='id="telegram-login"')
         request_id = re.search(r"/([0-9a-f-]{36})/", poll_url)
         return SignIn(
             token=token,
@@ -215,7 +195,7 @@ class Telegram:
                 return client.get(response["HX-Redirect"], follow=True)
             poll_url = sign_in.poll_url
             if response.status_code != HTTPStatus.NO_CONTENT:
-                poll_url = _attribute(
+                poll_url = attribute(
                     "hx-get", response.content.decode(), after='id="telegram-login"'
                 )
                 if not poll_url:
@@ -223,7 +203,7 @@ class Telegram:
             response = self._poll(client, poll_url)
         raise TelegramKitError(
             f"The sign-in did not end after {_POLLS} polls; the widget shows: "
-            f"{_visible_text(response.content.decode())[:300]!r}"
+            f"{visible_text(response.content.decode())[:300]!r}"
         )
 
     def expire(self, sign_in: SignIn) -> None:
@@ -292,17 +272,6 @@ class Telegram:
     def signed_in_user(client: Client, page: Any = None) -> Any:
         user_id = client.session.get(SESSION_KEY)
         if user_id is None:
-            shown = _visible_text(page.content.decode())[:500] if page is not None else ""
+            shown = visible_text(page.content.decode())[:500] if page is not None else ""
             raise TelegramKitError(f"The browser is not signed in; its page says: {shown!r}")
         return get_user_model()._default_manager.get(pk=user_id)
-
-
-def _deep_link(page: str) -> str:
-    match = re.search(r'<a [^>]*data-testid="deep-link"[^>]*>', page)
-    return _attribute("href", match.group(0)) if match else ""
-
-
-def _visible_text(page: str) -> str:
-    return " ".join(
-        re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style).*?</\1>", "", page)).split()
-    )
