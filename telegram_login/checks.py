@@ -209,6 +209,16 @@ PROBLEMS: dict[str, Problem] = {
         "Copy it from @BotFather, or leave it unset in development, where Telegram can be "
         "played without a bot (README).",
     ),
+    "E034": E(
+        "TELEGRAM_LOGIN_MINI_APP_URL must be an https:// URL: Telegram opens only HTTPS pages "
+        "as a bot's Mini App.",
+        "The site's sign-in page, e.g. https://example.com/accounts/login/, or leave it empty.",
+    ),
+    "E035": E(
+        "TELEGRAM_LOGIN_MINI_APP_MAX_AGE must be 1 to {most} seconds: older initData is no "
+        "proof that the person is there now.",
+        "Leave it unset for 300 (five minutes).",
+    ),
     "W030": W(
         "The site's own sign-in or sign-up page ({template}) lists no way in but its form: no "
         "Telegram button there.",
@@ -224,6 +234,10 @@ PROBLEMS: dict[str, Problem] = {
         "with Telegram.",
     ),
 }
+
+
+# A day: Telegram's clients hand a Mini App fresh initData each time it opens.
+MAX_MINI_APP_AGE = 24 * 3600
 
 
 def found(code: str, **values: Any) -> checks.CheckMessage:
@@ -269,6 +283,10 @@ def settings_problems(conf: TelegramLoginSettings, *, debug: bool) -> list[check
             problems.append(found("E013", action=action, error=error))
     if conf.confirm_mode not in CONFIRM_MODES:
         problems.append(found("E014", mode=conf.confirm_mode, modes=", ".join(CONFIRM_MODES)))
+    if conf.mini_app_url and not conf.mini_app_url.startswith("https://"):
+        problems.append(found("E034"))
+    if not 1 <= conf.mini_app_max_age <= MAX_MINI_APP_AGE:
+        problems.append(found("E035", most=MAX_MINI_APP_AGE))
     if conf.bot_token:
         problems += _bot_problems(conf, debug=debug)
     return problems + _oidc_problems(conf, debug=debug)

@@ -132,6 +132,9 @@ class TelegramLoginSettings:
     login_ttl: int = _setting("TTL", 300)
     # How old a Mini App's initData may be when it signs in (seconds since Telegram made it).
     mini_app_max_age: int = _setting("MINI_APP_MAX_AGE", 300)
+    # The site's page that opens as the bot's Mini App (https://); set: the bot's welcome and
+    # "start again" messages carry a button that opens it.
+    mini_app_url: str = _setting("MINI_APP_URL", "")
     confirm_mode: str = _setting("CONFIRM_MODE", "match_code")
     max_update_bytes: int = _setting("MAX_UPDATE_BYTES", 64 * 1024)
     polls_per_request: int = _setting("POLLS_PER_REQUEST", 600)
@@ -233,6 +236,7 @@ def _read(stand_in: StandIn | None) -> TelegramLoginSettings:
         site_name=str(raw["site_name"] or ""),
         login_ttl=int(raw["login_ttl"]),
         mini_app_max_age=int(raw["mini_app_max_age"]),
+        mini_app_url=str(raw["mini_app_url"] or ""),
         confirm_mode=raw["confirm_mode"],
         max_update_bytes=int(raw["max_update_bytes"]),
         polls_per_request=int(raw["polls_per_request"]),

@@ -172,14 +172,30 @@ def text_message(*, chat_id: int, text: str) -> BotCall:
     return BotCall("sendMessage", {"chat_id": chat_id, "text": text})
 
 
+def with_mini_app_button(call: BotCall) -> BotCall:
+    """Where the site is also the bot's Mini App (TELEGRAM_LOGIN_MINI_APP_URL), a message that
+    sends the person to the site's sign-in page carries the button that opens it here, in
+    Telegram, signed in with one tap (mini_app/)."""
+    url = get_settings().mini_app_url
+    if not url:
+        return call
+    button = {
+        "text": _("Open %(site)s in Telegram") % {"site": site_name()},
+        "web_app": {"url": url},
+    }
+    return BotCall(call.method, {**call.params, "reply_markup": {"inline_keyboard": [[button]]}})
+
+
 def welcome(*, chat_id: int) -> BotCall:
-    return text_message(
-        chat_id=chat_id,
-        text=_(
-            "Hi! I sign you in to %(site)s. Open the sign-in page there and press "
-            '"Sign in with Telegram", then follow the link it shows.'
+    return with_mini_app_button(
+        text_message(
+            chat_id=chat_id,
+            text=_(
+                "Hi! I sign you in to %(site)s. Open the sign-in page there and press "
+                '"Sign in with Telegram", then follow the link it shows.'
+            )
+            % {"site": site_name()},
         )
-        % {"site": site_name()},
     )
 
 
@@ -203,10 +219,12 @@ def token_used(*, chat_id: int) -> BotCall:
 
 
 def token_expired(*, chat_id: int) -> BotCall:
-    return text_message(
-        chat_id=chat_id,
-        text=_("This sign-in link has expired. Start again on the %(site)s sign-in page.")
-        % {"site": site_name()},
+    return with_mini_app_button(
+        text_message(
+            chat_id=chat_id,
+            text=_("This sign-in link has expired. Start again on the %(site)s sign-in page.")
+            % {"site": site_name()},
+        )
     )
 
 

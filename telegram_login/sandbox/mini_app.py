@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -42,8 +42,11 @@ def init_data_for(user: dict[str, object], *, bot_token: str, auth_date: int) ->
 @sandbox_only
 @require_GET
 def open_mini_app(request: HttpRequest) -> HttpResponse:
-    """The site's page `path` (its sign-in page by default) as the bot's Mini App."""
-    path = request.GET.get("path") or reverse("account_login")
+    """The site's page `path` (or the path of `url`, a web-app button's; its sign-in page by
+    default) as the bot's Mini App."""
+    # `url`: a web-app button's address (the bot's messages); its path on this site is opened.
+    path = request.GET.get("path") or urlsplit(request.GET.get("url", "")).path
+    path = path or reverse("account_login")
     if not path.startswith("/") or not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
         path = reverse("account_login")
     user = sandbox_user(request)

@@ -254,3 +254,17 @@ def test_an_adapter_that_does_not_extend_the_telegram_rules_stops_the_site(setti
     assert errors[0].level == checks.ERROR
     assert "ACCOUNT_ADAPTER" in errors[0].msg
     assert "the password alone would disconnect the linked Telegram" in errors[0].msg
+
+
+def test_a_mini_app_url_that_is_not_https_is_refused():
+    error = refused(_with(mini_app_url="http://example.com/accounts/login/"), debug=True)
+    assert error.id == "telegram_login.E034"
+    assert "https://" in error.msg
+    validate(_with(mini_app_url="https://example.com/accounts/login/"), debug=False)
+
+
+@pytest.mark.parametrize("age", [0, -1, 24 * 3600 + 1])
+def test_a_mini_app_window_outside_one_second_to_a_day_is_refused(age):
+    error = refused(_with(mini_app_max_age=age), debug=False)
+    assert error.id == "telegram_login.E035"
+    assert "TELEGRAM_LOGIN_MINI_APP_MAX_AGE" in error.msg

@@ -25,7 +25,7 @@ from telegram_login.mini_app import init_data
 from telegram_login.mini_app.init_data import InitDataRefused, Refusal, check, sign
 from telegram_login.models import UsedInitData
 from telegram_login.tests.flows import sign_in_with_telegram
-from telegram_login.tests.helpers import BOT_TOKEN, bot_messages
+from telegram_login.tests.helpers import BOT_TOKEN, bot_messages, bot_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +221,22 @@ def test_the_widget_offers_the_mini_app_only_for_a_sign_in(client, bot_api):
     assert "data-telegram-mini-app" in page
     assert MINI_APP_URL in page
     assert 'data-continue-text="Continue as {name}"' in page
+
+
+def test_with_a_mini_app_url_the_bots_welcome_opens_the_site_in_telegram(
+    bot_api, settings, telegram_user, telegram_update, post_update
+):
+    settings.TELEGRAM_LOGIN_MINI_APP_URL = "https://example.com/accounts/login/"
+    person = telegram_user()
+    reply = bot_reply(post_update(telegram_update(message=(person, "/start"))))
+    [[button]] = reply["reply_markup"]["inline_keyboard"]
+    assert button["web_app"] == {"url": "https://example.com/accounts/login/"}
+    assert button["text"].startswith("Open ")
+    assert button["text"].endswith(" in Telegram")
+
+
+def test_without_a_mini_app_url_the_welcome_has_no_button(
+    bot_api, telegram_user, telegram_update, post_update
+):
+    reply = bot_reply(post_update(telegram_update(message=(telegram_user(), "/start"))))
+    assert "reply_markup" not in reply
