@@ -13,7 +13,6 @@ import logging
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.helpers import complete_social_login
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -52,14 +51,28 @@ REFUSALS = {
     Refusal.NO_BOT: _("Signing in from Telegram's Mini App is not set up on this site."),
 }
 SLOW_DOWN = _("Too many sign-in attempts. Wait a minute, then try again.")
-# On the sign-in page after a refusal: the script does not offer the same data again.
+# On the sign-in page after a refusal, which it names: the widget says why, and the script does
+# not offer the same data again.
 REFUSED_PARAM = "telegram_mini_app"
+SLOW_DOWN_PARAM = "slow_down"
 
 
-def _back(request: HttpRequest, next_url: str, text: object) -> HttpResponse:
-    messages.error(request, str(text))
-    query = {REFUSED_PARAM: "refused", **({"next": next_url} if next_url else {})}
-    return redirect(f"{reverse('account_login')}?{urlencode(query)}")
+def _back(request: HttpRequest, next_url: str, why: str) -> HttpResponse:
+    """Back to the page the one tap was on (else the deep link's sign-in page), whose widget
+    says why (`mini_app_refusal`) above the ordinary sign-in."""
+    back = request.POST.get("back", "")
+    if not (back.startswith("/") and get_account_adapter(request).is_safe_url(back)):
+        back = reverse("telegram_login_start")
+    query = {REFUSED_PARAM: why, **({"next": next_url} if next_url else {})}
+    return redirect(f"{back}?{urlencode(query)}")
+
+
+def mini_app_refusal(request: HttpRequest) -> str:
+    """What the widget says on the sign-in page a refusal led back to ("" elsewhere)."""
+    why = request.GET.get(REFUSED_PARAM, "")
+    if why == SLOW_DOWN_PARAM:
+        return str(SLOW_DOWN)
+    return str(REFUSALS[Refusal(why)]) if why in set(Refusal) else ""
 
 
 def _use_once(data_hash: str) -> None:
@@ -77,7 +90,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if not get_account_adapter(request).is_safe_url(next_url):
         next_url = ""
     if not limits.consume(limits.START, ip=get_account_adapter().get_client_ip(request)):
-        return _back(request, next_url, SLOW_DOWN)
+        return _back(request, next_url, SLOW_DOWN_PARAM)
     conf = get_settings()
     try:
         data = check(
@@ -88,7 +101,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         _use_once(data.hash)
     except InitDataRefused as refused:
         logger.info("Mini App sign-in refused: %s", refused.refusal)
-        return _back(request, next_url, REFUSALS[refused.refusal])
+        return _back(request, next_url, refused.refusal.value)
     provider = get_adapter().get_provider(request, PROVIDER_ID)
     sociallogin = provider.sociallogin_from_response(request, data.user)
     sociallogin.state = {"process": "login", "next": next_url, "way": MINI_APP_WAY}

@@ -42,13 +42,13 @@ def init_data_for(user: dict[str, object], *, bot_token: str, auth_date: int) ->
 @sandbox_only
 @require_GET
 def open_mini_app(request: HttpRequest) -> HttpResponse:
-    """The site's page `path` (or the path of `url`, a web-app button's; its sign-in page by
-    default) as the bot's Mini App."""
+    """The site's page `path` (or the path of `url`, a web-app button's; by default the deep
+    link's sign-in page, where the widget is on any site) as the bot's Mini App."""
     # `url`: a web-app button's address (the bot's messages); its path on this site is opened.
     path = request.GET.get("path") or urlsplit(request.GET.get("url", "")).path
-    path = path or reverse("account_login")
+    path = path or reverse("telegram_login_start")
     if not path.startswith("/") or not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
-        path = reverse("account_login")
+        path = reverse("telegram_login_start")
     user = sandbox_user(request)
     if user is None:
         # Who is on Telegram first; then back here.

@@ -18,6 +18,7 @@ from telegram_login.identity import display_name
 from telegram_login.linking import rules as linking
 from telegram_login.linking.proof import proof_page_text, proof_purpose, proof_window_text
 from telegram_login.linking.reauthentication import KEY_PURPOSES, needs_telegram_proof
+from telegram_login.mini_app.views import mini_app_refusal
 from telegram_login.signin.widget import WidgetState, resumable_request, widget_context
 
 register = template.Library()
@@ -105,10 +106,12 @@ def telegram_login_widget(
             "telegram_login/login.html#slot",
             {
                 "process": process,
-                "next_url": next_url,
+                # Where the page itself was asked to lead (`?next=`, checked as allauth does).
+                "next_url": next_url or get_next_redirect_url(request) or "",
                 "state": WidgetState.START,
                 "states": WidgetState,
                 "start_label": start_label,
+                "mini_app_refusal": mini_app_refusal(request),
             },
             request=request,
         )

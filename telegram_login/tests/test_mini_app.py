@@ -5,7 +5,9 @@ says why on the sign-in page and signs nobody in."""
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import time
 from datetime import timedelta
 from http import HTTPStatus
@@ -17,7 +19,6 @@ from allauth.socialaccount.models import SocialAccount
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from telegram_login import upkeep
@@ -51,17 +52,23 @@ def made(
     return urlencode(fields)
 
 
+WIDGET_PAGE = "/accounts/telegram-login/login/"
+
+
 def post(browser: Client, data: str, *, next_url: str = "/accounts/email/") -> Any:
-    return browser.post(MINI_APP_URL, {"init_data": data, "next": next_url})
+    """The one tap on the deep link's sign-in page (the widget's form)."""
+    return browser.post(MINI_APP_URL, {"init_data": data, "next": next_url, "back": WIDGET_PAGE})
 
 
 def refused_with(response: Any, browser: Client) -> str:
     """The refusal: back to the sign-in page, its reason in words, nobody signed in."""
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"].startswith(reverse("account_login") + "?telegram_mini_app=refused")
+    assert response["Location"].startswith(WIDGET_PAGE + "?telegram_mini_app=")
     assert "_auth_user_id" not in browser.session
-    page = browser.get(response["Location"])
-    return " ".join(str(message) for message in page.context["messages"])
+    page = browser.get(response["Location"]).content.decode()
+    said = re.search(r'data-testid="mini-app-refused">([^<]*)<', page)
+    assert said, page
+    return html.unescape(said.group(1))
 
 
 def test_telegrams_init_data_signs_the_webview_in_and_lands_on_next(client, bot_api):
@@ -240,3 +247,24 @@ def test_without_a_mini_app_url_the_welcome_has_no_button(
 ):
     reply = bot_reply(post_update(telegram_update(message=(telegram_user(), "/start"))))
     assert "reply_markup" not in reply
+
+
+def test_an_unknown_refusal_in_the_address_says_nothing(client, bot_api):
+    page = client.get(WIDGET_PAGE + "?telegram_mini_app=<b>hi</b>").content.decode()
+    assert 'data-testid="mini-app-refused"' not in page
+    assert "<b>hi</b>" not in page
+
+
+def test_the_widget_keeps_the_pages_next_without_being_told(client, bot_api):
+    page = client.get("/accounts/telegram-login/login/?next=/accounts/email/").content.decode()
+    assert 'name="next" value="/accounts/email/"' in page
+    elsewhere = client.get("/accounts/telegram-login/login/?next=https://evil.example/")
+    assert "evil.example" not in elsewhere.content.decode()
+
+
+def test_a_refusal_goes_back_to_the_page_of_the_tap_and_never_elsewhere(client, bot_api):
+    data = made(token="999:another-bots-token")
+    back = client.post(MINI_APP_URL, {"init_data": data, "back": "https://evil.example/"})
+    assert back["Location"].startswith(WIDGET_PAGE + "?")
+    back = client.post(MINI_APP_URL, {"init_data": data, "back": "/accounts/signup/"})
+    assert back["Location"].startswith("/accounts/signup/?telegram_mini_app=forged")

@@ -34,9 +34,9 @@ def telegram(sandbox) -> Client:
     return phone
 
 
-def test_the_sandbox_opens_the_sign_in_page_with_data_the_site_accepts(telegram):
+def test_the_sandbox_opens_the_deep_links_sign_in_page_with_data_the_site_accepts(telegram):
     path, data = played(telegram)
-    assert path == "/accounts/login/"
+    assert path == "/accounts/telegram-login/login/"
     checked = check(data, bot_token=get_settings().bot_token, max_age=300)
     assert checked.user == {"id": 5550042, "first_name": "Mira"}
 
@@ -63,7 +63,7 @@ def test_a_web_app_button_opens_its_path_on_this_site(telegram):
 
 def test_an_address_elsewhere_is_not_followed(telegram):
     path, _ = played(telegram, "?path=//evil.example/")
-    assert path == "/accounts/login/"
+    assert path == "/accounts/telegram-login/login/"
 
 
 def test_without_a_telegram_user_it_asks_who_you_are_first(sandbox):
