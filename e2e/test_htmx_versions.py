@@ -148,7 +148,8 @@ def test_any_htmx_keeps_the_widget_and_its_own_words_when_the_site_fails(
     sign_in_page.open("/")
     expect_htmx(page, page_htmx)
 
-    start_url = base + str(sign_in_page.widget.locator("form").get_attribute("action"))
+    start_form = sign_in_page.widget.locator("form[hx-post]")
+    start_url = base + str(start_form.get_attribute("action"))
     page.route(start_url, lambda route: route.abort("internetdisconnected"))
     page.get_by_test_id("telegram-start").click()
     expect(trouble).to_have_text("Something went wrong. Please try again.")
