@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from telegram_login.sandbox.testing import TelegramUser
+from telegram_login.sandbox.testing import TelegramKitError, TelegramUser
 from telegram_login.sandbox.testing.browser import SignInWidget, TelegramApp
 
 from .pages import LOGIN_PATH, RUN
@@ -42,3 +42,9 @@ def test_telegram_phone_cancels_and_the_widget_says_so(
     widget.expect_state("denied")
     page.goto(f"{server_url}/")
     expect(page.get_by_role("link", name="Sign in", exact=True).first).to_be_visible()
+
+
+def test_a_page_without_a_telegram_sign_in_says_so_at_once(page: Page, server_url: str) -> None:
+    page.goto(f"{server_url}/accounts/password/reset/")
+    with pytest.raises(TelegramKitError, match="No Telegram sign-in on"):
+        SignInWidget(page).start()

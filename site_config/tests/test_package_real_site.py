@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from email.message import Message
@@ -33,6 +35,7 @@ from site_config.tests.package_support import (
     telegram_user,
     virtualenv,
 )
+from site_config.tests.test_package_test_kit import EXAMPLE, documented_file
 from telegram_login.sandbox.fake_api import FakeBotApi
 
 pytestmark = pytest.mark.package
@@ -469,3 +472,43 @@ def test_the_tests_browser_stops_at_a_redirect_loop_and_at_a_server_error() -> N
         browser.get("/accounts/login/")
     with pytest.raises(AssertionError, match="500"):
         browser.get("/accounts/b/")
+
+
+def test_the_documented_test_client_example_runs_green_on_this_site_too(
+    real_site: tuple[Site, FakeBotApi], wheels: Path
+) -> None:
+    """docs/testing.md's example file, verbatim, in this site's own tests: a real bot configured
+    (the kit answers its API itself), an email-only user model, mandatory verification (the kit
+    gives the address on allauth's sign-up form and follows the mailed link)."""
+    site, _ = real_site
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(site.python),
+            "install",
+            "-q",
+            "--find-links",
+            str(wheels),
+            "telegram-login-sandbox[testing]",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    example = documented_file(EXAMPLE)
+    (site.path / "tests").mkdir(exist_ok=True)
+    (site.path / "tests" / "__init__.py").write_text("")
+    (site.path / EXAMPLE).write_text(example)
+    (site.path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = bare.settings\n")
+    run = subprocess.run(
+        [str(site.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=site.path,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert re.search(r"\b7 passed\b", run.stdout.strip().splitlines()[-1]), run.stdout[-500:]

@@ -142,6 +142,53 @@ def test_mini_app_data_made_too_long_ago_is_refused(telegram, client):
     assert "_auth_user_id" not in client.session
 
 
+@pytest.fixture
+def email_required(settings):
+    """A site whose sign-up needs an address: allauth asks a new Telegram user for one."""
+    settings.SOCIALACCOUNT_EMAIL_REQUIRED = True
+
+
+def test_where_the_site_asks_for_an_address_the_kit_says_to_give_one(
+    telegram, client, email_required
+):
+    with pytest.raises(TelegramKitError, match="pass email="):
+        telegram.sign_in(client, telegram.user())
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_in_gives_the_address_on_allauths_sign_up_form(telegram, client, email_required):
+    user = telegram.user(first_name="Ann")
+    signed_in = telegram.sign_in(client, user, email="ann@example.com")
+    assert signed_in.email == "ann@example.com"
+    # Back another day: straight in, no form.
+    assert telegram.sign_in(Client(), user) == signed_in
+
+
+@pytest.mark.parametrize("on_confirmation", [True, False], ids=["by-the-link", "then-telegram"])
+def test_under_mandatory_verification_the_mailed_link_is_followed_and_the_person_is_in(
+    telegram, client, email_required, settings, on_confirmation
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    settings.ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = on_confirmation
+    signed_in = telegram.sign_in(client, telegram.user(), email="neo@example.com")
+    assert signed_in.emailaddress_set.get().verified
+    assert client.session["_auth_user_id"] == str(signed_in.pk)
+
+
+@pytest.fixture
+def spent_rate_limits(db):
+    """What earlier tests of a suite leave behind: every start this address may make in a
+    minute, spent."""
+    for _ in range(12):
+        Client().post("/accounts/telegram-login/login/", {"process": "login"})
+    refused = Client().post("/accounts/telegram-login/login/", {"process": "login"})
+    assert "Too many sign-in attempts" in refused.content.decode()
+
+
+def test_the_rate_limits_start_afresh_for_each_test_of_the_kit(spent_rate_limits, telegram):
+    assert telegram.sign_in(Client())
+
+
 def test_users_get_ids_of_their_own():
     assert len({TelegramUser().id for _ in range(100)}) == 100
 

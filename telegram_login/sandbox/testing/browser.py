@@ -10,6 +10,7 @@ from urllib.parse import urlencode, urljoin
 
 from playwright.sync_api import Locator, Page, expect
 
+from telegram_login.sandbox.testing.page_reading import TelegramKitError
 from telegram_login.sandbox.testing.people import TelegramUser
 
 CANCEL_BUTTONS = {"en": "✖ Cancel, this was not me", "ru": "✖ Отмена, это не я"}
@@ -116,7 +117,14 @@ class SignInWidget:
         On a page that lists providers as links (allauth's stock login page), the Telegram one
         is followed to the widget first."""
         if not self.widget.count():
-            self.page.locator(f"a[href*='{PROVIDER_LOGIN_PATH}']").first.click()
+            link = self.page.locator(f"a[href*='{PROVIDER_LOGIN_PATH}']")
+            if not link.count():
+                raise TelegramKitError(
+                    f"No Telegram sign-in on {self.page.url}: neither the widget nor allauth's "
+                    "link to it. A sign-in page of the site's own shows the widget with "
+                    "{% load telegram_login %}{% telegram_login_widget %} (README)."
+                )
+            link.first.click()
             expect(self.widget).to_have_count(1)
         self.page.get_by_test_id("telegram-start").click()
         self.expect_state("pending")

@@ -28,6 +28,7 @@ from telegram_login.sandbox.testing.page_reading import (
     widget_link,
 )
 from telegram_login.sandbox.testing.people import BotMessage, TelegramUser, as_bot_message
+from telegram_login.sandbox.testing.sign_up import asks_to_sign_up, confirm_address, send_sign_up
 
 # What a browser sends; the bot names it in its prompt ("Chrome on Windows").
 BROWSER_USER_AGENT = (
@@ -223,16 +224,42 @@ class Telegram:
     # -- all of it ------------------------------------------------------------------------
 
     def sign_in(
-        self, client: Client, user: TelegramUser | None = None, *, next_url: str = ""
+        self,
+        client: Client,
+        user: TelegramUser | None = None,
+        *,
+        next_url: str = "",
+        email: str = "",
+        sign_up: dict[str, str] | None = None,
     ) -> Any:
         """Sign `client` in as `user` (a new Telegram user if None) through the whole flow;
-        returns the site's user it signed in."""
+        returns the site's user it signed in. Where the site asks a new Telegram user for an
+        email address (allauth's social sign-up), `email` is given there (and `sign_up`'s other
+        fields); where it then requires the address confirmed, the mailed link is followed and,
+        if the site does not sign in on confirmation, the person signs in with Telegram again."""
         user = user or self.user()
+        page = self._once(client, user, next_url=next_url)
+        if not asks_to_sign_up(page):
+            return self.signed_in_user(client, page)
+        fields = {**({"email": email} if email else {}), **(sign_up or {})}
+        if not fields:
+            raise TelegramKitError(
+                "The site asks a new Telegram user to sign up (allauth's social sign-up form, "
+                f"{visible_text(page.content.decode())[:200]!r}): pass email='...' (and "
+                "sign_up={field: value} for its other fields) to sign_in."
+            )
+        page = send_sign_up(client, page, fields)
+        confirmed = SESSION_KEY not in client.session and email and confirm_address(client, email)
+        if confirmed and SESSION_KEY not in client.session:
+            # The site does not sign in on confirmation: Telegram again, now a returning user.
+            page = self._once(client, user, next_url=next_url)
+        return self.signed_in_user(client, page)
+
+    def _once(self, client: Client, user: TelegramUser, *, next_url: str) -> Any:
         sign_in = self.start(client, next_url=next_url)
         self.open_link(user, sign_in)
         typed = self.confirm(user, sign_in)
-        page = self.finish(client, sign_in, typed_code="" if sign_in.code else typed)
-        return self.signed_in_user(client, page)
+        return self.finish(client, sign_in, typed_code="" if sign_in.code else typed)
 
     def connect(self, client: Client, user: TelegramUser | None = None) -> TelegramUser:
         """Connect Telegram (`user`, else a new one) to the account `client` is signed in to,

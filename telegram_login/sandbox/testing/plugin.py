@@ -50,6 +50,7 @@ def telegram_bot_api(settings: Any) -> Iterator[FakeBotApi]:
 
     settings.TELEGRAM_LOGIN_SEND_INLINE = True
     _switch_the_sandbox_on(settings)
+    _fresh_rate_limits()
     with fake_bot_api() as api:
         yield api
 
@@ -71,12 +72,22 @@ def telegram_site_url(request: pytest.FixtureRequest) -> str:
         return str(base_url).rstrip("/")
     settings = request.getfixturevalue("settings")
     _switch_the_sandbox_on(settings)
+    _fresh_rate_limits()
     url = str(request.getfixturevalue("live_server").url)
     # The live server's own address, which a site's ALLOWED_HOSTS rarely names.
     host = urlsplit(url).hostname
     if host and "*" not in settings.ALLOWED_HOSTS and host not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host]
     return url
+
+
+def _fresh_rate_limits() -> None:
+    """Each test starts with the app's rate limits unspent (a suite signs in far more often
+    than a person would, all from one address): the counters live in Django's cache, which is
+    cleared, as pytest-django leaves it between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def _switch_the_sandbox_on(settings: Any) -> None:
