@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from playwright.sync_api import Locator, Page, Request, expect
 
+from telegram_login.sandbox.testing.browser import SignInWidget
+
 from .telegram import TelegramApp, TelegramUser
 
 # The password every account the suite makes by email has.
@@ -48,36 +50,17 @@ def unique_email(name: str) -> str:
     return f"{name}-{RUN}@example.test"
 
 
-class SignInPage:
-    """The browser tab that signs in: the login page and its Telegram widget."""
+class SignInPage(SignInWidget):
+    """The browser tab that signs in: the login page and its Telegram widget (the test kit's
+    widget, with what this suite also reads of it)."""
 
     def __init__(self, page: Page, server_url: str) -> None:
-        self.page = page
+        super().__init__(page)
         self.server_url = server_url
-        self.widget = page.locator("#telegram-login")
 
     def open(self, next_url: str = "/") -> SignInPage:
         self.page.goto(f"{self.server_url}{LOGIN_PATH}?next={next_url}")
         return self
-
-    def start(self) -> SignInPage:
-        """Press "Sign in with Telegram" (or "Start again") and wait for the pending widget."""
-        self.page.get_by_test_id("telegram-start").click()
-        self.expect_state("pending")
-        return self
-
-    def expect_state(self, state: str, timeout: int = STATE_TIMEOUT_MS) -> None:
-        expect(self.widget).to_have_attribute("data-state", state, timeout=timeout)
-
-    @property
-    def deep_link(self) -> str:
-        href = self.page.get_by_test_id("deep-link").get_attribute("href")
-        assert href, "the widget has no deep link"
-        return href
-
-    @property
-    def match_code(self) -> str:
-        return self.page.get_by_test_id("match-code").inner_text().strip()
 
     @property
     def start_command(self) -> str:

@@ -384,3 +384,18 @@ def confirm_in_telegram(browser: Browser, api: FakeBotApi, user: dict[str, Any])
             return done.headers["HX-Redirect"]
         time.sleep(0.1)
     pytest.fail(f"the poll never said where to go: {done.status_code} {done.text[-2000:]}")
+
+
+def run_site_pytest(site: Site, *args: str) -> str:
+    """pytest in the site's folder with its virtualenv (its own tests, its pytest.ini); the
+    run's summary line. Fails with the run's output if any test failed."""
+    run = subprocess.run(
+        [str(site.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=site.path,
+        env=site.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    return run.stdout.strip().splitlines()[-1]

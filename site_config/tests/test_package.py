@@ -208,6 +208,19 @@ def _readme_sandbox_blocks() -> tuple[str, str]:
     return settings_block, urls_block
 
 
+def readme_sandbox_site_lines() -> tuple[str, str]:
+    """The settings and URL lines of a site in development with the sandbox: README's, with
+    the bot's three lines left empty, then "The sandbox in your site"'s."""
+    settings_block, urls_block = readme_blocks()
+    settings_block = (
+        settings_block.replace('"123456:ABC..."', '""')
+        .replace('"your_login_bot"', '""')
+        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', '""')
+    )
+    sandbox_settings, sandbox_urls = _readme_sandbox_blocks()
+    return settings_block + "\n" + sandbox_settings, urls_block + "\n" + sandbox_urls
+
+
 @pytest.fixture(scope="module")
 def sandbox_site(
     wheels: Path, wheel: Path, tmp_path_factory: pytest.TempPathFactory
@@ -216,18 +229,12 @@ def sandbox_site(
     in development (startproject's DEBUG) with README's lines, no bot, and the sandbox's lines."""
     root = tmp_path_factory.mktemp("sandbox")
     python = virtualenv(root, "--find-links", str(wheels), f"{wheel}[sandbox]")
-    settings_block, urls_block = readme_blocks()
-    settings_block = (
-        settings_block.replace('"123456:ABC..."', '""')
-        .replace('"your_login_bot"', '""')
-        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', '""')
-    )
-    sandbox_settings, sandbox_urls = _readme_sandbox_blocks()
+    settings, urls = readme_sandbox_site_lines()
     with running_site(
         root,
         python,
-        settings=settings_block + "\n" + sandbox_settings,
-        urls=urls_block + "\n" + sandbox_urls,
+        settings=settings,
+        urls=urls,
     ) as site:
         yield site.url
 

@@ -31,6 +31,7 @@ from site_config.tests.package_support import (
     python313,
     readme_blocks,
     readme_settings_for,
+    run_site_pytest,
     running_site,
     telegram_user,
     virtualenv,
@@ -502,13 +503,5 @@ def test_the_documented_test_client_example_runs_green_on_this_site_too(
     (site.path / "tests" / "__init__.py").write_text("")
     (site.path / EXAMPLE).write_text(example)
     (site.path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = bare.settings\n")
-    run = subprocess.run(
-        [str(site.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=site.path,
-        env=site.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert re.search(r"\b7 passed\b", run.stdout.strip().splitlines()[-1]), run.stdout[-500:]
+    summary = run_site_pytest(site, "tests")
+    assert re.search(r"\b7 passed\b", summary), summary

@@ -8,10 +8,8 @@ site running with the sandbox on (`--base-url`, as a staging site)."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,11 +17,11 @@ from site_config.tests.package_support import (
     REPO,
     django_version,
     python313,
-    readme_blocks,
+    run_site_pytest,
     running_site,
     virtualenv,
 )
-from site_config.tests.test_package import _readme_sandbox_blocks
+from site_config.tests.test_package import readme_sandbox_site_lines
 
 pytestmark = pytest.mark.package
 
@@ -69,19 +67,13 @@ def test_a_site_runs_the_documented_test_client_example_green(
         interpreter=interpreter,
     )
     assert django_version(python).startswith("5.2" if python_version == "3.11" else "6.1")
-    settings_block, urls_block = readme_blocks()
-    settings_block = (
-        settings_block.replace('"123456:ABC..."', '""')
-        .replace('"your_login_bot"', '""')
-        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', '""')
-    )
-    sandbox_settings, sandbox_urls = _readme_sandbox_blocks()
+    settings, urls = readme_sandbox_site_lines()
     example = documented_file(EXAMPLE)
     with running_site(
         tmp_path,
         python,
-        settings=settings_block + "\n" + sandbox_settings,
-        urls=urls_block + "\n" + sandbox_urls,
+        settings=settings,
+        urls=urls,
         files={
             EXAMPLE: example,
             "tests/__init__.py": "",
@@ -89,30 +81,8 @@ def test_a_site_runs_the_documented_test_client_example_green(
         },
     ) as site:
         assert (site.path / EXAMPLE).read_text() == example
-        run = subprocess.run(
-            [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-            cwd=site.path,
-            env=site.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-2000:]
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        summary = run_site_pytest(site, "tests")
     assert re.search(r"\b7 passed\b", summary), summary
-
-
-def _run_pytest(python: Path, site: Any, *args: str) -> str:
-    run = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-        cwd=site.path,
-        env=site.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    return run.stdout.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize("python_version", ["3.11", "3.13"], ids=["django-5.2", "django-6.1"])
@@ -130,21 +100,15 @@ def test_a_site_runs_the_documented_browser_examples_green_on_its_live_server_an
         "telegram-login-sandbox[playwright]",
         interpreter=interpreter,
     )
-    settings_block, urls_block = readme_blocks()
-    settings_block = (
-        settings_block.replace('"123456:ABC..."', '""')
-        .replace('"your_login_bot"', '""')
-        .replace('"32+ random characters of A-Z a-z 0-9 _ -"', '""')
-    )
-    sandbox_settings, sandbox_urls = _readme_sandbox_blocks()
+    settings, urls = readme_sandbox_site_lines()
     # docs/testing.md: a file-backed test database, shared with the live server's threads.
     test_database = 'DATABASES["default"]["TEST"] = {"NAME": "test-db.sqlite3"}\n'
     conftest, example = documented_file(BROWSER_CONFTEST), documented_file(BROWSER_EXAMPLE)
     with running_site(
         tmp_path,
         python,
-        settings=settings_block + "\n" + sandbox_settings + "\n" + test_database,
-        urls=urls_block + "\n" + sandbox_urls,
+        settings=settings + "\n" + test_database,
+        urls=urls,
         files={
             BROWSER_CONFTEST: conftest,
             BROWSER_EXAMPLE: example,
@@ -155,7 +119,7 @@ def test_a_site_runs_the_documented_browser_examples_green_on_its_live_server_an
         },
     ) as site:
         assert (site.path / BROWSER_EXAMPLE).read_text() == example
-        on_live_server = _run_pytest(python, site, "tests/browser")
-        on_staging = _run_pytest(python, site, "tests/browser", "--base-url", site.url)
+        on_live_server = run_site_pytest(site, "tests/browser")
+        on_staging = run_site_pytest(site, "tests/browser", "--base-url", site.url)
     assert re.search(r"\b2 passed\b", on_live_server), on_live_server
     assert re.search(r"\b2 passed\b", on_staging), on_staging

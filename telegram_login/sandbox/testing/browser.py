@@ -6,6 +6,7 @@ the sandbox on (a staging site, `--base-url`)."""
 from __future__ import annotations
 
 import re
+from typing import Self
 from urllib.parse import urlencode, urljoin
 
 from playwright.sync_api import Locator, Page, expect
@@ -112,7 +113,7 @@ class SignInWidget:
         self.page = page
         self.widget = page.locator("#telegram-login")
 
-    def start(self) -> SignInWidget:
+    def start(self) -> Self:
         """Press "Sign in with Telegram" (or Connect, or "Start again") and wait for the link.
         On a page that lists providers as links (allauth's stock login page), the Telegram one
         is followed to the widget first."""
